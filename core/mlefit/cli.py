@@ -1,0 +1,145 @@
+"""The command line: ``mlefit fit``, ``mlefit families``.
+
+User errors (bad formula, unknown family, unreadable file) end with one line on stderr
+and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+
+from .errors import MlefitError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlefit", description="Maximum-likelihood "
+                                     "regression for any distribution.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    f = sub.add_parser("fit", help="fit a model and print its summary",
+                       epilog='Other parameters take a formula as --NAME, e.g. --sigma "~ x".')
+    f.add_argument("formula", help='e.g. "thalach ~ age + exang"')
+    f.add_argument("--data", required=True, help="CSV file")
+    f.add_argument("--family", default="gaussian")
+    f.add_argument("--link", help="link of the first parameter")
+    f.add_argument("--na-values", default=None, help='extra strings read as missing, e.g. "?"')
+    f.add_argument("--no-header", action="store_true", help="the file has no header row")
+    f.add_argument("--names", help="comma-separated column names (with --no-header)")
+    f.add_argument("--convention", choices=["ML", "R"], default=None)
+    f.add_argument("--cov-type", default="observed")
+    f.add_argument("--weights", help="column of frequency weights")
+    f.add_argument("--json", action="store_true", help="print JSON instead of the summary")
+    fam = sub.add_parser("families", help="list installed families and failed plugins")
+    fam.add_argument("--json", action="store_true")
+    return parser
+
+
+def _read(args) -> pd.DataFrame:
+    names = args.names.split(",") if args.names else None
+    if args.no_header and names is None:
+        raise MlefitError("--no-header needs --names a,b,... to name the columns.")
+    na = [args.na_values] if args.na_values else None
+    try:
+        return pd.read_csv(args.data, header=None if args.no_header else "infer",
+                           names=names, na_values=na)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise MlefitError(f"cannot read {args.data!r}: {exc}") from exc
+
+
+def _parameter_formulas(extra: list[str]) -> dict[str, str]:
+    out, i = {}, 0
+    while i < len(extra):
+        key = extra[i]
+        if not key.startswith("--") or key == "--":
+            raise MlefitError(f"unexpected argument {key!r}. Use --NAME \"~ formula\".")
+        key = key[2:]
+        if "=" in key:
+            key, value = key.split("=", 1)
+            i += 1
+        elif i + 1 < len(extra):
+            value = extra[i + 1]
+            i += 2
+        else:
+            raise MlefitError(f"--{key} needs a formula, e.g. --{key} \"~ x\".")
+        out[key.replace("-", "_")] = value
+    return out
+
+
+def _result_json(res) -> dict:
+    table = []
+    for (param, term), est in res.params.items():
+        table.append({"parameter": param, "term": term, "estimate": est,
+                      "std_error": res.bse[(param, term)],
+                      "statistic": res.tvalues[(param, term)],
+                      "p_value": res.pvalues[(param, term)]})
+    out = {"family": res.family.name, "formulas": res.formulas, "coefficients": table,
+           "llf": res.llf, "k": res.k, "aic": res.aic, "bic": res.bic, "nobs": res.nobs,
+           "n_dropped": res.n_dropped, "converged": res.converged,
+           "convention": res.convention.describe()}
+    return _finite(out)
+
+
+def _finite(obj):
+    """JSON has no NaN or Infinity: write them as null."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float | np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def _fit(args, extra) -> int:
+    from .api import fit
+
+    data = _read(args)
+    res = fit(args.formula, data, args.family, link=args.link, convention=args.convention,
+              cov_type=args.cov_type, weights=args.weights, **_parameter_formulas(extra))
+    print(json.dumps(_result_json(res), indent=2) if args.json else res.summary())
+    return 0
+
+
+def _families(args) -> int:
+    from .registry import get_registry
+
+    reg = get_registry()
+    infos = reg.infos()
+    if args.json:
+        print(json.dumps({
+            "families": [{"name": i.name, "aliases": list(i.aliases),
+                          "parameters": list(i.parameters), "links": i.links,
+                          "support": i.support, "capabilities": list(i.capabilities),
+                          "plugin": i.source.plugin, "distribution": i.source.distribution,
+                          "version": i.source.version} for i in infos],
+            "failed": [vars(f) for f in reg.failed]}, indent=2))
+        return 0
+    for i in infos:
+        links = "; ".join(f"{p}: {', '.join(ls)}" for p, ls in i.links.items())
+        print(f"{i.name:<22} {', '.join(i.parameters):<22} support {i.support:<20} "
+              f"{i.source}   links [{links}]")
+    for f in reg.failed:
+        print(f"FAILED {f.plugin} ({f.distribution} {f.version}): {f.error}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command != "fit" and extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return _fit(args, extra) if args.command == "fit" else _families(args)
+    except (MlefitError, TypeError) as exc:
+        print(f"mlefit: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

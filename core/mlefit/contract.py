@@ -1,0 +1,150 @@
+"""The rules a family must keep, checked once: at registration and at ``fit`` entry.
+
+Static rules (:func:`validate_family`) look at the declaration. Runtime rules
+(:func:`check_logpdf`) call ``logpdf`` once on the data at the start values, so that a
+broken plugin fails with its name and the rule it broke, not deep inside the optimiser.
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import re
+
+import numpy as np
+
+from .domains import Domain
+from .errors import FamilyContractError
+from .family import OPTIONAL_METHODS, Dispersion, Family, Parameter, Reduction
+
+SUPPORTED_API_VERSIONS = frozenset({1})
+
+#: Keywords of ``fit``; no family may name a parameter after one of them.
+RESERVED_NAMES = frozenset({
+    "formula", "data", "family", "link", "links", "weights", "var_weights", "offset",
+    "offsets", "exposure", "fixed", "start", "missing", "cov_type", "dispersion",
+    "convention", "method", "groups", "maxiter", "tol", "y", "X", "designs", "names",
+})
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _fail(origin: str, rule: str, fix: str) -> FamilyContractError:
+    return FamilyContractError(f"family plugin {origin}: {rule}. Fix: {fix}.")
+
+
+def validate_family(family, origin: str, known_links=None) -> Family:
+    """Check a family's declaration; raise :class:`FamilyContractError` naming ``origin``.
+
+    ``known_links`` (a set of names) also checks that every allowed link exists.
+    """
+    if not isinstance(family, Family):
+        raise _fail(origin, f"returned {type(family).__name__!r}, not an mlefit.Family instance",
+                    "subclass mlefit.Family and return an instance from register_families()")
+    label = f"{origin} ({type(family).__name__})"
+    version = getattr(family, "api_version", 1)
+    if version not in SUPPORTED_API_VERSIONS:
+        raise _fail(label, f"declares api_version={version!r}, but this mlefit supports "
+                    f"{sorted(SUPPORTED_API_VERSIONS)}",
+                    "upgrade mlefit or the plugin so they agree")
+    name = getattr(family, "name", None)
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise _fail(label, f"name {name!r} is not a lower-case identifier",
+                    'set a class attribute like name = "my_family"')
+    label = f"{origin} (family {name!r})"
+    aliases = getattr(family, "aliases", ())
+    if not isinstance(aliases, tuple | list) or not all(isinstance(a, str) for a in aliases):
+        raise _fail(label, "aliases must be a tuple of strings", 'use aliases = ("other_name",)')
+    if not isinstance(getattr(family, "support", None), Domain):
+        raise _fail(label, "support is not an mlefit.domains.Domain",
+                    "set support = Real(), Positive(), NonNegativeIntegers(), ...")
+    _validate_parameters(family, label, known_links)
+    if not callable(getattr(family, "logpdf", None)) or type(family).logpdf is Family.logpdf:
+        raise _fail(label, "defines no logpdf",
+                    "define logpdf(self, y, <one keyword per parameter>)")
+    _validate_logpdf_signature(family, label)
+    for method in OPTIONAL_METHODS:
+        if hasattr(family, method) and not callable(getattr(family, method)):
+            raise _fail(label, f"{method} is not callable", f"make {method} a method or remove it")
+    columns = getattr(family, "response_columns", 1)
+    if not isinstance(columns, int) or columns < 1:
+        raise _fail(label, f"response_columns={columns!r} is not a positive integer",
+                    "set response_columns to the number of columns logpdf's y has")
+    names = set(family.parameter_names)
+    disp = family.dispersion
+    if disp is not None and (not isinstance(disp, Dispersion) or disp.parameter not in names
+                             or disp.power == 0):
+        raise _fail(label, f"dispersion {disp!r} does not name one of its parameters with a "
+                    "non-zero power", 'use dispersion = Dispersion("sigma", power=2)')
+    for red in family.reductions:
+        if not isinstance(red, Reduction) or red.parameter not in names:
+            raise _fail(label, f"reduction {red!r} does not name one of its parameters",
+                        'use Reduction("poisson", "theta", np.inf, boundary=True)')
+    return family
+
+
+def _validate_parameters(family, label, known_links):
+    params = getattr(family, "parameters", None)
+    if not isinstance(params, tuple | list) or not params:
+        raise _fail(label, "parameters is empty or not a tuple",
+                    'set parameters = (Parameter("mu", Real()), ...)')
+    seen = set()
+    for p in params:
+        if not isinstance(p, Parameter):
+            raise _fail(label, f"parameter {p!r} is not an mlefit.Parameter",
+                        'declare Parameter("name", Domain())')
+        if not p.name.isidentifier() or keyword.iskeyword(p.name):
+            raise _fail(label, f"parameter name {p.name!r} is not a Python identifier",
+                        "rename it")
+        if p.name in RESERVED_NAMES:
+            raise _fail(label, f"parameter name {p.name!r} is a reserved fit() option",
+                        "rename the parameter (e.g. add a suffix)")
+        if p.name in seen:
+            raise _fail(label, f"parameter {p.name!r} is declared twice", "rename one of them")
+        seen.add(p.name)
+        if not isinstance(p.domain, Domain):
+            raise _fail(label, f"parameter {p.name!r} has no Domain",
+                        "give it Real(), Positive(), ...")
+        low, high = p.typical_range
+        if not (low < high and p.domain.contains([low, high]).all()):
+            raise _fail(label, f"typical range {p.typical_range} of {p.name!r} is not an "
+                        f"increasing pair inside {p.domain}", "fix Parameter(typical=...)")
+        if known_links is not None:
+            unknown = [link for link in p.allowed_links if link not in known_links]
+            if unknown:
+                raise _fail(label, f"parameter {p.name!r} allows unknown link(s) {unknown}",
+                            f"use installed links: {sorted(known_links)}")
+
+
+def _validate_logpdf_signature(family, label):
+    try:
+        sig = inspect.signature(family.logpdf)
+    except (TypeError, ValueError):  # builtins and C functions: trust them
+        return
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values())
+    missing = [n for n in family.parameter_names if n not in sig.parameters]
+    if missing and not accepts_any:
+        raise _fail(label, f"logpdf does not accept the parameter(s) {missing} as keywords",
+                    f"define logpdf(self, y, {', '.join(family.parameter_names)})")
+
+
+def check_logpdf(family: Family, origin: str, y: np.ndarray, params: dict) -> np.ndarray:
+    """Call ``logpdf`` once and check the runtime rules; return its values."""
+    label = f"{origin} (family {family.name!r})"
+    try:
+        values = family.logpdf(y, **params)
+    except Exception as exc:
+        raise _fail(label, f"logpdf raised {type(exc).__name__}: {exc}",
+                    "logpdf must evaluate on arrays of every row; return -inf outside the "
+                    "support instead of raising") from exc
+    values = np.asarray(values)
+    n = y.shape[0]
+    if values.shape != (n,):
+        raise _fail(label, f"logpdf returned shape {values.shape} for {n} rows",
+                    "return one log density per row (vectorise over y and the parameters)")
+    if np.isnan(values).any():
+        bad = int(np.flatnonzero(np.isnan(values))[0])
+        raise _fail(label, f"logpdf returned NaN inside the support (first at row {bad})",
+                    "return a finite value or -inf; check the formula for 0/0 or log of "
+                    "a negative number")
+    return values

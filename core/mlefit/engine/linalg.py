@@ -1,0 +1,253 @@
+"""Dense linear algebra of the engine: weighted Gram matrices, scaled solves, tall QR.
+
+Nothing here forms an explicit inverse of an information matrix. Products over rows are
+taken in chunks so that memory stays flat in the number of rows:
+
+* ``X' diag(w) X`` by BLAS ``syrk`` on ``sqrt(w) X`` (rows of negative weight apart);
+* Newton steps by Cholesky of the correlation-scaled information with iterative
+  refinement, or by a Householder QR of the stacked weighted design when the scaled
+  condition number is large;
+* the covariance from the pivoted QR of the same stacked design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg as sla
+from scipy.linalg import blas, lapack
+
+CHUNK = 1 << 15
+EPS = np.finfo(float).eps
+#: scaled condition number above which Newton steps switch from Cholesky to QR
+QR_CONDITION = 1e7
+#: pivoted-QR tolerance, relative to the largest diagonal of R, for rank deficiency
+RANK_TOL = 1e-12
+
+
+class NotPositiveDefinite(ArithmeticError):
+    """The matrix is not numerically positive definite."""
+
+
+def _chunks(n: int):
+    for start in range(0, n, CHUNK):
+        yield slice(start, min(start + CHUNK, n))
+
+
+def _syrk(a: np.ndarray) -> np.ndarray:
+    """``a.T @ a`` (full symmetric) by BLAS syrk without copying a C-ordered chunk."""
+    c = blas.dsyrk(1.0, np.asarray(a.T, order="F"), trans=0, lower=0)
+    return np.triu(c) + np.triu(c, 1).T
+
+
+def gram(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``X' diag(w) X``; rows of negative weight are handled apart (``w = w+ - w-``)."""
+    p = X.shape[1]
+    out = np.zeros((p, p))
+    if p == 0:
+        return out
+    for sl in _chunks(X.shape[0]):
+        wc = w[sl]
+        if (wc >= 0).all():
+            out += _syrk(np.sqrt(wc)[:, None] * X[sl])
+        else:
+            out += _syrk(np.sqrt(np.maximum(wc, 0))[:, None] * X[sl])
+            out -= _syrk(np.sqrt(np.maximum(-wc, 0))[:, None] * X[sl])
+    return out
+
+
+def cross(Xa: np.ndarray, w: np.ndarray, Xb: np.ndarray) -> np.ndarray:
+    """``Xa' diag(w) Xb`` in row chunks."""
+    out = np.zeros((Xa.shape[1], Xb.shape[1]))
+    if out.size == 0:
+        return out
+    for sl in _chunks(Xa.shape[0]):
+        out += Xa[sl].T @ (w[sl, None] * Xb[sl])
+    return out
+
+
+def block_information(designs: list[np.ndarray], W: dict) -> np.ndarray:
+    """Assemble ``sum_i X_i' W_i X_i`` from per-row blocks ``W[(j, l)]`` (``j <= l``)."""
+    sizes = [X.shape[1] for X in designs]
+    edges = np.concatenate([[0], np.cumsum(sizes)])
+    out = np.zeros((edges[-1], edges[-1]))
+    for j, Xj in enumerate(designs):
+        sj = slice(edges[j], edges[j + 1])
+        out[sj, sj] = gram(Xj, W[(j, j)])
+        for m in range(j + 1, len(designs)):
+            sm = slice(edges[m], edges[m + 1])
+            out[sj, sm] = cross(Xj, W[(j, m)], designs[m])
+            out[sm, sj] = out[sj, sm].T
+    return out
+
+
+def scaled(info: np.ndarray):
+    """``(D info D, d)`` with ``D = diag(1/sqrt(diag(info)))``; raise if a diagonal is <= 0."""
+    diag = np.diag(info)
+    if not (np.all(np.isfinite(diag)) and np.all(diag > 0)):
+        raise NotPositiveDefinite("information has a non-positive or non-finite diagonal")
+    d = 1.0 / np.sqrt(diag)
+    return info * d[:, None] * d[None, :], d
+
+
+@dataclass(frozen=True)
+class CholeskySolve:
+    """Solution of ``info x = g`` with the reciprocal condition of the scaled system."""
+
+    x: np.ndarray
+    rcond: float
+
+
+def solve_psd(info: np.ndarray, g: np.ndarray, refine: int = 2) -> CholeskySolve:
+    """Solve ``info x = g`` by Cholesky of the correlation-scaled matrix, then refine.
+
+    Raises :class:`NotPositiveDefinite` when the scaled matrix has no Cholesky factor.
+    """
+    S, d = scaled(info)
+    c, lower = _cholesky(S)
+    rhs = g * d
+    z = sla.cho_solve((c, lower), rhs)
+    for _ in range(refine):
+        r = rhs - S @ z
+        z = z + sla.cho_solve((c, lower), r)
+    rcond, _ = lapack.dpocon(c, np.linalg.norm(S, 1), uplo="L" if lower else "U")
+    return CholeskySolve(z * d, float(rcond))
+
+
+def _cholesky(S):
+    try:
+        c, lower = sla.cho_factor(S, lower=True, check_finite=False)
+    except np.linalg.LinAlgError as exc:
+        raise NotPositiveDefinite(str(exc)) from exc
+    if not np.all(np.isfinite(c)):
+        raise NotPositiveDefinite("non-finite Cholesky factor")
+    return c, lower
+
+
+def condition(info: np.ndarray) -> float:
+    """2-norm condition number of the correlation-scaled matrix (inf if not scalable)."""
+    try:
+        S, _ = scaled(info)
+    except NotPositiveDefinite:
+        return np.inf
+    sv = np.linalg.svd(S, compute_uv=False)
+    return float(sv[0] / sv[-1]) if sv[-1] > 0 else np.inf
+
+
+def row_factors(W: dict, k: int, n: int):
+    """Per-row lower Cholesky factors ``L_i`` of the ``k x k`` blocks ``W_i``.
+
+    Returns an ``(n, k, k)`` array, or ``None`` when some ``W_i`` is not positive
+    semi-definite (the stacked-design QR then does not apply).
+    """
+    if k == 1:
+        w = W[(0, 0)]
+        if (w < 0).any():
+            return None
+        return np.sqrt(w)[:, None, None]
+    M = np.empty((n, k, k))
+    for j in range(k):
+        for m in range(j, k):
+            M[:, j, m] = M[:, m, j] = W[(j, m)]
+    try:
+        return np.linalg.cholesky(M)
+    except np.linalg.LinAlgError:
+        return None
+
+
+def _stacked_rows(designs, L, sl, d):
+    """Rows ``L_i' X_i`` of the stacked design for the row chunk ``sl`` (scaled by ``d``)."""
+    k = len(designs)
+    sizes = [X.shape[1] for X in designs]
+    edges = np.concatenate([[0], np.cumsum(sizes)])
+    nc = sl.stop - sl.start
+    A = np.zeros((nc * k, edges[-1]))
+    for m in range(k):
+        for j in range(m, k):
+            A[m::k, edges[j]:edges[j + 1]] = L[sl, j, m][:, None] * designs[j][sl]
+    return A * d[None, :]
+
+
+def stacked_r(designs, L, d, z=None) -> np.ndarray:
+    """R factor (Householder, in row chunks) of the stacked design ``[L_i' X_i D | z_i]``."""
+    n = designs[0].shape[0]
+    R = None
+    for sl in _chunks(n):
+        A = _stacked_rows(designs, L, sl, d)
+        if z is not None:
+            A = np.column_stack([A, z[sl].reshape(-1)])
+        block = A if R is None else np.vstack([R, A])
+        R = np.linalg.qr(block, mode="r")
+    return R
+
+
+def qr_step(designs, L, scores, d) -> np.ndarray:
+    """Newton step from the QR of the stacked weighted design: ``min ||A x - z||``.
+
+    ``scores`` are the per-row first derivatives on the linear-predictor scales; the
+    working response is ``z_i = L_i^{-1} s_i`` so that ``A' z`` is the gradient.
+    """
+    k = len(designs)
+    S = np.stack(scores, axis=1)
+    if k == 1:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(L[:, 0, 0] > 0, S[:, 0] / L[:, 0, 0], 0.0)[:, None]
+    else:
+        z = np.linalg.solve(L, S[..., None])[..., 0]
+    p = d.size
+    R = stacked_r(designs, L, d, z)
+    R11, c = R[:p, :p], R[:p, p]
+    return sla.solve_triangular(R11, c) * d
+
+
+@dataclass(frozen=True)
+class PivotedR:
+    """Pivoted QR ``A[:, perm] = Q R`` of a (scaled) design, and its numerical rank."""
+
+    R: np.ndarray
+    perm: np.ndarray
+    rank: int
+
+    @property
+    def aliased(self) -> np.ndarray:
+        """Original column indices found linearly dependent on the others."""
+        return np.sort(self.perm[self.rank:])
+
+
+def pivoted(R0: np.ndarray, tol: float = RANK_TOL) -> PivotedR:
+    """Pivoted QR of a (small, square) R factor; rank by ``|r_kk| > tol * |r_11|``."""
+    R, perm = sla.qr(R0, mode="r", pivoting=True)
+    diag = np.abs(np.diag(R))
+    if diag.size == 0 or diag[0] == 0:
+        return PivotedR(R, perm, 0)
+    rank = int(np.sum(diag > tol * diag[0]))
+    return PivotedR(R, perm, rank)
+
+
+def design_rank(X: np.ndarray, tol: float = RANK_TOL) -> PivotedR:
+    """Scaled pivoted QR of one design (columns scaled to unit length)."""
+    norms = np.sqrt(np.einsum("ij,ij->j", X, X))
+    d = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
+    ones = np.ones((X.shape[0], 1, 1))
+    R0 = stacked_r([X], ones, d)
+    return pivoted(R0, tol)
+
+
+def covariance_from_r(pr: PivotedR, d: np.ndarray) -> np.ndarray:
+    """``(A'A)^{-1}`` in original (unscaled) coordinates from a full-rank pivoted R."""
+    p = d.size
+    Rinv = sla.solve_triangular(pr.R, np.eye(p))
+    C = Rinv @ Rinv.T
+    cov = np.empty_like(C)
+    cov[np.ix_(pr.perm, pr.perm)] = C
+    return cov * d[:, None] * d[None, :]
+
+
+def covariance_from_information(info: np.ndarray) -> np.ndarray:
+    """Inverse of a positive definite information via the scaled eigen-decomposition."""
+    S, d = scaled(info)
+    vals, vecs = np.linalg.eigh(S)
+    if vals[0] <= vals[-1] * EPS * S.shape[0]:
+        raise NotPositiveDefinite(f"smallest scaled eigenvalue {vals[0]:.3g}")
+    return (vecs / vals) @ vecs.T * d[:, None] * d[None, :]

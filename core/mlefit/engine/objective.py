@@ -1,0 +1,243 @@
+"""The log-likelihood on the linear-predictor scale, and its per-row derivatives.
+
+For each distribution parameter ``j``: ``eta_j = X_j beta_j + offset_j`` and
+``theta_j = h_j(eta_j)``; ``loglik = sum_i w_i logpdf(y_i; theta_1i, ..., theta_ki)``.
+A parameter with no columns is held at its offset (fixed, or frozen by a staged fit).
+
+Derivatives go through each row's derivatives with respect to its linear predictors,
+then the design: gradient block ``X_j' (w dl/deta_j)``, information block
+``X_j' (w W_jl) X_l``. The per-row derivatives come from the family (on the natural scale,
+with the chain rule; or on the linear-predictor scale for a (family, link) pair), or,
+when the family gives none, from :mod:`.numeric`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import partial
+
+import numpy as np
+
+from ..domains import Domain
+from ..family import Family
+from ..links import Link
+from . import linalg
+from .numeric import NumericDerivatives
+
+
+@dataclass(frozen=True)
+class Block:
+    """One distribution parameter: its link, design (possibly empty) and offset."""
+
+    name: str
+    link: Link
+    X: np.ndarray
+    offset: np.ndarray
+    domain: Domain
+
+    @property
+    def size(self) -> int:
+        return self.X.shape[1]
+
+    def eta(self, beta: np.ndarray) -> np.ndarray:
+        return self.offset + self.X @ beta if self.size else self.offset
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Per-row quantities at one coefficient vector (active blocks only)."""
+
+    beta: np.ndarray
+    llf: float
+    etas: list[np.ndarray]
+    thetas: dict[str, np.ndarray]
+    d1: list[np.ndarray]            # dl/deta_j per active block
+    d2: dict | None                 # d2l/deta_j deta_l, (j, l) with j <= l
+
+
+class Objective:
+    """Weighted log-likelihood of ``family`` as a function of the stacked coefficients."""
+
+    def __init__(self, family: Family, y: np.ndarray, blocks: tuple[Block, ...],
+                 weights: np.ndarray, derivatives: str = "auto"):
+        self.family = family
+        self.y = y
+        self.blocks = tuple(blocks)
+        self.weights = weights
+        self.active = [i for i, b in enumerate(self.blocks) if b.size]
+        sizes = [self.blocks[i].size for i in self.active]
+        self.edges = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        self.derivatives = self._choose(derivatives)
+        self._numeric = (NumericDerivatives(len(self.active))
+                         if self.derivatives == "numeric" else None)
+
+    # structure -------------------------------------------------------------------
+    def _choose(self, requested: str) -> str:
+        has_nat = self.family.has("dlogpdf") and self.family.has("d2logpdf")
+        if requested == "auto":
+            return "analytic" if has_nat else "numeric"
+        if requested == "analytic" and not has_nat:
+            raise ValueError(f"family {self.family.name!r} gives no analytic derivatives")
+        return requested
+
+    @property
+    def n(self) -> int:
+        return self.y.shape[0]
+
+    @property
+    def p(self) -> int:
+        return int(self.edges[-1])
+
+    @property
+    def designs(self) -> list[np.ndarray]:
+        return [self.blocks[i].X for i in self.active]
+
+    def split(self, beta: np.ndarray) -> list[np.ndarray]:
+        """Coefficient vector -> one piece per active block."""
+        return [beta[self.edges[a]:self.edges[a + 1]] for a in range(len(self.active))]
+
+    def block_slice(self, name: str) -> slice:
+        a = self.active.index(self.index(name))
+        return slice(int(self.edges[a]), int(self.edges[a + 1]))
+
+    def index(self, name: str) -> int:
+        return [b.name for b in self.blocks].index(name)
+
+    def freeze(self, beta: np.ndarray, keep: list[str]) -> Objective:
+        """The objective in the blocks ``keep`` only; the others held at ``beta``."""
+        pieces = dict(zip(self.active, self.split(beta), strict=True))
+        blocks = []
+        for i, b in enumerate(self.blocks):
+            if b.size and b.name not in keep:
+                b = replace(b, X=np.empty((self.n, 0)), offset=b.eta(pieces[i]))
+            blocks.append(b)
+        return Objective(self.family, self.y, tuple(blocks), self.weights, self.derivatives)
+
+    # values ------------------------------------------------------------------------
+    def etas(self, beta: np.ndarray) -> list[np.ndarray]:
+        pieces = dict(zip(self.active, self.split(beta), strict=True))
+        return [b.eta(pieces[i]) if b.size else b.offset for i, b in enumerate(self.blocks)]
+
+    def thetas(self, etas: list[np.ndarray]) -> dict[str, np.ndarray]:
+        with np.errstate(all="ignore"):
+            return {b.name: b.link.inverse(e) for b, e in zip(self.blocks, etas, strict=True)}
+
+    def _valid(self, thetas) -> bool:
+        return all(np.all(b.domain.contains(thetas[b.name])) for b in self.blocks)
+
+    def _logpdf_at(self, base: list[np.ndarray], active_etas: list[np.ndarray]) -> np.ndarray:
+        """Per-row log density with the active linear predictors replaced."""
+        etas = list(base)
+        for a, e in zip(self.active, active_etas, strict=True):
+            etas[a] = e
+        thetas = self.thetas(etas)
+        values = np.asarray(self.family.logpdf(self.y, **thetas), dtype=float)
+        inside = np.ones(self.n, dtype=bool)
+        for a in self.active:
+            b = self.blocks[a]
+            inside &= b.domain.contains(thetas[b.name])
+        return np.where(inside, values, -np.inf)
+
+    def row_logpdf(self, thetas) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.asarray(self.family.logpdf(self.y, **thetas), dtype=float)
+
+    def loglik(self, beta: np.ndarray) -> float:
+        """Weighted log-likelihood; ``-inf`` where a parameter leaves its domain."""
+        thetas = self.thetas(self.etas(beta))
+        if not self._valid(thetas):
+            return -np.inf
+        value = float(self.weights @ self.row_logpdf(thetas))
+        return value if not np.isnan(value) else -np.inf
+
+    # derivatives -------------------------------------------------------------------
+    def rows(self, beta: np.ndarray, second: bool = True) -> Rows:
+        """Per-row first (and second) derivatives on the linear-predictor scales."""
+        etas = self.etas(beta)
+        thetas = self.thetas(etas)
+        f0 = self.row_logpdf(thetas)
+        llf = float(self.weights @ f0) if self._valid(thetas) else -np.inf
+        active = [self.blocks[a] for a in self.active]
+        if self.derivatives == "numeric":
+            f = partial(self._logpdf_at, etas)
+            d1, d2 = self._numeric(f, [etas[a] for a in self.active], f0, second)
+        else:
+            d1, d2 = self._analytic(active, etas, thetas, second)
+        return Rows(beta, llf, etas, thetas, d1, d2)
+
+    def _analytic(self, active, etas, thetas, second):
+        fam = self.family
+        if fam.has("eta_derivatives"):
+            links = {b.name: b.link.name for b in self.blocks}
+            got = fam.eta_derivatives(self.y, links, **{b.name: e for b, e in
+                                                        zip(self.blocks, etas, strict=True)})
+            if got is not None:
+                g1, g2 = got
+                d1 = [np.asarray(g1[b.name], dtype=float) for b in active]
+                d2 = _pairs(g2, active) if second else None
+                return d1, d2
+        g1 = fam.dlogpdf(self.y, **thetas)
+        hd1 = [b.link.inverse_deriv(etas[a]) for a, b in zip(self.active, active, strict=True)]
+        d1 = [np.asarray(g1[b.name], dtype=float) * h for b, h in zip(active, hd1, strict=True)]
+        if not second:
+            return d1, None
+        g2 = _pairs(fam.d2logpdf(self.y, **thetas), active)
+        d2 = {}
+        for (j, m), v in g2.items():
+            d2[(j, m)] = v * hd1[j] * hd1[m]
+            if j == m:
+                b = active[j]
+                d2[(j, m)] = d2[(j, m)] + np.asarray(g1[b.name]) * b.link.inverse_deriv2(
+                    etas[self.active[j]])
+        return d1, d2
+
+    def expected(self, rows: Rows) -> dict | None:
+        """Per-row expected information on the linear-predictor scales, if the family has it."""
+        if not self.family.has("expected_information"):
+            return None
+        active = [self.blocks[a] for a in self.active]
+        info = _pairs(self.family.expected_information(self.y, **rows.thetas), active)
+        hd1 = [b.link.inverse_deriv(rows.etas[a]) for a, b in zip(self.active, active,
+                                                                 strict=True)]
+        return {(j, m): v * hd1[j] * hd1[m] for (j, m), v in info.items()}
+
+    # assembled ---------------------------------------------------------------------
+    def gradient(self, rows: Rows) -> np.ndarray:
+        w = self.weights
+        return np.concatenate([X.T @ (w * d) for X, d in zip(self.designs, rows.d1,
+                                                              strict=True)])
+
+    def information(self, W: dict) -> np.ndarray:
+        """``sum_i w_i X_i' W_i X_i`` for per-row blocks ``W`` on the eta scale."""
+        return linalg.block_information(self.designs, {key: self.weights * v
+                                                       for key, v in W.items()})
+
+    @staticmethod
+    def observed(rows: Rows) -> dict:
+        return {key: -v for key, v in rows.d2.items()}
+
+    @staticmethod
+    def bhhh(rows: Rows) -> dict:
+        k = len(rows.d1)
+        return {(j, m): rows.d1[j] * rows.d1[m] for j in range(k) for m in range(j, k)}
+
+    def scores(self, rows: Rows) -> np.ndarray:
+        """Per-row score in coefficient space, unweighted: ``(n, p)``."""
+        return np.hstack([d[:, None] * X for X, d in zip(self.designs, rows.d1, strict=True)])
+
+
+def _pairs(values: dict, active: list[Block]) -> dict:
+    """Family's ``{(name_a, name_b): array}`` -> ``{(j, m): array}`` over active blocks."""
+    names = [b.name for b in active]
+    out = {}
+    for j, a in enumerate(names):
+        for m in range(j, len(names)):
+            b = names[m]
+            if (a, b) in values:
+                v = values[(a, b)]
+            elif (b, a) in values:
+                v = values[(b, a)]
+            else:
+                raise KeyError(f"second derivative for the pair ({a!r}, {b!r}) is missing")
+            out[(j, m)] = np.asarray(v, dtype=float)
+    return out

@@ -1,0 +1,49 @@
+"""One flat tree of mlefit's exceptions and warnings.
+
+Every message names the cause and the fix. Catch :class:`MlefitError` for all of
+mlefit's refusals, :class:`MlefitWarning` for all of its warnings.
+"""
+
+
+class MlefitError(Exception):
+    """Base of every error mlefit raises on purpose."""
+
+
+class UnknownFamilyError(MlefitError, LookupError):
+    """No installed family (or link) answers to the name that was asked for."""
+
+
+class DuplicateFamilyError(MlefitError, LookupError):
+    """Two installed plugins register a family (or link) under the same name."""
+
+
+class FamilyContractError(MlefitError, TypeError):
+    """A family breaks the plugin contract; the message names the plugin and the rule."""
+
+
+class DataError(MlefitError, ValueError):
+    """The data cannot be fitted as given: NA, support, non-finite, empty, rank deficiency."""
+
+
+class ConvergenceError(MlefitError, RuntimeError):
+    """The optimiser could not even start (no finite log-likelihood near the start values)."""
+
+
+class ComparisonError(MlefitError, ValueError):
+    """Two fits cannot be compared the way that was asked for."""
+
+
+class MlefitWarning(UserWarning):
+    """Base of every warning mlefit issues."""
+
+
+class PluginLoadWarning(MlefitWarning):
+    """A plugin failed to load; the other plugins still work."""
+
+
+class ConvergenceWarning(MlefitWarning):
+    """The fit stopped without meeting the convergence rule, or ran to a boundary."""
+
+
+class HessianWarning(MlefitWarning):
+    """The information matrix at the estimate is singular or not positive definite."""

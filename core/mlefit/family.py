@@ -1,0 +1,206 @@
+"""The family contract: what a plugin author writes.
+
+A family is a class with a ``name``, a ``support`` for the response, a tuple of
+:class:`Parameter` and a vectorised ``logpdf(y, **params)``. Everything else is optional
+and detected by presence (see :data:`OPTIONAL_METHODS`); each buys speed, exactness or a
+feature, never correctness.
+
+Example
+-------
+>>> import numpy as np
+>>> from mlefit import Family, Parameter
+>>> from mlefit.domains import Real, Positive
+>>> class Normal(Family):
+...     name = "my_normal"
+...     support = Real()
+...     parameters = (Parameter("mu", Real()), Parameter("sigma", Positive()))
+...     def logpdf(self, y, mu, sigma):
+...         return -0.5 * np.log(2 * np.pi) - np.log(sigma) - 0.5 * ((y - mu) / sigma) ** 2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from .domains import Domain
+
+#: Optional methods a family may define, and what each one buys.
+OPTIONAL_METHODS: dict[str, str] = {
+    "dlogpdf": "analytic first derivatives {param: dl/dparam} (speed)",
+    "d2logpdf": "analytic second derivatives {(a, b): d2l/da db} (speed, exact Hessian)",
+    "expected_information": "per-row Fisher information {(a, b): -E d2l/da db} "
+    "(Fisher scoring, cov_type='expected', convention='R')",
+    "eta_derivatives": "derivatives on the linear-predictor scale for some links (stability)",
+    "start": "start values {param: value} from the response (robustness)",
+    "mean": "E[y] from the parameters (predictions on the response scale)",
+    "variance": "Var[y] from the parameters (Pearson residuals)",
+    "cdf": "P(Y <= y) (quantile residuals)",
+    "sample": "random draws (simulate, parametric bootstrap)",
+    "unit_deviance": "GLM unit deviance d(y, mu) (deviance, R conventions)",
+    "unit_variance": "GLM variance function V(mu) (Pearson residuals and dispersion)",
+    "prepare_response": "converts the raw response columns to what logpdf takes",
+    "loglik_r": "R's logLik rule for convention='R' when it differs from the ML value",
+}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One distribution parameter.
+
+    Parameters
+    ----------
+    name : str
+        A Python identifier; becomes the keyword of ``logpdf`` and of ``fit``.
+    domain : Domain
+        Where the parameter lives on its natural scale.
+    link : str, optional
+        Default link; by default the domain's (identity, log, logit).
+    links : tuple of str, optional
+        Links the parameter allows; by default the domain's standard set.
+    typical : (low, high), optional
+        An ordinary range on the natural scale, for tests and generic start values.
+    description : str
+        One line for the summary and the docs.
+    """
+
+    name: str
+    domain: Domain
+    link: str | None = None
+    links: tuple[str, ...] | None = None
+    typical: tuple[float, float] | None = None
+    description: str = ""
+
+    @property
+    def default_link(self) -> str:
+        return self.link or self.domain.default_link
+
+    @property
+    def allowed_links(self) -> tuple[str, ...]:
+        allowed = self.links or self.domain.standard_links
+        if self.default_link not in allowed:
+            allowed = (self.default_link, *allowed)
+        return tuple(allowed)
+
+    @property
+    def typical_range(self) -> tuple[float, float]:
+        return self.typical or self.domain.typical
+
+
+@dataclass(frozen=True)
+class Dispersion:
+    """Declares an exponential-dispersion parameter: ``phi = value ** power``.
+
+    Gaussian ``sigma``: power 2 (phi = sigma^2). Gamma ``shape``: power -1. The engine
+    then solves the mean coefficients without the dispersion, takes ``var_weights`` as
+    the offset ``-log(v) / power`` on the dispersion's log link, and offers the Pearson
+    estimate ``phi = sum w v (y - mu)^2 / V(mu) / (n - p)``.
+    """
+
+    parameter: str
+    power: float = 1.0
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """This family equals family ``family`` when ``parameter`` equals ``value``.
+
+    ``boundary=True`` when ``value`` is an end of the parameter's domain (poisson inside
+    negative_binomial at 1/theta = 0): likelihood-ratio tests then use the chi-bar-squared
+    mixture.
+    """
+
+    family: str
+    parameter: str
+    value: float
+    boundary: bool = False
+
+
+class Family:
+    """Base class of every distribution family (built-in or third-party).
+
+    Subclasses set the class attributes below and define ``logpdf``. Optional methods
+    (see :data:`OPTIONAL_METHODS`) are detected by presence.
+    """
+
+    name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    support: ClassVar[Domain]
+    parameters: ClassVar[tuple[Parameter, ...]]
+    api_version: ClassVar[int] = 1
+    #: number of response columns ``logpdf`` takes (binomial: successes, failures)
+    response_columns: ClassVar[int] = 1
+    dispersion: ClassVar[Dispersion | None] = None
+    reductions: ClassVar[tuple[Reduction, ...]] = ()
+
+    def logpdf(self, y, **params):  # pragma: no cover - the contract
+        """Log density (or mass) per row; ``-inf`` outside the support."""
+        raise NotImplementedError
+
+    # helpers the engine and the results use -------------------------------------
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parameters)
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def has(self, method: str) -> bool:
+        """Whether the family defines the optional ``method``."""
+        return callable(getattr(self, method, None))
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        return tuple(m for m in OPTIONAL_METHODS if self.has(m))
+
+    def __repr__(self) -> str:
+        return f"<family {self.name}: {', '.join(self.parameter_names)}>"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a family came from: the plugin and its distribution."""
+
+    plugin: str
+    distribution: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.distribution} {self.version} ({self.plugin})"
+
+
+@dataclass(frozen=True)
+class FamilyInfo:
+    """What ``mlefit.families()`` reports for one installed family."""
+
+    name: str
+    aliases: tuple[str, ...]
+    parameters: tuple[str, ...]
+    links: dict[str, tuple[str, ...]]
+    support: str
+    capabilities: tuple[str, ...]
+    source: Source
+    family: Family = field(repr=False, compare=False)
+
+    @classmethod
+    def of(cls, family: Family, source: Source) -> FamilyInfo:
+        return cls(
+            name=family.name,
+            aliases=tuple(family.aliases),
+            parameters=family.parameter_names,
+            links={p.name: p.allowed_links for p in family.parameters},
+            support=str(family.support),
+            capabilities=family.capabilities,
+            source=source,
+            family=family,
+        )
+
+
+def as_array(x) -> np.ndarray:
+    """Float array view of ``x`` (the engine's one conversion)."""
+    return np.asarray(x, dtype=float)

@@ -1,0 +1,237 @@
+"""From a model frame and a family to a :class:`FitResult`: checks, engine, inference.
+
+This is the one place where the pieces meet: the response and support checks, the
+parameter blocks (designs, links, offsets, fixed values, variance weights), rank
+deficiency, the runtime contract check, start values, the optimiser, the conventions
+and the covariance.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import engine, start
+from .contract import check_logpdf
+from .conventions import Convention
+from .engine import Block, DispersionSpec, Objective, linalg
+from .errors import ConvergenceError, ConvergenceWarning, DataError
+from .family import Family
+from .formula import ModelFrame
+from .inference import covariance
+from .links import Link
+from .results import Diagnostics, DispersionSummary, FitResult
+
+
+@dataclass(frozen=True)
+class Options:
+    convention: Convention
+    method: str = "newton"
+    start: object = None
+    maxiter: int = 100
+    tol: float = 1e-12
+
+
+def _response(family: Family, origin: str, y: np.ndarray) -> np.ndarray:
+    if family.has("prepare_response"):
+        y = np.asarray(family.prepare_response(y), dtype=float)
+    cols = 1 if y.ndim == 1 else y.shape[1]
+    if cols != family.response_columns:
+        raise DataError(f"family {family.name!r} takes a response of {family.response_columns} "
+                        f"column(s); the formula gives {cols}. Fix: write the left-hand side "
+                        "with that many columns (e.g. 'successes + failures ~ x').")
+    inside = family.support.contains(y)
+    if inside.ndim == 2:
+        inside = inside.all(axis=1)
+    if not inside.all():
+        bad = np.flatnonzero(~inside)
+        shown = ", ".join(f"{v!r}" for v in np.unique(y[bad])[:5].tolist())
+        raise DataError(f"{bad.size} response value(s) lie outside the support {family.support} "
+                        f"of family {family.name!r} (e.g. {shown}). Fix: choose a family whose "
+                        "support contains the data, or remove/recode those rows.")
+    return y
+
+
+def _blocks(family, frame: ModelFrame, links: dict[str, Link], fixed: dict, rows):
+    blocks = []
+    n = int(rows.sum())
+    for p in family.parameters:
+        link = links[p.name]
+        if p.name in fixed:
+            eta = float(link.link(fixed[p.name]))
+            blocks.append(Block(p.name, link, np.empty((n, 0)), np.full(n, eta), p.domain))
+            continue
+        d = frame.designs[p.name]
+        offset = d.offset[rows]
+        if frame.var_weights is not None and family.dispersion and \
+                family.dispersion.parameter == p.name:
+            offset = offset - np.log(frame.var_weights[rows]) / family.dispersion.power
+        blocks.append(Block(p.name, link, d.X[rows], offset, p.domain))
+    return tuple(blocks)
+
+
+def _check_rank(frame: ModelFrame, rows, names):
+    for name in names:
+        d = frame.designs[name]
+        X = d.X[rows]
+        if X.shape[1] == 0:
+            continue
+        zero = np.flatnonzero(~X.any(axis=0))
+        pr = linalg.design_rank(X)
+        if pr.rank < X.shape[1] or zero.size:
+            aliased = sorted({*pr.aliased.tolist(), *zero.tolist()})
+            cols = [d.columns[i] for i in aliased]
+            raise DataError(f"the design of {name!r} ({d.formula}) is rank deficient: "
+                            f"{cols} {'is' if len(cols) == 1 else 'are'} a linear combination "
+                            "of the other columns (or all zero on the rows used). Fix: "
+                            "remove or combine those terms.")
+
+
+def _active_rows(frame: ModelFrame) -> np.ndarray:
+    rows = frame.weights > 0
+    if frame.var_weights is not None:
+        rows &= frame.var_weights > 0
+    if not rows.any():
+        raise DataError("every row has weight 0. Fix: give some rows positive weights.")
+    return rows
+
+
+def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Link],
+             fixed: dict[str, float], options: Options) -> FitResult:
+    """Fit ``family`` to ``frame``; see the module docstring."""
+    y_all = _response(family, origin, frame.y)
+    rows = _active_rows(frame)
+    estimated = [p.name for p in family.parameters if p.name not in fixed]
+    _check_rank(frame, rows, estimated)
+    blocks = _blocks(family, frame, links, fixed, rows)
+    obj = Objective(family, y_all[rows], blocks, frame.weights[rows])
+    if obj.n < obj.p:
+        raise DataError(f"{obj.n} rows with positive weight for {obj.p} coefficients. Fix: "
+                        "use more data or a smaller model.")
+    columns = {n: frame.designs[n].columns for n in estimated}
+    beta0 = start.start_vector(obj, family, columns, options.start)
+    thetas0 = obj.thetas(obj.etas(beta0))
+    check_logpdf(family, origin, obj.y, thetas0)
+    if not np.isfinite(obj.loglik(beta0)):
+        raise ConvergenceError(f"the log-likelihood is -inf or NaN at the start values "
+                               f"({_constants(obj, beta0)}). Fix: pass start= values inside "
+                               "the support, or check the links.")
+    spec = _dispersion_spec(family, frame, rows)
+    sol = engine.maximize(obj, beta0, method=options.method, dispersion=spec,
+                          maxiter=options.maxiter, tol=options.tol)
+    _warn(obj, sol, columns)
+    conv = options.convention
+    beta, disp = sol.beta.copy(), None
+    nobs = float(np.sum(obj.weights))
+    p_first = blocks[0].size
+    if spec is not None and not sol.exact_fit and spec.name in estimated and \
+            blocks[obj.index(spec.name)].size == 1 and family.has("unit_variance"):
+        disp = _dispersion(obj, beta, spec, nobs - p_first)
+        if conv.dispersion == "pearson":
+            block = blocks[obj.index(spec.name)]
+            beta[obj.block_slice(spec.name)] = block.link.link(
+                disp.phi_pearson ** (1 / spec.power)) / block.X[0, 0]
+    if sol.exact_fit:
+        cov_matrix = _exact_fit_cov(obj, spec)
+        cov = None
+    else:
+        groups = None if frame.groups is None else frame.groups[rows]
+        cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta)
+        cov_matrix = cov.matrix
+    index = pd.MultiIndex.from_tuples([(n, t) for n in estimated for t in columns[n]],
+                                      names=["parameter", "term"])
+    llf = sol.llf
+    if conv.name == "R" and family.has("loglik_r"):
+        mu = obj.thetas(obj.etas(sol.beta))[family.parameters[0].name]
+        vw = None if frame.var_weights is None else frame.var_weights[rows]
+        llf = float(family.loglik_r(obj.y, mu, obj.weights, vw))
+    diagnostics = Diagnostics(
+        converged=sol.converged, iterations=sol.iterations, decrement=sol.decrement,
+        gradient_se=cov.gradient_se if cov else 0.0, condition=cov.condition if cov else np.nan,
+        derivatives=obj.derivatives, fallbacks=sol.fallbacks, method=options.method,
+        message=sol.message, exact_fit=sol.exact_fit)
+    formulas = {n: frame.designs[n].formula for n in estimated}
+    return FitResult(
+        family=family, formulas=formulas, links=dict(links), fixed=dict(fixed), coef=beta,
+        cov=cov_matrix, index=index, llf=llf, llf_ml=sol.llf, nobs=nobs,
+        n_dropped=frame.n_dropped, dropped_by=dict(frame.dropped_by),
+        df_resid=nobs - p_first, convention=conv, diagnostics=diagnostics,
+        covariance_kind=cov.kind if cov else "exact fit (zero residual variance)",
+        frame=frame, dispersion=disp)
+
+
+def _constants(obj, beta):
+    etas = obj.etas(beta)
+    return ", ".join(f"{b.name} ~ {float(np.median(b.link.inverse(e))):.4g}"
+                     for b, e in zip(obj.blocks, etas, strict=True))
+
+
+def _dispersion_spec(family, frame, rows) -> DispersionSpec | None:
+    if family.dispersion is None:
+        return None
+    vw = None if frame.var_weights is None else frame.var_weights[rows]
+    uv = family.unit_variance if family.has("unit_variance") else None
+    return DispersionSpec(family.dispersion.parameter, family.dispersion.power, uv, vw)
+
+
+def _dispersion(obj, beta, spec, dof) -> DispersionSummary:
+    first = obj.blocks[0]
+    mu = first.link.inverse(first.eta(beta[obj.block_slice(first.name)]))
+    block = obj.blocks[obj.index(spec.name)]
+    theta = float(block.link.inverse(block.X[0, 0] * beta[obj.block_slice(spec.name)][0]))
+    phi_p = engine.pearson_phi(obj.y, mu, obj.weights, spec.var_weights, spec.unit_variance,
+                               dof)
+    return DispersionSummary(spec.name, theta**spec.power, phi_p, dof)
+
+
+def _exact_fit_cov(obj, spec):
+    cov = np.zeros((obj.p, obj.p))
+    if spec is not None:
+        sl = obj.block_slice(spec.name)
+        cov[sl, sl] = np.nan
+    return cov
+
+
+def _warn(obj: Objective, sol, columns) -> None:
+    if sol.exact_fit:
+        warnings.warn("exact fit: every residual is zero to rounding, so the dispersion is "
+                      "0 (or at rounding level) and the log-likelihood is degenerate. The "
+                      "coefficients are fine; their standard errors are 0.",
+                      ConvergenceWarning, stacklevel=4)
+        return
+    if not sol.converged:
+        warnings.warn(f"the fit did not converge: {sol.message} (Newton decrement "
+                      f"{sol.decrement:.3g}). Fix: raise maxiter=, give start= values, "
+                      "rescale covariates, or simplify the model.", ConvergenceWarning,
+                      stacklevel=4)
+    etas = obj.etas(sol.beta)
+    thetas = obj.thetas(etas)
+    for b, eta in zip(obj.blocks, etas, strict=True):
+        if not b.size:
+            continue
+        at_edge = b.domain.near_boundary(thetas[b.name])
+        if b.link.saturates is not None:
+            at_edge |= b.link.saturates(eta)
+        if at_edge.any():
+            warnings.warn(f"{b.name}: {int(at_edge.sum())} fitted value(s) are numerically on "
+                          f"the boundary of {b.domain} ({_direction(obj, sol, b, columns)}). "
+                          "This is (quasi-)complete separation or a parameter running to "
+                          "its limit: those estimates are not finite maximum-likelihood "
+                          "values and their standard errors are meaningless. Fix: remove "
+                          "the separating terms, merge sparse categories, or use a "
+                          "penalised fit.", ConvergenceWarning, stacklevel=4)
+
+
+def _direction(obj, sol, block, columns) -> str:
+    if sol.last_step is None:
+        return "direction unknown"
+    step = sol.last_step[obj.block_slice(block.name)]
+    scale = np.sqrt(np.einsum("ij,ij->j", block.X, block.X))
+    size = np.abs(step) * scale
+    if not np.any(size > 0):
+        return "the estimates have stopped moving"
+    names = [columns[block.name][i] for i in np.flatnonzero(size >= 0.1 * size.max())]
+    return f"the estimates move towards infinity along {names}"

@@ -1,0 +1,317 @@
+"""Formulas and a data frame in, a :class:`ModelFrame` of numpy arrays out.
+
+Pandas and formulaic stop here. Every formula is materialised on all rows first; one
+joint mask then removes the rows with a missing value in any variable any formula uses,
+a NaN or infinity created by a transform (``np.log(0)``), or a missing weight or offset.
+When rows are dropped the designs are rebuilt on the kept rows, so that categorical
+levels seen only in dropped rows do not leave empty columns. ``offset(x)`` inside a
+formula is taken out of the design and added to that parameter's offset.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from formulaic import Formula, ModelMatrices
+from formulaic.errors import FormulaicError
+
+from .errors import DataError
+
+OFFSET_PREFIX = "offset("
+
+
+def offset(x):
+    """Formula function: ``y ~ x + offset(np.log(t))`` adds its argument to the offset."""
+    return x
+
+
+CONTEXT = {"offset": offset}
+
+
+@dataclass(frozen=True)
+class OffsetSource:
+    """A user-supplied offset: a data column (rebuilt from newdata) or a fixed array."""
+
+    column: str | None
+    values: np.ndarray | None
+    log: bool = False          # exposure: the offset is log(values)
+
+    def evaluate(self, data: pd.DataFrame | None, n: int) -> np.ndarray:
+        if self.column is not None:
+            if data is None or self.column not in data:
+                raise DataError(f"offset column {self.column!r} is missing from the data. "
+                                "Fix: add the column to newdata.")
+            raw = pd.to_numeric(data[self.column], errors="coerce").to_numpy(dtype=float)
+        elif data is None and self.values is not None and self.values.shape[0] == n:
+            raw = self.values
+        else:
+            raise DataError("this fit took its offset or exposure as an array, which cannot "
+                            "be rebuilt for new data. Fix: pass it as a column name to fit(), "
+                            "or use offset(...) inside the formula.")
+        if self.log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.log(raw)
+        return raw
+
+
+@dataclass(frozen=True)
+class Design:
+    """One distribution parameter's design matrix and offset on the kept rows."""
+
+    parameter: str
+    formula: str
+    columns: tuple[str, ...]
+    X: np.ndarray
+    offset: np.ndarray
+    spec: object = field(default=None, repr=False)    # formulaic ModelSpec for newdata
+    keep_columns: np.ndarray | None = field(default=None, repr=False)
+    formula_offsets: np.ndarray | None = field(default=None, repr=False)
+    sources: tuple[OffsetSource, ...] = ()
+
+    def rebuild(self, newdata: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Design and offset of this parameter for ``newdata`` (NaN rows stay NaN)."""
+        n = len(newdata)
+        if self.spec is None:
+            raise DataError(f"the fit of {self.parameter!r} was made from arrays. Fix: pass "
+                            "design matrices to predict(), not a data frame.")
+        try:
+            with np.errstate(all="ignore"):
+                full = self.spec.get_model_matrix(newdata, na_action="ignore",
+                                                  context=CONTEXT)
+        except FormulaicError as exc:
+            raise DataError(f"cannot build the {self.parameter!r} design for new data: "
+                            f"{_first_line(exc)}. Fix: give newdata the columns and "
+                            "categorical levels the fit saw.") from exc
+        M = full.to_numpy(dtype=float)
+        off = M[:, self.formula_offsets].sum(axis=1) if self.formula_offsets.size else np.zeros(n)
+        for s in self.sources:
+            off = off + s.evaluate(newdata, n)
+        return M[:, self.keep_columns], off
+
+
+@dataclass(frozen=True)
+class ModelFrame:
+    """The numpy face of the data: response, designs, weights, and what was dropped."""
+
+    y: np.ndarray
+    response: tuple[str, ...]
+    designs: dict[str, Design]
+    weights: np.ndarray
+    var_weights: np.ndarray | None
+    index: pd.Index
+    n_dropped: int
+    dropped_by: dict[str, int]
+    groups: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return self.y.shape[0]
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _as_frame(data) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    elif isinstance(data, dict):
+        frame = pd.DataFrame(data)
+    else:
+        raise DataError(f"data is a {type(data).__name__}, not a pandas DataFrame. Fix: pass "
+                        "a DataFrame (or a dict of columns), or use mlefit.fit_arrays() for "
+                        "matrices.")
+    if len(frame) == 0:
+        raise DataError("data has no rows. Fix: pass a non-empty DataFrame.")
+    return frame
+
+
+def _materialise(formula: str, frame: pd.DataFrame, parameter: str):
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return Formula(formula).get_model_matrix(frame, na_action="ignore",
+                                                     context=CONTEXT)
+    except FormulaicError as exc:
+        missing = sorted(v for v in Formula(formula).required_variables
+                         if v not in frame.columns and v not in CONTEXT and v != "np") \
+            if not isinstance(exc, SyntaxError) else []
+        cause = _first_line(exc)
+        if missing:
+            cause = f"column(s) {missing} not in the data"
+        raise DataError(f"cannot build the design of {parameter!r} from {formula!r}: {cause}. "
+                        f"Fix: check the formula against the data's columns "
+                        f"({', '.join(map(str, list(frame.columns)[:12]))}"
+                        f"{', ...' if frame.shape[1] > 12 else ''}).") from exc
+    except Exception as exc:  # syntax errors surface as various types
+        raise DataError(f"cannot parse the formula {formula!r} of {parameter!r}: "
+                        f"{_first_line(exc)}. Fix: correct the formula syntax.") from exc
+
+
+def _vector(name: str, value, frame: pd.DataFrame) -> tuple[np.ndarray, OffsetSource]:
+    """A per-row vector given as a column name or an array."""
+    if isinstance(value, str):
+        if value not in frame.columns:
+            raise DataError(f"{name}={value!r} is not a column of the data. Fix: name an "
+                            "existing column or pass an array with one value per row.")
+        raw = pd.to_numeric(frame[value], errors="coerce").to_numpy(dtype=float)
+        return raw, OffsetSource(value, None)
+    raw = np.asarray(value, dtype=float).reshape(-1)
+    if raw.shape[0] != len(frame):
+        raise DataError(f"{name} has {raw.shape[0]} values but the data has {len(frame)} "
+                        "rows. Fix: pass one value per row.")
+    return raw, OffsetSource(None, raw)
+
+
+def _split_offsets(columns: list[str]):
+    is_off = np.array([c.startswith(OFFSET_PREFIX) for c in columns], dtype=bool)
+    return np.flatnonzero(~is_off), np.flatnonzero(is_off)
+
+
+def _response(lhs, formula: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    names = tuple(lhs.columns)
+    try:
+        y = lhs.to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"the response of {formula!r} is not numeric. Fix: recode it as "
+                        "numbers or booleans (e.g. (smoker == 'yes')).") from exc
+    return (y[:, 0] if y.shape[1] == 1 else y), names
+
+
+def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
+          offsets: dict | None = None, exposure=None, groups=None,
+          missing: str = "drop") -> ModelFrame:
+    """Materialise ``formulas`` ({parameter: formula}, the first with a response)."""
+    if missing not in ("drop", "raise"):
+        raise DataError(f"missing={missing!r} is not one of 'drop', 'raise'.")
+    frame = _as_frame(data)
+    params = list(formulas)
+    first = params[0]
+    if "~" not in formulas[first] or not formulas[first].split("~")[0].strip():
+        raise DataError(f"the main formula {formulas[first]!r} has no response. Fix: write "
+                        "it as 'y ~ x1 + x2'.")
+    vectors = {}
+    for name, value in (("weights", weights), ("var_weights", var_weights),
+                        ("exposure", exposure)):
+        if value is not None:
+            vectors[name] = _vector(name, value, frame)
+    offset_vectors = {p: _vector(f"offset of {p!r}", v, frame)
+                      for p, v in (offsets or {}).items() if v is not None}
+    _check_vectors(vectors)
+    group_values = _groups(groups, frame)
+    built = {p: _materialise(formulas[p], frame, p) for p in params}
+    bad = _joint_mask(formulas, frame, built, vectors, offset_vectors)
+    if group_values is not None:
+        bad["groups"] = pd.isna(group_values)
+    dropped_by = {col: int(m.sum()) for col, m in bad.items() if m.any()}
+    drop = np.zeros(len(frame), dtype=bool)
+    for m in bad.values():
+        drop |= m
+    if drop.any() and missing == "raise":
+        raise DataError(f"{int(drop.sum())} row(s) have missing or non-finite values "
+                        f"({_describe(dropped_by)}). Fix: clean them, or use missing='drop'.")
+    if drop.all():
+        raise DataError(f"every row has a missing or non-finite value ({_describe(dropped_by)}"
+                        "). Fix: check the na_values of the file and the transforms.")
+    keep = ~drop
+    if drop.any():
+        frame = _without_unused_levels(frame.loc[keep])
+        built = {p: _materialise(formulas[p], frame, p) for p in params}
+    y, response = _response(built[first].lhs, formulas[first])
+    designs = {}
+    for p in params:
+        rhs = _parts(built[p])[-1]
+        cols = list(rhs.columns)
+        keep_cols, off_cols = _split_offsets(cols)
+        M = rhs.to_numpy(dtype=float)
+        offset_values = M[:, off_cols].sum(axis=1) if off_cols.size else np.zeros(len(frame))
+        sources = []
+        if p in offset_vectors:
+            raw, src = offset_vectors[p]
+            offset_values = offset_values + raw[keep]
+            sources.append(src)
+        if p == first and "exposure" in vectors:
+            raw, src = vectors["exposure"]
+            offset_values = offset_values + np.log(raw[keep])
+            sources.append(OffsetSource(src.column, src.values, log=True))
+        X = M[:, keep_cols] if off_cols.size else M
+        designs[p] = Design(p, formulas[p], tuple(cols[i] for i in keep_cols), X,
+                            offset_values, rhs.model_spec, keep_cols, off_cols, tuple(sources))
+    w = vectors["weights"][0][keep] if "weights" in vectors else np.ones(int(keep.sum()))
+    vw = vectors["var_weights"][0][keep] if "var_weights" in vectors else None
+    return ModelFrame(y, response, designs, w, vw, frame.index, int(drop.sum()), dropped_by,
+                      None if group_values is None else group_values[keep])
+
+
+def _groups(groups, frame: pd.DataFrame) -> np.ndarray | None:
+    """Cluster labels as an object array (a column name or one label per row)."""
+    if groups is None:
+        return None
+    if isinstance(groups, str):
+        if groups not in frame.columns:
+            raise DataError(f"groups={groups!r} is not a column of the data. Fix: name an "
+                            "existing column or pass one label per row.")
+        return frame[groups].to_numpy(dtype=object)
+    values = np.asarray(groups, dtype=object).reshape(-1)
+    if values.shape[0] != len(frame):
+        raise DataError(f"groups has {values.shape[0]} labels but the data has {len(frame)} "
+                        "rows. Fix: pass one label per row.")
+    return values
+
+
+def _parts(mm) -> list:
+    """``[lhs, rhs]`` of a two-sided formula's matrices, ``[rhs]`` of a one-sided one."""
+    return [mm.lhs, mm.rhs] if isinstance(mm, ModelMatrices) and "lhs" in mm.model_spec \
+        else [mm.rhs if isinstance(mm, ModelMatrices) else mm]
+
+
+def _check_vectors(vectors):
+    for name, (raw, _) in vectors.items():
+        finite = raw[~np.isnan(raw)]
+        if np.isinf(finite).any():
+            raise DataError(f"{name} has infinite values. Fix: replace them.")
+        if name == "exposure" and (finite <= 0).any():
+            raise DataError("exposure must be positive (its log is the offset). Fix: drop or "
+                            "correct the rows with exposure <= 0.")
+        if name in ("weights", "var_weights") and (finite < 0).any():
+            raise DataError(f"{name} has negative values. Fix: weights must be >= 0 "
+                            "(0 drops a row's contribution).")
+
+
+def _joint_mask(formulas, frame, built, vectors, offset_vectors) -> dict[str, np.ndarray]:
+    """One boolean mask per cause (a column, a design, a weight) of rows to drop."""
+    bad: dict[str, np.ndarray] = {}
+    used = set()
+    for f in formulas.values():
+        used |= {v for v in Formula(f).required_variables if v in frame.columns}
+    raw_na = np.zeros(len(frame), dtype=bool)
+    for col in sorted(used, key=str):
+        bad[str(col)] = frame[col].isna().to_numpy()
+        raw_na |= bad[str(col)]
+    for mm in built.values():
+        for part in _parts(mm):
+            values = part.to_numpy(dtype=float, na_value=np.nan)
+            nonfinite = ~np.isfinite(values) & ~raw_na[:, None]
+            for j in np.flatnonzero(nonfinite.any(axis=0)):
+                bad[f"{part.columns[j]} (non-finite)"] = nonfinite[:, j]
+    for name, (raw, _) in list(vectors.items()) + [(f"offset of {p}", v) for p, v in
+                                                    offset_vectors.items()]:
+        bad[name] = np.isnan(raw) | np.isinf(raw)
+    return bad
+
+
+def _describe(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _without_unused_levels(frame: pd.DataFrame) -> pd.DataFrame:
+    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if not cats:
+        return frame
+    frame = frame.copy()
+    for c in cats:
+        frame[c] = frame[c].cat.remove_unused_categories()
+    return frame

@@ -1,0 +1,121 @@
+"""Covariance of the estimates and the Wald table.
+
+The covariance is the inverse of an information matrix at the MLE (observed by default,
+what ``optim(hessian=TRUE)`` and bbmle report; expected on request), or a sandwich
+(``robust`` HC0/HC1, ``cluster`` CR1) with the observed information as the bread. When
+every row's information block is positive semi-definite, it comes from the pivoted QR
+of the stacked weighted design; otherwise from the scaled eigen-decomposition.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from .engine import Objective, linalg
+from .errors import DataError, HessianWarning
+
+COV_TYPES = ("observed", "expected", "robust", "HC0", "HC1", "cluster")
+
+
+@dataclass(frozen=True)
+class Covariance:
+    """A covariance matrix of the coefficients and how it was obtained."""
+
+    matrix: np.ndarray
+    kind: str
+    condition: float
+    gradient_se: float
+
+
+def information_rows(obj: Objective, rows, kind: str) -> dict:
+    if kind == "expected":
+        W = obj.expected(rows)
+        if W is None:
+            raise DataError(f"family {obj.family.name!r} gives no expected information. "
+                            "Fix: use cov_type='observed'.")
+        return W
+    return obj.observed(rows)
+
+
+def inverse_information(obj: Objective, W: dict) -> tuple[np.ndarray, np.ndarray]:
+    """``(cov, info)``; NaN covariance with a :class:`HessianWarning` if not invertible."""
+    info = obj.information(W)
+    p = info.shape[0]
+    L = linalg.row_factors({key: obj.weights * v for key, v in W.items()}, len(obj.active),
+                           obj.n)
+    try:
+        _, d = linalg.scaled(info)
+        if L is not None:
+            pr = linalg.pivoted(linalg.stacked_r(obj.designs, L, d))
+            if pr.rank < p:
+                raise linalg.NotPositiveDefinite(f"rank {pr.rank} < {p}")
+            return linalg.covariance_from_r(pr, d), info
+        return linalg.covariance_from_information(info), info
+    except linalg.NotPositiveDefinite as exc:
+        warnings.warn(f"the information matrix at the estimate is singular or not positive "
+                      f"definite ({exc}): standard errors are not available. The model may "
+                      "be over-parameterised or the estimate not a maximum; simplify the "
+                      "model or check the start values.", HessianWarning, stacklevel=3)
+        return np.full((p, p), np.nan), info
+
+
+def covariance(obj: Objective, beta: np.ndarray, cov_type: str = "observed",
+               groups: np.ndarray | None = None, mle: np.ndarray | None = None) -> Covariance:
+    """Covariance at ``beta`` of the requested type.
+
+    ``mle`` (default ``beta``) is where the gradient diagnostic is taken; it differs from
+    ``beta`` when a convention reports the dispersion at its Pearson estimate.
+    """
+    rows = obj.rows(beta)
+    g = obj.gradient(rows if mle is None else obj.rows(mle, second=False))
+    base = "expected" if cov_type == "expected" else "observed"
+    cov, info = inverse_information(obj, information_rows(obj, rows, base))
+    kind = f"{base} information"
+    if cov_type in ("robust", "HC0", "HC1", "cluster"):
+        cov, kind = sandwich(obj, rows, cov, cov_type, groups)
+    se = np.sqrt(np.abs(np.diag(cov)))
+    with np.errstate(invalid="ignore"):
+        grad_se = float(np.max(np.abs(g) * se)) if g.size else 0.0
+    return Covariance(cov, kind, linalg.condition(info), grad_se)
+
+
+def sandwich(obj: Objective, rows, bread: np.ndarray, cov_type: str, groups):
+    """``bread meat bread`` with per-row (or per-cluster) score outer products."""
+    U = obj.scores(rows)
+    w = obj.weights
+    n, p = float(np.sum(w)), bread.shape[0]
+    if cov_type == "cluster":
+        if groups is None:
+            raise DataError("cov_type='cluster' needs groups=. Fix: pass a column name or an "
+                            "array with one cluster label per row.")
+        codes, labels = _codes(groups)
+        G = labels.size
+        if G < 2:
+            raise DataError("cov_type='cluster' needs at least two clusters.")
+        summed = np.zeros((G, p))
+        np.add.at(summed, codes, w[:, None] * U)
+        meat = summed.T @ summed
+        factor = G / (G - 1) * (n - 1) / (n - p)
+        kind = f"cluster-robust (CR1, {G} clusters)"
+    else:
+        meat = linalg.gram(U, w)
+        factor = n / (n - p) if cov_type == "HC1" else 1.0
+        kind = "robust (HC1)" if cov_type == "HC1" else "robust (HC0)"
+    return factor * bread @ meat @ bread, kind
+
+
+def _codes(groups):
+    labels, codes = np.unique(np.asarray(groups), return_inverse=True)
+    return codes.reshape(-1), labels
+
+
+def wald_table(params: np.ndarray, se: np.ndarray, df: float | None):
+    """Statistic and two-sided p-value: z (normal) or, with ``df``, t on ``df``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = params / se
+    dist = stats.norm if df is None else stats.t(df)
+    return stat, 2 * dist.sf(np.abs(stat))

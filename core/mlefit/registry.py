@@ -1,0 +1,214 @@
+"""Loads family and link plugins from the ``mlefit`` entry-point group and looks names up.
+
+The registry is built lazily, on first use. It runs its own loop over the entry points
+(pluggy's ``load_setuptools_entrypoints`` stops at the first plugin that fails): a plugin
+that fails to import, names a hook that does not exist, raises in its hook or returns a
+family that breaks the contract is recorded in :attr:`Registry.failed` and warned about;
+the others load.
+
+Environment variables (read when the registry is built):
+
+``MLEFIT_DISABLE_PLUGIN_AUTOLOAD``
+    Non-empty: load only the plugins of mlefit's own distribution.
+``MLEFIT_BLOCK_PLUGINS``
+    Comma-separated entry-point or distribution names not to load.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+import os
+import threading
+import warnings
+from dataclasses import dataclass, field
+
+import pluggy
+
+from . import hookspecs
+from .contract import validate_family
+from .errors import DuplicateFamilyError, FamilyContractError, PluginLoadWarning, UnknownFamilyError
+from .family import Family, FamilyInfo, Source
+from .links import BUILTIN_LINKS, Link
+
+GROUP = "mlefit"
+OWN_DISTRIBUTION = "mlefit"
+DISABLE_ENV = "MLEFIT_DISABLE_PLUGIN_AUTOLOAD"
+BLOCK_ENV = "MLEFIT_BLOCK_PLUGINS"
+
+
+@dataclass(frozen=True)
+class FailedPlugin:
+    """A plugin that did not load, and why."""
+
+    plugin: str
+    distribution: str
+    version: str
+    error: str
+
+
+@dataclass
+class Registry:
+    """Installed families and links, by lower-case name and alias."""
+
+    families: dict[str, list[FamilyInfo]] = field(default_factory=dict)
+    links: dict[str, list[tuple[Link, Source]]] = field(default_factory=dict)
+    failed: list[FailedPlugin] = field(default_factory=list)
+
+    # building ------------------------------------------------------------------
+    def add_link(self, link: Link, source: Source) -> None:
+        for key in {link.name.lower(), *(a.lower() for a in link.aliases)}:
+            self.links.setdefault(key, []).append((link, source))
+
+    def add_family(self, family: Family, source: Source) -> None:
+        info = FamilyInfo.of(family, source)
+        for key in {family.name.lower(), *(a.lower() for a in family.aliases)}:
+            self.families.setdefault(key, []).append(info)
+
+    def fail(self, plugin: str, source: Source, error: str) -> None:
+        self.failed.append(FailedPlugin(plugin, source.distribution, source.version, error))
+        warnings.warn(f"mlefit plugin {plugin!r} from {source.distribution} "
+                      f"{source.version} failed to load and is skipped: {error}",
+                      PluginLoadWarning, stacklevel=4)
+
+    # lookup --------------------------------------------------------------------
+    def family(self, name: str) -> Family:
+        """The family called ``name`` (or with that alias), case-insensitive."""
+        infos = self.families.get(str(name).lower(), [])
+        unique = {id(i.family): i for i in infos}.values()
+        if len(unique) > 1:
+            who = "; ".join(f"{i.name!r} from {i.source}" for i in unique)
+            raise DuplicateFamilyError(
+                f"family name {name!r} is registered by more than one plugin: {who}. Fix: "
+                f"uninstall one of them, block one with {BLOCK_ENV}=<plugin>, or pass the "
+                "family instance itself: fit(..., family=TheFamily()).")
+        if not unique:
+            raise UnknownFamilyError(
+                f"no family named {name!r} is installed. Installed: "
+                f"{', '.join(self.names()) or '(none)'}. Fix: check the spelling or install "
+                "the plugin that provides it" + self._failed_hint())
+        return next(iter(unique)).family
+
+    def link(self, name: str) -> Link:
+        entries = self.links.get(str(name).lower(), [])
+        unique = {id(link): (link, src) for link, src in entries}.values()
+        if len(unique) > 1:
+            who = "; ".join(f"{link.name!r} from {src}" for link, src in unique)
+            raise DuplicateFamilyError(f"link name {name!r} is registered twice: {who}. Fix: "
+                                       "uninstall or block one of the plugins.")
+        if not unique:
+            known = sorted({link.name for e in self.links.values() for link, _ in e})
+            raise UnknownFamilyError(f"no link named {name!r}. Known links: {', '.join(known)}.")
+        return next(iter(unique))[0]
+
+    def names(self) -> list[str]:
+        return sorted({i.name for infos in self.families.values() for i in infos})
+
+    def infos(self) -> list[FamilyInfo]:
+        seen = {id(i.family): i for infos in self.families.values() for i in infos}
+        return sorted(seen.values(), key=lambda i: (i.name, i.source.distribution))
+
+    def _failed_hint(self) -> str:
+        if not self.failed:
+            return "."
+        return f" (failed plugins: {', '.join(f.plugin for f in self.failed)})."
+
+
+def _entry_points():
+    return metadata.entry_points(group=GROUP)
+
+
+def _source(ep) -> Source:
+    dist = getattr(ep, "dist", None)
+    return Source(ep.name, dist.name if dist else "unknown", dist.version if dist else "?")
+
+
+def _blocked(ep, source: Source) -> bool:
+    blocked = {b.strip().lower() for b in os.environ.get(BLOCK_ENV, "").split(",") if b.strip()}
+    if ep.name.lower() in blocked or source.distribution.lower() in blocked:
+        return True
+    return bool(os.environ.get(DISABLE_ENV)) and source.distribution != OWN_DISTRIBUTION
+
+
+def build_registry(entry_points=None) -> Registry:
+    """Load every plugin of the entry-point group into a fresh :class:`Registry`."""
+    registry = Registry()
+    core = Source("mlefit.links", OWN_DISTRIBUTION, "core")
+    for link in BUILTIN_LINKS:
+        registry.add_link(link, core)
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    sources: dict[str, Source] = {}
+    for ep in _entry_points() if entry_points is None else entry_points:
+        source = _source(ep)
+        if _blocked(ep, source) or ep.name in sources:
+            continue
+        try:
+            module = ep.load()
+            pm.register(module, name=ep.name)
+        except Exception as exc:  # a broken plugin must not break the others
+            registry.fail(ep.name, source, f"{type(exc).__name__}: {exc}")
+            continue
+        try:
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            pm.unregister(name=ep.name)
+            registry.fail(ep.name, source, f"defines a hook mlefit does not know ({exc}); "
+                          "check the spelling of register_families / register_links")
+            continue
+        sources[ep.name] = source
+    for impl in pm.hook.register_links.get_hookimpls():
+        for link in _call(registry, impl, sources[impl.plugin_name]):
+            if isinstance(link, Link):
+                registry.add_link(link, sources[impl.plugin_name])
+            else:
+                registry.fail(impl.plugin_name, sources[impl.plugin_name],
+                              f"register_links returned {link!r}, not an mlefit.links.Link")
+    known_links = set(registry.links)
+    for impl in pm.hook.register_families.get_hookimpls():
+        source = sources[impl.plugin_name]
+        for family in _call(registry, impl, source):
+            try:
+                validate_family(family, f"{impl.plugin_name!r} from {source.distribution}",
+                                known_links)
+            except FamilyContractError as exc:
+                registry.fail(impl.plugin_name, source, str(exc))
+                continue
+            registry.add_family(family, source)
+    return registry
+
+
+def _call(registry: Registry, impl, source: Source) -> list:
+    try:
+        result = impl.function()
+    except Exception as exc:
+        registry.fail(impl.plugin_name, source, f"{impl.function.__name__}() raised "
+                      f"{type(exc).__name__}: {exc}")
+        return []
+    if result is None:
+        return []
+    if not isinstance(result, list | tuple):
+        registry.fail(impl.plugin_name, source,
+                      f"{impl.function.__name__}() returned {type(result).__name__}, not a list")
+        return []
+    return list(result)
+
+
+_lock = threading.Lock()
+_registry: Registry | None = None
+
+
+def get_registry() -> Registry:
+    """The process-wide registry, built on first use."""
+    global _registry
+    with _lock:
+        if _registry is None:
+            _registry = build_registry()
+        return _registry
+
+
+def reload() -> Registry:
+    """Forget the registry so that the next use reloads every plugin (after pip install)."""
+    global _registry
+    with _lock:
+        _registry = None
+    return get_registry()

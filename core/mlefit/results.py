@@ -1,0 +1,241 @@
+"""The fitted model: an immutable record of estimates, covariance and diagnostics.
+
+``params`` and ``bse`` are pandas Series on a (parameter, term) MultiIndex; coefficients
+of every parameter are on its link scale. Predictions rebuild each parameter's design
+(and offset) from new data through the formulaic specs kept from the fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .conventions import Convention
+from .errors import DataError
+from .family import Family
+from .formula import ModelFrame
+from .inference import wald_table
+from .links import Link
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """How the optimiser got there."""
+
+    converged: bool
+    iterations: int
+    decrement: float
+    gradient_se: float
+    condition: float
+    derivatives: str
+    fallbacks: tuple[str, ...]
+    method: str
+    message: str
+    exact_fit: bool = False
+
+
+@dataclass(frozen=True)
+class DispersionSummary:
+    """Exponential-dispersion families: phi at its ML and Pearson (n - p) estimates."""
+
+    parameter: str
+    phi_ml: float
+    phi_pearson: float
+    df_resid: float
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted model (immutable). Create it with :func:`mlefit.fit`."""
+
+    family: Family
+    formulas: dict[str, str]
+    links: dict[str, Link]
+    fixed: dict[str, float]
+    coef: np.ndarray = field(repr=False)
+    cov: np.ndarray = field(repr=False)
+    index: pd.MultiIndex = field(repr=False)
+    llf: float
+    llf_ml: float
+    nobs: float
+    n_dropped: int
+    dropped_by: dict[str, int]
+    df_resid: float
+    convention: Convention
+    diagnostics: Diagnostics
+    covariance_kind: str
+    frame: ModelFrame = field(repr=False)
+    dispersion: DispersionSummary | None = None
+
+    def __post_init__(self):
+        for arr in (self.coef, self.cov):
+            arr.setflags(write=False)
+
+    # estimates ---------------------------------------------------------------------
+    @property
+    def params(self) -> pd.Series:
+        """Coefficients, indexed by (parameter, term); link scale."""
+        return pd.Series(self.coef.copy(), index=self.index, name="estimate")
+
+    @property
+    def bse(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.cov)), index=self.index, name="std_error")
+
+    def cov_params(self) -> pd.DataFrame:
+        return pd.DataFrame(self.cov.copy(), index=self.index, columns=self.index)
+
+    @property
+    def t_tests(self) -> bool:
+        return self.convention.t_tests
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """z values (t values under ``convention='R'`` for dispersion families)."""
+        stat, _ = wald_table(self.coef, self.bse.to_numpy(), self._df)
+        return pd.Series(stat, index=self.index, name="t" if self.t_tests else "z")
+
+    zvalues = tvalues
+
+    @property
+    def pvalues(self) -> pd.Series:
+        _, p = wald_table(self.coef, self.bse.to_numpy(), self._df)
+        return pd.Series(p, index=self.index, name="p_value")
+
+    @property
+    def _df(self):
+        return self.df_resid if self.t_tests else None
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Wald intervals ``estimate -+ q * se`` (normal, or t on df_resid)."""
+        q = (stats.t(self._df) if self._df else stats.norm).ppf(1 - alpha / 2)
+        se = self.bse.to_numpy()
+        return pd.DataFrame({"lower": self.coef - q * se, "upper": self.coef + q * se},
+                            index=self.index)
+
+    # information criteria ----------------------------------------------------------
+    @property
+    def k(self) -> int:
+        """Number of estimated coefficients over all parameters (fixed ones excluded)."""
+        return int(self.coef.size)
+
+    @property
+    def aic(self) -> float:
+        return -2 * self.llf + 2 * self.k
+
+    @property
+    def bic(self) -> float:
+        return -2 * self.llf + self.k * np.log(self.nobs)
+
+    @property
+    def aicc(self) -> float:
+        denom = self.nobs - self.k - 1
+        return self.aic + (2 * self.k * (self.k + 1) / denom if denom > 0 else np.inf)
+
+    @property
+    def converged(self) -> bool:
+        return self.diagnostics.converged
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return self.family.parameter_names
+
+    # predictions -------------------------------------------------------------------
+    def _etas(self, newdata=None) -> tuple[dict[str, np.ndarray], pd.Index]:
+        """Linear predictor of every parameter on the fit's rows or on ``newdata``."""
+        coef = self.params
+        etas = {}
+        if newdata is None:
+            index, n = self.frame.index, self.frame.n
+        elif isinstance(newdata, pd.DataFrame):
+            index, n = newdata.index, len(newdata)
+        else:
+            raise DataError("newdata must be a pandas DataFrame. Fix: wrap it with "
+                            "pd.DataFrame(...).")
+        for p in self.family.parameters:
+            name = p.name
+            if name in self.fixed:
+                etas[name] = np.full(n, float(self.links[name].link(self.fixed[name])))
+                continue
+            design = self.frame.designs[name]
+            if newdata is None:
+                X, off = design.X, design.offset
+            else:
+                X, off = design.rebuild(newdata)
+            etas[name] = off + X @ coef[name].to_numpy()
+        return etas, index
+
+    def _thetas(self, newdata=None):
+        etas, index = self._etas(newdata)
+        with np.errstate(all="ignore"):
+            thetas = {n: self.links[n].inverse(e) for n, e in etas.items()}
+        return etas, thetas, index
+
+    def predict(self, newdata: pd.DataFrame | None = None, which: str = "mean") -> pd.Series:
+        """Predictions: ``"mean"`` (E[y]), ``"link"`` (first parameter's linear
+        predictor), or any parameter's name (natural scale)."""
+        etas, thetas, index = self._thetas(newdata)
+        first = self.family.parameters[0].name
+        if which == "link":
+            values = etas[first]
+        elif which in thetas:
+            values = thetas[which]
+        elif which == "mean":
+            values = self._mean(thetas)
+        else:
+            raise DataError(f"which={which!r} is not 'mean', 'link' or one of "
+                            f"{list(self.parameter_names)}.")
+        return pd.Series(np.asarray(values, dtype=float), index=index, name=which)
+
+    def _mean(self, thetas):
+        if not self.family.has("mean"):
+            raise DataError(f"family {self.family.name!r} defines no mean(). Fix: predict a "
+                            f"parameter instead, e.g. which={self.parameter_names[0]!r}.")
+        return self.family.mean(**thetas)
+
+    @property
+    def fittedvalues(self) -> pd.Series:
+        return self.predict(which="mean")
+
+    # residuals ---------------------------------------------------------------------
+    def _response_1d(self) -> np.ndarray:
+        if self.frame.y.ndim != 1:
+            raise DataError("residuals need a one-column response.")
+        return self.frame.y
+
+    @property
+    def resid_response(self) -> pd.Series:
+        y = self._response_1d()
+        return pd.Series(y - self.fittedvalues.to_numpy(), index=self.frame.index,
+                         name="resid_response")
+
+    @property
+    def resid_pearson(self) -> pd.Series:
+        """GLM families as R: ``(y - mu) sqrt(v) / sqrt(V(mu))``; otherwise
+        ``(y - E y) / sd(y)`` from the family's mean and variance."""
+        y = self._response_1d()
+        _, thetas, _ = self._thetas()
+        fam = self.family
+        if fam.has("unit_variance"):
+            mu = thetas[fam.parameters[0].name]
+            v = 1.0 if self.frame.var_weights is None else self.frame.var_weights
+            values = (y - mu) * np.sqrt(v) / np.sqrt(fam.unit_variance(mu))
+        elif fam.has("mean") and fam.has("variance"):
+            values = (y - fam.mean(**thetas)) / np.sqrt(fam.variance(**thetas))
+        else:
+            raise DataError(f"family {fam.name!r} defines neither unit_variance nor "
+                            "mean and variance, so Pearson residuals are not defined.")
+        return pd.Series(values, index=self.frame.index, name="resid_pearson")
+
+    # presentation ------------------------------------------------------------------
+    def summary(self) -> str:
+        """R-like text: one coefficient block per distribution parameter."""
+        from .summary import format_summary
+
+        return format_summary(self)
+
+    def __repr__(self) -> str:
+        return (f"<FitResult {self.family.name}: k={self.k}, llf={self.llf:.6g}, "
+                f"nobs={self.nobs:g}, converged={self.converged}>")

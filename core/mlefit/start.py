@@ -1,0 +1,105 @@
+"""Start values: the family's ``start`` when it has one, otherwise an intercept-only fit.
+
+Constants on the natural scale become coefficients through the link: the intercept gets
+``link(value)``, slopes start at zero. A design without an intercept gets the least-squares
+projection of the constant linear predictor. ``start=`` overrides any of it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import Block, Objective, linalg, newton
+from .errors import DataError
+
+
+def generic_constants(family, y: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    """The first parameter at the weighted mean of y (if in its domain), others typical."""
+    out = {}
+    for i, p in enumerate(family.parameters):
+        low, high = p.typical_range
+        value = np.sqrt(low * high) if low > 0 else 0.5 * (low + high)
+        if i == 0 and y.ndim == 1:
+            mean = float(np.average(y, weights=w))
+            if p.domain.contains(mean):
+                value = mean
+        out[p.name] = value
+    return out
+
+
+def constants(obj: Objective, family) -> dict[str, float]:
+    """Natural-scale constants for every parameter (family start, else intercept-only ML)."""
+    y, w = obj.y, obj.weights
+    if family.has("start"):
+        given = dict(family.start(y, w))
+        return {**generic_constants(family, y, w), **given}
+    values = generic_constants(family, y, w)
+    active = [b for b in obj.blocks if b.size]
+    blocks = tuple(b if not b.size else Block(b.name, b.link, np.ones((obj.n, 1)),
+                                              np.zeros(obj.n), b.domain) for b in obj.blocks)
+    intercepts = Objective(family, y, blocks, w, obj.derivatives)
+    beta0 = np.array([float(b.link.link(values[b.name])) for b in active])
+    sol = newton(intercepts, beta0, maxiter=200, tol=1e-10)
+    if np.isfinite(sol.llf):
+        for b, coef in zip(active, sol.beta, strict=True):
+            values[b.name] = float(b.link.inverse(coef))
+    return values
+
+
+def coefficients(block: Block, value: float) -> np.ndarray:
+    """Coefficients whose linear predictor is the constant ``link(value)`` (offset aside)."""
+    c = float(block.link.link(value))
+    X = block.X
+    ones = np.flatnonzero(np.all(X[: min(len(X), 4096)] == 1.0, axis=0))
+    beta = np.zeros(X.shape[1])
+    if ones.size and np.all(X[:, ones[0]] == 1.0):
+        beta[ones[0]] = c
+        return beta
+    G = linalg.gram(X, np.ones(X.shape[0]))
+    try:
+        return linalg.solve_psd(G, X.T @ np.full(X.shape[0], c)).x
+    except linalg.NotPositiveDefinite:
+        return beta
+
+
+def start_vector(obj: Objective, family, columns: dict[str, tuple[str, ...]],
+                 user=None) -> np.ndarray:
+    """Stacked start coefficients for the active blocks, ``user`` overrides applied."""
+    if user is not None and not isinstance(user, dict):
+        beta = np.asarray(user, dtype=float).reshape(-1)
+        if beta.size != obj.p:
+            raise DataError(f"start has {beta.size} values but the model has {obj.p} "
+                            "coefficients. Fix: give one per coefficient, or a dict "
+                            "{parameter: value}.")
+        return beta
+    user = user or {}
+    estimated = [b.name for b in obj.blocks if b.size]
+    unknown = set(user) - set(estimated)
+    if unknown:
+        raise DataError(f"start names {sorted(unknown)}, which are not estimated parameters "
+                        f"of {family.name!r}. Fix: use {estimated}.")
+    base: dict[str, float] = {}
+    parts = []
+    for b in obj.blocks:
+        if not b.size:
+            continue
+        given = user.get(b.name)
+        if given is not None and np.isscalar(given):
+            parts.append(coefficients(b, float(given)))
+            continue
+        if given is None or isinstance(given, dict):
+            base = base or constants(obj, family)
+            coef = coefficients(b, base[b.name])
+            for term, value in (given or {}).items():
+                if term not in columns[b.name]:
+                    raise DataError(f"start for {b.name!r} names {term!r}, not a term of its "
+                                    f"design {list(columns[b.name])}.")
+                coef[columns[b.name].index(term)] = value
+            parts.append(coef)
+            continue
+        coef = np.asarray(given, dtype=float).reshape(-1)
+        if coef.size != b.size:
+            raise DataError(f"start for {b.name!r} has {coef.size} values for {b.size} "
+                            "coefficients.")
+        parts.append(coef)
+    return np.concatenate(parts)

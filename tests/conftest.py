@@ -1,0 +1,24 @@
+"""Shared fixtures: the canonical heart data from ../shared/data (beside the checkout)."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+HEART_COLUMNS = ["age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach",
+                 "exang", "oldpeak", "slope", "ca", "thal", "num"]
+
+
+def read_heart() -> pd.DataFrame:
+    return pd.read_csv(SHARED / "heart.csv", header=None, names=HEART_COLUMNS, na_values="?")
+
+
+@pytest.fixture(scope="session")
+def heart() -> pd.DataFrame:
+    return read_heart()
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    return SHARED / "reference"
