@@ -42,7 +42,10 @@ OPTIONAL_METHODS: dict[str, str] = {
     "unit_deviance": "GLM unit deviance d(y, mu) (deviance, R conventions)",
     "unit_variance": "GLM variance function V(mu) (Pearson residuals and dispersion)",
     "prepare_response": "converts the raw response columns to what logpdf takes",
-    "loglik_r": "R's logLik rule for convention='R' when it differs from the ML value",
+    "glm_response": "(ybar, trials) of a multi-column response, for deviance and Pearson "
+    "residuals on the mean scale (binomial)",
+    "loglik_r": "R's logLik rule for convention='R' when it differs from the ML value: "
+    "loglik_r(y, mu, weights, var_weights) -> float",
 }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import engine, start
+from . import engine, glm, start
 from .contract import check_logpdf
 from .conventions import Convention
 from .engine import Block, DispersionSpec, Objective, linalg
@@ -123,6 +123,7 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     sol = engine.maximize(obj, beta0, method=options.method, dispersion=spec,
                           maxiter=options.maxiter, tol=options.tol)
     _warn(obj, sol, columns)
+    _warn_reductions(obj, sol)
     conv = options.convention
     beta, disp = sol.beta.copy(), None
     nobs = float(np.sum(obj.weights))
@@ -154,13 +155,17 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
         derivatives=obj.derivatives, fallbacks=sol.fallbacks, method=options.method,
         message=sol.message, exact_fit=sol.exact_fit)
     formulas = {n: frame.designs[n].formula for n in estimated}
+    glm_stats = None
+    if family.has("unit_deviance") and family.has("unit_variance") and not sol.exact_fit:
+        vw = None if frame.var_weights is None else frame.var_weights[rows]
+        glm_stats = glm.statistics(obj, sol.beta, vw)
     return FitResult(
         family=family, formulas=formulas, links=dict(links), fixed=dict(fixed), coef=beta,
         cov=cov_matrix, index=index, llf=llf, llf_ml=sol.llf, nobs=nobs,
         n_dropped=frame.n_dropped, dropped_by=dict(frame.dropped_by),
         df_resid=nobs - p_first, convention=conv, diagnostics=diagnostics,
         covariance_kind=cov.kind if cov else "exact fit (zero residual variance)",
-        frame=frame, dispersion=disp)
+        frame=frame, dispersion=disp, glm=glm_stats)
 
 
 def _constants(obj, beta):
@@ -223,6 +228,27 @@ def _warn(obj: Objective, sol, columns) -> None:
                           "values and their standard errors are meaningless. Fix: remove "
                           "the separating terms, merge sparse categories, or use a "
                           "penalised fit.", ConvergenceWarning, stacklevel=4)
+
+
+def _warn_reductions(obj: Objective, sol) -> None:
+    """A constant parameter whose boundary value fits as well as its estimate."""
+    for red in obj.family.reductions:
+        if not red.boundary or red.parameter not in [obj.blocks[a].name for a in obj.active]:
+            continue
+        block = obj.blocks[obj.index(red.parameter)]
+        if block.size != 1 or np.ptp(block.X[:, 0]) != 0:
+            continue
+        at = sol.beta.copy()
+        with np.errstate(all="ignore"):
+            at[obj.block_slice(red.parameter)] = (block.link.link(red.value) - block.offset[0]) \
+                / block.X[0, 0]
+        llf_boundary = obj.loglik(at)
+        if np.isfinite(llf_boundary) and llf_boundary >= sol.llf - 1e-6 * max(1.0, abs(sol.llf)):
+            warnings.warn(f"{red.parameter} is at its boundary value {red.value:g}: the fit is "
+                          f"indistinguishable from the {red.family!r} family (log-likelihood "
+                          f"{llf_boundary:.8g} there). The estimate of {red.parameter} and its "
+                          f"standard error are not meaningful. Fix: fit family={red.family!r}.",
+                          ConvergenceWarning, stacklevel=4)
 
 
 def _direction(obj, sol, block, columns) -> str:

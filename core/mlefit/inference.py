@@ -41,20 +41,23 @@ def information_rows(obj: Objective, rows, kind: str) -> dict:
     return obj.observed(rows)
 
 
-def inverse_information(obj: Objective, W: dict) -> tuple[np.ndarray, np.ndarray]:
-    """``(cov, info)``; NaN covariance with a :class:`HessianWarning` if not invertible."""
+def inverse_information(obj: Objective, W: dict, rows) -> tuple[np.ndarray, np.ndarray]:
+    """``(cov, info)``; NaN covariance with a :class:`HessianWarning` if not invertible.
+
+    Rows whose information block is not PSD (observed information away from the mode of
+    that row) are factored through a PSD stand-in: the expected information when the
+    family has it, else ``|W_i|``; see :class:`mlefit.engine.linalg.Factor`.
+    """
     info = obj.information(W)
     p = info.shape[0]
-    L = linalg.row_factors({key: obj.weights * v for key, v in W.items()}, len(obj.active),
-                           obj.n)
+    k = len(obj.active)
+    P = None
+    if linalg.row_factors(W, k, obj.n) is None:
+        P = obj.expected(rows)
+        if P is None or linalg.row_factors(P, k, obj.n) is None:
+            P = linalg.psd_part(W, k, obj.n)
     try:
-        _, d = linalg.scaled(info)
-        if L is not None:
-            pr = linalg.pivoted(linalg.stacked_r(obj.designs, L, d))
-            if pr.rank < p:
-                raise linalg.NotPositiveDefinite(f"rank {pr.rank} < {p}")
-            return linalg.covariance_from_r(pr, d), info
-        return linalg.covariance_from_information(info), info
+        return linalg.factorize(obj.designs, obj.weights, W, P).inverse(), info
     except linalg.NotPositiveDefinite as exc:
         warnings.warn(f"the information matrix at the estimate is singular or not positive "
                       f"definite ({exc}): standard errors are not available. The model may "
@@ -73,7 +76,7 @@ def covariance(obj: Objective, beta: np.ndarray, cov_type: str = "observed",
     rows = obj.rows(beta)
     g = obj.gradient(rows if mle is None else obj.rows(mle, second=False))
     base = "expected" if cov_type == "expected" else "observed"
-    cov, info = inverse_information(obj, information_rows(obj, rows, base))
+    cov, info = inverse_information(obj, information_rows(obj, rows, base), rows)
     kind = f"{base} information"
     if cov_type in ("robust", "HC0", "HC1", "cluster"):
         cov, kind = sandwich(obj, rows, cov, cov_type, groups)

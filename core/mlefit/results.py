@@ -17,6 +17,7 @@ from .conventions import Convention
 from .errors import DataError
 from .family import Family
 from .formula import ModelFrame
+from .glm import GLMStatistics, mean_scale
 from .inference import wald_table
 from .links import Link
 
@@ -69,6 +70,7 @@ class FitResult:
     covariance_kind: str
     frame: ModelFrame = field(repr=False)
     dispersion: DispersionSummary | None = None
+    glm: GLMStatistics | None = None
 
     def __post_init__(self):
         for arr in (self.coef, self.cov):
@@ -199,28 +201,57 @@ class FitResult:
     def fittedvalues(self) -> pd.Series:
         return self.predict(which="mean")
 
+    # GLM quantities ---------------------------------------------------------------
+    def _glm(self) -> GLMStatistics:
+        if self.glm is None:
+            raise DataError(f"family {self.family.name!r} has no unit deviance, so deviance "
+                            "and Pearson chi-square are not defined; use llf.")
+        return self.glm
+
+    @property
+    def deviance(self) -> float:
+        return self._glm().deviance
+
+    @property
+    def null_deviance(self) -> float:
+        return self._glm().null_deviance
+
+    @property
+    def pearson_chi2(self) -> float:
+        return self._glm().pearson_chi2
+
     # residuals ---------------------------------------------------------------------
     def _response_1d(self) -> np.ndarray:
-        if self.frame.y.ndim != 1:
+        y = self.frame.y
+        if self.family.has("prepare_response"):
+            y = np.asarray(self.family.prepare_response(y), dtype=float)
+        if y.ndim != 1:
+            y, _ = mean_scale(self.family, y)
+        if y.ndim != 1:
             raise DataError("residuals need a one-column response.")
-        return self.frame.y
+        return y
 
     @property
     def resid_response(self) -> pd.Series:
+        """``y - fitted`` (for a multi-column response: on the mean scale, as R)."""
         y = self._response_1d()
         return pd.Series(y - self.fittedvalues.to_numpy(), index=self.frame.index,
                          name="resid_response")
 
     @property
     def resid_pearson(self) -> pd.Series:
-        """GLM families as R: ``(y - mu) sqrt(v) / sqrt(V(mu))``; otherwise
-        ``(y - E y) / sd(y)`` from the family's mean and variance."""
+        """GLM families as R: ``(y - mu) sqrt(v m) / sqrt(V(mu))`` (``m``: trials);
+        otherwise ``(y - E y) / sd(y)`` from the family's mean and variance."""
         y = self._response_1d()
         _, thetas, _ = self._thetas()
         fam = self.family
         if fam.has("unit_variance"):
             mu = thetas[fam.parameters[0].name]
-            v = 1.0 if self.frame.var_weights is None else self.frame.var_weights
+            raw = self.frame.y
+            if fam.has("prepare_response"):
+                raw = np.asarray(fam.prepare_response(raw), dtype=float)
+            _, m = mean_scale(fam, raw)
+            v = (1.0 if self.frame.var_weights is None else self.frame.var_weights) * m
             values = (y - mu) * np.sqrt(v) / np.sqrt(fam.unit_variance(mu))
         elif fam.has("mean") and fam.has("variance"):
             values = (y - fam.mean(**thetas)) / np.sqrt(fam.variance(**thetas))

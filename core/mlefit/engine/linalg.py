@@ -135,6 +135,14 @@ def condition(info: np.ndarray) -> float:
     return float(sv[0] / sv[-1]) if sv[-1] > 0 else np.inf
 
 
+def _symmetric(W: dict, k: int, n: int) -> np.ndarray:
+    M = np.empty((n, k, k))
+    for j in range(k):
+        for m in range(j, k):
+            M[:, j, m] = M[:, m, j] = W[(j, m)]
+    return M
+
+
 def row_factors(W: dict, k: int, n: int):
     """Per-row lower Cholesky factors ``L_i`` of the ``k x k`` blocks ``W_i``.
 
@@ -146,47 +154,59 @@ def row_factors(W: dict, k: int, n: int):
         if (w < 0).any():
             return None
         return np.sqrt(w)[:, None, None]
-    M = np.empty((n, k, k))
-    for j in range(k):
-        for m in range(j, k):
-            M[:, j, m] = M[:, m, j] = W[(j, m)]
     try:
-        return np.linalg.cholesky(M)
+        return np.linalg.cholesky(_symmetric(W, k, n))
     except np.linalg.LinAlgError:
         return None
 
 
+def psd_part(W: dict, k: int, n: int) -> dict:
+    """``|W_i|`` per row (eigenvalues made non-negative): a PSD stand-in for ``W``."""
+    if k == 1:
+        return {(0, 0): np.abs(W[(0, 0)])}
+    vals, vecs = np.linalg.eigh(_symmetric(W, k, n))
+    M = (vecs * np.abs(vals)[:, None, :]) @ np.swapaxes(vecs, 1, 2)
+    return {(j, m): M[:, j, m] for j in range(k) for m in range(j, k)}
+
+
 def _stacked_rows(designs, L, sl, d):
-    """Rows ``L_i' X_i`` of the stacked design for the row chunk ``sl`` (scaled by ``d``)."""
+    """Rows ``L_i' X_i D`` of the stacked design for the row chunk ``sl``."""
     k = len(designs)
+    if k == 1:
+        return np.asfortranarray(L[sl, 0, 0][:, None] * designs[0][sl] * d[None, :])
     sizes = [X.shape[1] for X in designs]
     edges = np.concatenate([[0], np.cumsum(sizes)])
     nc = sl.stop - sl.start
-    A = np.zeros((nc * k, edges[-1]))
+    A = np.zeros((nc * k, edges[-1]), order="F")
     for m in range(k):
         for j in range(m, k):
             A[m::k, edges[j]:edges[j + 1]] = L[sl, j, m][:, None] * designs[j][sl]
     return A * d[None, :]
 
 
+QR_CHUNK = 4096
+
+
 def stacked_r(designs, L, d, z=None) -> np.ndarray:
     """R factor (Householder, in row chunks) of the stacked design ``[L_i' X_i D | z_i]``."""
     n = designs[0].shape[0]
     R = None
-    for sl in _chunks(n):
+    for start in range(0, n, QR_CHUNK):
+        sl = slice(start, min(start + QR_CHUNK, n))
         A = _stacked_rows(designs, L, sl, d)
         if z is not None:
             A = np.column_stack([A, z[sl].reshape(-1)])
         block = A if R is None else np.vstack([R, A])
-        R = np.linalg.qr(block, mode="r")
+        qr = lapack.dgeqrf(np.asfortranarray(block), overwrite_a=1)[0]
+        R = np.triu(qr[: min(qr.shape)])
     return R
 
 
 def qr_step(designs, L, scores, d) -> np.ndarray:
     """Newton step from the QR of the stacked weighted design: ``min ||A x - z||``.
 
-    ``scores`` are the per-row first derivatives on the linear-predictor scales; the
-    working response is ``z_i = L_i^{-1} s_i`` so that ``A' z`` is the gradient.
+    ``scores`` are the weighted per-row first derivatives on the linear-predictor scales;
+    the working response is ``z_i = L_i^{-1} s_i`` so that ``A' z`` is the gradient.
     """
     k = len(designs)
     S = np.stack(scores, axis=1)
@@ -230,24 +250,60 @@ def design_rank(X: np.ndarray, tol: float = RANK_TOL) -> PivotedR:
     norms = np.sqrt(np.einsum("ij,ij->j", X, X))
     d = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
     ones = np.ones((X.shape[0], 1, 1))
-    R0 = stacked_r([X], ones, d)
-    return pivoted(R0, tol)
+    return pivoted(stacked_r([X], ones, d), tol)
 
 
-def covariance_from_r(pr: PivotedR, d: np.ndarray) -> np.ndarray:
-    """``(A'A)^{-1}`` in original (unscaled) coordinates from a full-rank pivoted R."""
-    p = d.size
-    Rinv = sla.solve_triangular(pr.R, np.eye(p))
-    C = Rinv @ Rinv.T
-    cov = np.empty_like(C)
-    cov[np.ix_(pr.perm, pr.perm)] = C
-    return cov * d[:, None] * d[None, :]
+@dataclass(frozen=True)
+class Factor:
+    """``info = D P' R' M R P D``: a pivoted, scaled QR factor of an information matrix.
+
+    ``R`` comes from the stacked design of a per-row PSD information ``P_i`` (``= W_i``
+    when every row's block is PSD); ``M = I + R^-T E R^-1`` corrects for ``E = W - P``.
+    """
+
+    pr: PivotedR
+    d: np.ndarray
+    M: np.ndarray | None
+
+    @property
+    def full_rank(self) -> bool:
+        return self.pr.rank == self.d.size
+
+    def inverse(self) -> np.ndarray:
+        """``info^{-1}``; raises :class:`NotPositiveDefinite` if singular or indefinite."""
+        p = self.d.size
+        if not self.full_rank:
+            raise NotPositiveDefinite(f"rank {self.pr.rank} < {p}")
+        Rinv = sla.solve_triangular(self.pr.R, np.eye(p))
+        if self.M is not None:
+            vals, vecs = np.linalg.eigh(self.M)
+            if vals[0] <= EPS * p * max(1.0, vals[-1]):
+                raise NotPositiveDefinite(f"indefinite (smallest eigenvalue {vals[0]:.3g})")
+            Rinv = Rinv @ vecs / np.sqrt(vals)
+        C = Rinv @ Rinv.T
+        cov = np.empty_like(C)
+        cov[np.ix_(self.pr.perm, self.pr.perm)] = C
+        return cov * self.d[:, None] * self.d[None, :]
 
 
-def covariance_from_information(info: np.ndarray) -> np.ndarray:
-    """Inverse of a positive definite information via the scaled eigen-decomposition."""
-    S, d = scaled(info)
-    vals, vecs = np.linalg.eigh(S)
-    if vals[0] <= vals[-1] * EPS * S.shape[0]:
-        raise NotPositiveDefinite(f"smallest scaled eigenvalue {vals[0]:.3g}")
-    return (vecs / vals) @ vecs.T * d[:, None] * d[None, :]
+def factorize(designs, weights, W: dict, P: dict | None = None) -> Factor:
+    """Pivoted QR factor of ``sum w X' W X``, with ``P`` its PSD part (default ``W``)."""
+    k, n = len(designs), designs[0].shape[0]
+    P = W if P is None else P
+    wP = {key: weights * v for key, v in P.items()}
+    L = row_factors(wP, k, n)
+    if L is None:
+        raise NotPositiveDefinite("the per-row information stand-in is not PSD")
+    diag = np.concatenate([np.einsum("ij,i,ij->j", X, wP[(j, j)], X)
+                           for j, X in enumerate(designs)])
+    if not np.all(diag > 0):
+        raise NotPositiveDefinite("a column carries no information")
+    d = 1.0 / np.sqrt(diag)
+    pr = pivoted(stacked_r(designs, L, d))
+    if P is W or pr.rank < d.size:
+        return Factor(pr, d, None)
+    E = block_information(designs, {key: weights * (W[key] - P[key]) for key in W})
+    E = (E * d[:, None] * d[None, :])[np.ix_(pr.perm, pr.perm)]
+    Rinv = sla.solve_triangular(pr.R, np.eye(d.size))
+    M = np.eye(d.size) + Rinv.T @ E @ Rinv
+    return Factor(pr, d, 0.5 * (M + M.T))

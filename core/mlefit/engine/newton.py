@@ -50,16 +50,22 @@ class Direction:
 
 
 def _solve(obj: Objective, W: dict, g: np.ndarray, kind: str, scores) -> Direction:
+    """Solve ``I d = g``: Cholesky, or the stacked-design QR when ill-conditioned."""
     info = obj.information(W)
-    sol = linalg.solve_psd(info, g)
-    step = sol.x
-    if sol.rcond * linalg.QR_CONDITION < 1.0:
+    try:
+        sol = linalg.solve_psd(info, g)
+        step, use_qr = sol.x, sol.rcond * linalg.QR_CONDITION < 1.0
+    except NotPositiveDefinite:
+        step, use_qr = None, True
+    if use_qr:
         L = linalg.row_factors({key: obj.weights * v for key, v in W.items()},
                                len(obj.active), obj.n)
         if L is not None:
             _, d = linalg.scaled(info)
             with np.errstate(divide="ignore", invalid="ignore"):
                 step = linalg.qr_step(obj.designs, L, [obj.weights * s for s in scores], d)
+    if step is None:
+        raise NotPositiveDefinite("information is not positive definite")
     dec = float(g @ step)
     if not np.isfinite(dec) or dec < 0:
         raise NotPositiveDefinite("non-descent direction")

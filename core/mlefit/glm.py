@@ -1,0 +1,77 @@
+"""GLM quantities for families with a unit deviance: deviance, null deviance, Pearson X2.
+
+``deviance = sum w v m d(ybar, mu)`` with frequency weights ``w``, precision weights
+``v`` and, for a multi-column response, the trials ``m`` and mean-scale response ``ybar``
+(the family's ``glm_response``). The null deviance refits the mean with an intercept
+only (or nothing, when the model has no intercept) and the same offset and weights, the
+other parameters held at their estimates: R's rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .engine import Objective, newton
+
+
+@dataclass(frozen=True)
+class GLMStatistics:
+    deviance: float
+    null_deviance: float
+    df_null: float
+    pearson_chi2: float
+
+
+def mean_scale(family, y: np.ndarray):
+    """``(ybar, trials)``: the response on the mean scale and its binomial-style trials."""
+    if family.has("glm_response"):
+        ybar, m = family.glm_response(y)
+        return np.asarray(ybar, dtype=float), np.asarray(m, dtype=float)
+    return y, np.ones(y.shape[0])
+
+
+def unit_weights(obj: Objective, var_weights, trials) -> np.ndarray:
+    v = 1.0 if var_weights is None else var_weights
+    return obj.weights * v * trials
+
+
+def statistics(obj: Objective, beta: np.ndarray, var_weights) -> GLMStatistics:
+    fam = obj.family
+    first = obj.blocks[0]
+    mu = first.link.inverse(first.eta(beta[obj.block_slice(first.name)]))
+    ybar, m = mean_scale(fam, obj.y)
+    wt = unit_weights(obj, var_weights, m)
+    deviance = float(np.sum(wt * fam.unit_deviance(ybar, mu)))
+    pearson = float(np.sum(wt * (ybar - mu) ** 2 / fam.unit_variance(mu)))
+    null_mu, df_null = _null_mean(obj, beta)
+    null = float(np.sum(wt * fam.unit_deviance(ybar, null_mu)))
+    return GLMStatistics(deviance, null, df_null, pearson)
+
+
+def _null_mean(obj: Objective, beta: np.ndarray):
+    """Fitted mean of the intercept-only (same offset) model, others held at ``beta``."""
+    first = obj.blocks[0]
+    nobs = float(np.sum(obj.weights))
+    X = first.X
+    has_intercept = X.shape[1] > 0 and bool(np.any(np.all(X == X[0], axis=0) & (X[0] != 0)))
+    if not has_intercept:
+        return first.link.inverse(first.offset), nobs
+    held = obj.freeze(beta, keep=[first.name])
+    ones = replace(first, X=np.ones((obj.n, 1)))
+    null_obj = Objective(obj.family, obj.y, (ones, *held.blocks[1:]), obj.weights,
+                         obj.derivatives)
+    eta0 = _start(obj, first)
+    sol = newton(null_obj, np.array([eta0]))
+    return first.link.inverse(first.offset + sol.beta[0]), nobs - 1
+
+
+def _start(obj, first) -> float:
+    ybar, _ = mean_scale(obj.family, obj.y)
+    guess = float(np.average(ybar, weights=obj.weights))
+    base = float(np.average(first.offset, weights=obj.weights))
+    with np.errstate(all="ignore"):
+        eta = float(first.link.link(np.clip(guess, 1e-8, None) if first.domain.lower >= 0
+                                    else guess))
+    return eta - base if np.isfinite(eta) else 0.0
