@@ -39,8 +39,8 @@ OPTIONAL_METHODS: dict[str, str] = {
     "variance": "Var[y] from the parameters (Pearson residuals)",
     "cdf": "P(Y <= y) (quantile residuals)",
     "sample": "random draws (simulate, parametric bootstrap)",
-    "unit_deviance": "GLM unit deviance d(y, mu) (deviance, R conventions)",
-    "unit_variance": "GLM variance function V(mu) (Pearson residuals and dispersion)",
+    "unit_deviance": "GLM unit deviance d(ybar, mu, **others) (deviance, R conventions)",
+    "unit_variance": "GLM variance function V(mu, **others) (Pearson residuals, dispersion)",
     "prepare_response": "converts the raw response columns to what logpdf takes",
     "glm_response": "(ybar, trials) of a multi-column response, for deviance and Pearson "
     "residuals on the mean scale (binomial)",

@@ -183,12 +183,12 @@ def _dispersion_spec(family, frame, rows) -> DispersionSpec | None:
 
 
 def _dispersion(obj, beta, spec, dof) -> DispersionSummary:
-    first = obj.blocks[0]
-    mu = first.link.inverse(first.eta(beta[obj.block_slice(first.name)]))
+    thetas = obj.thetas(obj.etas(beta))
+    mu = thetas[obj.blocks[0].name]
     block = obj.blocks[obj.index(spec.name)]
     theta = float(block.link.inverse(block.X[0, 0] * beta[obj.block_slice(spec.name)][0]))
-    phi_p = engine.pearson_phi(obj.y, mu, obj.weights, spec.var_weights, spec.unit_variance,
-                               dof)
+    phi_p = engine.pearson_phi(obj.y, mu, obj.weights, spec.var_weights,
+                               spec.unit_variance(**thetas), dof)
     return DispersionSummary(spec.name, theta**spec.power, phi_p, dof)
 
 

@@ -39,14 +39,15 @@ def unit_weights(obj: Objective, var_weights, trials) -> np.ndarray:
 
 def statistics(obj: Objective, beta: np.ndarray, var_weights) -> GLMStatistics:
     fam = obj.family
-    first = obj.blocks[0]
-    mu = first.link.inverse(first.eta(beta[obj.block_slice(first.name)]))
+    first = obj.blocks[0].name
+    thetas = obj.thetas(obj.etas(beta))
+    mu = thetas[first]
     ybar, m = mean_scale(fam, obj.y)
     wt = unit_weights(obj, var_weights, m)
-    deviance = float(np.sum(wt * fam.unit_deviance(ybar, mu)))
-    pearson = float(np.sum(wt * (ybar - mu) ** 2 / fam.unit_variance(mu)))
+    deviance = float(np.sum(wt * fam.unit_deviance(ybar, **thetas)))
+    pearson = float(np.sum(wt * (ybar - mu) ** 2 / fam.unit_variance(**thetas)))
     null_mu, df_null = _null_mean(obj, beta)
-    null = float(np.sum(wt * fam.unit_deviance(ybar, null_mu)))
+    null = float(np.sum(wt * fam.unit_deviance(ybar, **{**thetas, first: null_mu})))
     return GLMStatistics(deviance, null, df_null, pearson)
 
 

@@ -252,7 +252,7 @@ class FitResult:
                 raw = np.asarray(fam.prepare_response(raw), dtype=float)
             _, m = mean_scale(fam, raw)
             v = (1.0 if self.frame.var_weights is None else self.frame.var_weights) * m
-            values = (y - mu) * np.sqrt(v) / np.sqrt(fam.unit_variance(mu))
+            values = (y - mu) * np.sqrt(v) / np.sqrt(fam.unit_variance(**thetas))
         elif fam.has("mean") and fam.has("variance"):
             values = (y - fam.mean(**thetas)) / np.sqrt(fam.variance(**thetas))
         else:

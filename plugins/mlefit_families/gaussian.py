@@ -69,10 +69,10 @@ class Gaussian(Family):
     def sample(self, rng, size, mu, sigma):
         return stats.norm.rvs(loc=mu, scale=sigma, size=size, random_state=rng)
 
-    def unit_deviance(self, y, mu):
+    def unit_deviance(self, y, mu, sigma):
         return (y - mu) ** 2
 
-    def unit_variance(self, mu):
+    def unit_variance(self, mu, sigma):
         return np.ones_like(mu)
 
 

@@ -26,19 +26,19 @@ class DispersionSpec:
 
     name: str
     power: float
-    unit_variance: object  # callable mu -> V(mu), or None
+    unit_variance: object  # the family's unit_variance(mu, **others), or None
     var_weights: np.ndarray | None = None
 
 
-def pearson_phi(y, mu, weights, var_weights, unit_variance, dof: float) -> float:
-    """``sum w v (y - mu)^2 / V(mu) / dof``: the Pearson estimate of the dispersion."""
+def pearson_phi(y, mu, weights, var_weights, V, dof: float) -> float:
+    """``sum w v (y - mu)^2 / V / dof``: the Pearson estimate of the dispersion."""
     v = 1.0 if var_weights is None else var_weights
-    return float(np.sum(weights * v * (y - mu) ** 2 / unit_variance(mu)) / dof)
+    return float(np.sum(weights * v * (y - mu) ** 2 / V) / dof)
 
 
-def _relative_scale(y, mu, weights, var_weights, unit_variance) -> float:
+def _relative_scale(y, weights, var_weights, V) -> float:
     v = 1.0 if var_weights is None else var_weights
-    return float(np.sum(weights * v * y**2 / unit_variance(mu)) / np.sum(weights))
+    return float(np.sum(weights * v * y**2 / V) / np.sum(weights))
 
 
 def applies(obj: Objective, spec: DispersionSpec | None) -> bool:
@@ -64,12 +64,12 @@ def maximize_split(obj: Objective, beta0: np.ndarray, spec: DispersionSpec, *,
         return replace(mean_sol, beta=beta, llf=obj.loglik(beta),
                        message="mean coefficients: " + mean_sol.message)
     block = obj.blocks[obj.index(spec.name)]
-    first = obj.blocks[0]
-    mu = first.link.inverse(first.eta(beta[obj.block_slice(first.name)]))
+    thetas = obj.thetas(obj.etas(beta))
+    mu = thetas[obj.blocks[0].name]
     if spec.unit_variance is not None:
-        phi = pearson_phi(obj.y, mu, obj.weights, spec.var_weights, spec.unit_variance,
-                          float(np.sum(obj.weights)))
-        scale = _relative_scale(obj.y, mu, obj.weights, spec.var_weights, spec.unit_variance)
+        V = spec.unit_variance(**thetas)
+        phi = pearson_phi(obj.y, mu, obj.weights, spec.var_weights, V, float(np.sum(obj.weights)))
+        scale = _relative_scale(obj.y, obj.weights, spec.var_weights, V)
         if phi <= EXACT_FIT * scale:
             return _exact_fit(obj, beta, sl, block, phi, spec, mean_sol)
         beta[sl] = block.link.link(phi ** (1.0 / spec.power)) / block.X[0, 0]
