@@ -112,9 +112,8 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
         raise DataError(f"{obj.n} rows with positive weight for {obj.p} coefficients. Fix: "
                         "use more data or a smaller model.")
     columns = {n: frame.designs[n].columns for n in estimated}
+    check_logpdf(family, origin, obj.y, obj.thetas(obj.etas(start.first_guess(obj, family))))
     beta0 = start.start_vector(obj, family, columns, options.start)
-    thetas0 = obj.thetas(obj.etas(beta0))
-    check_logpdf(family, origin, obj.y, thetas0)
     if not np.isfinite(obj.loglik(beta0)):
         raise ConvergenceError(f"the log-likelihood is -inf or NaN at the start values "
                                f"({_constants(obj, beta0)}). Fix: pass start= values inside "

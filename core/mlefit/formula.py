@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from formulaic import Formula, ModelMatrices
-from formulaic.errors import FormulaicError
+from formulaic.errors import DataMismatchWarning, FormulaicError
 
 from .errors import DataError
 
@@ -78,10 +78,11 @@ class Design:
             raise DataError(f"the fit of {self.parameter!r} was made from arrays. Fix: pass "
                             "design matrices to predict(), not a data frame.")
         try:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("error", DataMismatchWarning)
                 full = self.spec.get_model_matrix(newdata, na_action="ignore",
                                                   context=CONTEXT)
-        except FormulaicError as exc:
+        except (FormulaicError, DataMismatchWarning) as exc:
             raise DataError(f"cannot build the {self.parameter!r} design for new data: "
                             f"{_first_line(exc)}. Fix: give newdata the columns and "
                             "categorical levels the fit saw.") from exc
@@ -129,26 +130,27 @@ def _as_frame(data) -> pd.DataFrame:
     return frame
 
 
-def _materialise(formula: str, frame: pd.DataFrame, parameter: str):
+def _parse(formula: str, parameter: str) -> Formula:
+    try:
+        return Formula(formula)
+    except Exception as exc:  # formulaic raises several types for bad syntax
+        raise DataError(f"cannot parse the formula {formula!r} of {parameter!r}: "
+                        f"{_first_line(exc)}. Fix: correct the formula syntax.") from exc
+
+
+def _materialise(formula: Formula, frame: pd.DataFrame, parameter: str, text: str):
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
-            return Formula(formula).get_model_matrix(frame, na_action="ignore",
-                                                     context=CONTEXT)
+            return formula.get_model_matrix(frame, na_action="ignore", context=CONTEXT)
     except FormulaicError as exc:
-        missing = sorted(v for v in Formula(formula).required_variables
-                         if v not in frame.columns and v not in CONTEXT and v != "np") \
-            if not isinstance(exc, SyntaxError) else []
-        cause = _first_line(exc)
-        if missing:
-            cause = f"column(s) {missing} not in the data"
-        raise DataError(f"cannot build the design of {parameter!r} from {formula!r}: {cause}. "
+        missing = sorted(v for v in formula.required_variables
+                         if v not in frame.columns and v not in CONTEXT and v != "np")
+        cause = f"column(s) {missing} not in the data" if missing else _first_line(exc)
+        raise DataError(f"cannot build the design of {parameter!r} from {text!r}: {cause}. "
                         f"Fix: check the formula against the data's columns "
                         f"({', '.join(map(str, list(frame.columns)[:12]))}"
                         f"{', ...' if frame.shape[1] > 12 else ''}).") from exc
-    except Exception as exc:  # syntax errors surface as various types
-        raise DataError(f"cannot parse the formula {formula!r} of {parameter!r}: "
-                        f"{_first_line(exc)}. Fix: correct the formula syntax.") from exc
 
 
 def _vector(name: str, value, frame: pd.DataFrame) -> tuple[np.ndarray, OffsetSource]:
@@ -202,8 +204,9 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
                       for p, v in (offsets or {}).items() if v is not None}
     _check_vectors(vectors)
     group_values = _groups(groups, frame)
-    built = {p: _materialise(formulas[p], frame, p) for p in params}
-    bad = _joint_mask(formulas, frame, built, vectors, offset_vectors)
+    parsed = {p: _parse(formulas[p], p) for p in params}
+    built = {p: _materialise(parsed[p], frame, p, formulas[p]) for p in params}
+    bad = _joint_mask(parsed, frame, built, vectors, offset_vectors)
     if group_values is not None:
         bad["groups"] = pd.isna(group_values)
     dropped_by = {col: int(m.sum()) for col, m in bad.items() if m.any()}
@@ -219,7 +222,7 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
     keep = ~drop
     if drop.any():
         frame = _without_unused_levels(frame.loc[keep])
-        built = {p: _materialise(formulas[p], frame, p) for p in params}
+        built = {p: _materialise(parsed[p], frame, p, formulas[p]) for p in params}
     y, response = _response(built[first].lhs, formulas[first])
     designs = {}
     for p in params:
@@ -281,12 +284,12 @@ def _check_vectors(vectors):
                             "(0 drops a row's contribution).")
 
 
-def _joint_mask(formulas, frame, built, vectors, offset_vectors) -> dict[str, np.ndarray]:
+def _joint_mask(parsed, frame, built, vectors, offset_vectors) -> dict[str, np.ndarray]:
     """One boolean mask per cause (a column, a design, a weight) of rows to drop."""
     bad: dict[str, np.ndarray] = {}
     used = set()
-    for f in formulas.values():
-        used |= {v for v in Formula(f).required_variables if v in frame.columns}
+    for f in parsed.values():
+        used |= {v for v in f.required_variables if v in frame.columns}
     raw_na = np.zeros(len(frame), dtype=bool)
     for col in sorted(used, key=str):
         bad[str(col)] = frame[col].isna().to_numpy()

@@ -27,6 +27,14 @@ def generic_constants(family, y: np.ndarray, w: np.ndarray) -> dict[str, float]:
     return out
 
 
+def first_guess(obj: Objective, family) -> np.ndarray:
+    """Coefficients from the family's start (else generic constants), before any fitting."""
+    values = generic_constants(family, obj.y, obj.weights)
+    if family.has("start"):
+        values.update(family.start(obj.y, obj.weights))
+    return np.concatenate([coefficients(b, values[b.name]) for b in obj.blocks if b.size])
+
+
 def constants(obj: Objective, family) -> dict[str, float]:
     """Natural-scale constants for every parameter (family start, else intercept-only ML)."""
     y, w = obj.y, obj.weights
