@@ -119,3 +119,14 @@ def test_immutable(res):
     p = res.params
     p.iloc[0] = 0.0
     assert res.params.iloc[0] != 0.0
+
+
+def test_glm_statistics_match_statsmodels(heart):
+    res = mlefit.fit(FORMULA, heart, family="gaussian", offset=0.1 * heart["chol"])
+    glm = smf.glm(FORMULA, heart, offset=0.1 * heart["chol"]).fit()
+    assert res.deviance == pytest.approx(glm.deviance, rel=1e-12)
+    assert res.pearson_chi2 == pytest.approx(glm.pearson_chi2, rel=1e-12)
+    # R and statsmodels refit the null model with the same offset
+    assert res.null_deviance == pytest.approx(glm.null_deviance, rel=1e-10)
+    np.testing.assert_allclose(res.resid_pearson, glm.resid_pearson, rtol=1e-9)
+    np.testing.assert_allclose(res.resid_response, glm.resid_response, rtol=1e-9)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import engine, glm, start
+from . import engine, start
 from .contract import check_logpdf
 from .conventions import Convention
 from .engine import Block, DispersionSpec, Objective, linalg
@@ -154,17 +154,14 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
         derivatives=obj.derivatives, fallbacks=sol.fallbacks, method=options.method,
         message=sol.message, exact_fit=sol.exact_fit)
     formulas = {n: frame.designs[n].formula for n in estimated}
-    glm_stats = None
-    if family.has("unit_deviance") and family.has("unit_variance") and not sol.exact_fit:
-        vw = None if frame.var_weights is None else frame.var_weights[rows]
-        glm_stats = glm.statistics(obj, sol.beta, vw)
     return FitResult(
         family=family, formulas=formulas, links=dict(links), fixed=dict(fixed), coef=beta,
         cov=cov_matrix, index=index, llf=llf, llf_ml=sol.llf, nobs=nobs,
         n_dropped=frame.n_dropped, dropped_by=dict(frame.dropped_by),
         df_resid=nobs - p_first, convention=conv, diagnostics=diagnostics,
         covariance_kind=cov.kind if cov else "exact fit (zero residual variance)",
-        frame=frame, dispersion=disp, glm=glm_stats)
+        frame=frame, dispersion=disp, objective=obj, rows=rows,
+        options=options)
 
 
 def _constants(obj, beta):

@@ -18,6 +18,8 @@ from scipy import stats
 from .engine import Objective, linalg
 from .errors import DataError, HessianWarning
 
+#: scaled condition number below which the covariance comes from a Cholesky factor
+COV_CONDITION = 1e5
 COV_TYPES = ("observed", "expected", "robust", "HC0", "HC1", "cluster")
 
 
@@ -44,12 +46,21 @@ def information_rows(obj: Objective, rows, kind: str) -> dict:
 def inverse_information(obj: Objective, W: dict, rows) -> tuple[np.ndarray, np.ndarray]:
     """``(cov, info)``; NaN covariance with a :class:`HessianWarning` if not invertible.
 
-    Rows whose information block is not PSD (observed information away from the mode of
-    that row) are factored through a PSD stand-in: the expected information when the
-    family has it, else ``|W_i|``; see :class:`mlefit.engine.linalg.Factor`.
+    A well-conditioned information (scaled condition below 1e5) is inverted through the
+    Cholesky factor of its correlation-scaled form (relative error below ~1e-11, and a
+    fraction of the cost at large n). Otherwise the pivoted QR of the stacked weighted
+    design is used (NIST Wampler3-5, scaled condition 5e6: SE digits 10 by Cholesky,
+    13 by QR); rows whose information block
+    is not PSD (observed information away from the mode of that row) are factored
+    through a PSD stand-in: the expected information when the family has it, else
+    ``|W_i|``; see :class:`mlefit.engine.linalg.Factor`.
     """
     info = obj.information(W)
     p = info.shape[0]
+    try:
+        return linalg.cholesky_inverse(info, COV_CONDITION), info
+    except linalg.NotPositiveDefinite:
+        pass
     k = len(obj.active)
     P = None
     if linalg.row_factors(W, k, obj.n) is None:
@@ -74,7 +85,8 @@ def covariance(obj: Objective, beta: np.ndarray, cov_type: str = "observed",
     ``beta`` when a convention reports the dispersion at its Pearson estimate.
     """
     rows = obj.rows(beta)
-    g = obj.gradient(rows if mle is None else obj.rows(mle, second=False))
+    same = mle is None or np.array_equal(mle, beta)
+    g = obj.gradient(rows if same else obj.rows(mle, second=False))
     base = "expected" if cov_type == "expected" else "observed"
     cov, info = inverse_information(obj, information_rows(obj, rows, base), rows)
     kind = f"{base} information"

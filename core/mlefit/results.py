@@ -8,6 +8,7 @@ of every parameter are on its link scale. Predictions rebuild each parameter's d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from .conventions import Convention
 from .errors import DataError
 from .family import Family
 from .formula import ModelFrame
-from .glm import GLMStatistics, mean_scale
+from .glm import GLMStatistics, mean_scale, statistics
 from .inference import wald_table
 from .links import Link
 
@@ -70,7 +71,12 @@ class FitResult:
     covariance_kind: str
     frame: ModelFrame = field(repr=False)
     dispersion: DispersionSummary | None = None
-    glm: GLMStatistics | None = None
+    #: the engine's objective on the rows used (weight > 0), for refits by inference tools
+    objective: object = field(default=None, repr=False, compare=False)
+    #: which of ``frame``'s rows the objective uses
+    rows: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: estimation options (method, maxiter, tol) for refits
+    options: object = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         for arr in (self.coef, self.cov):
@@ -202,6 +208,16 @@ class FitResult:
         return self.predict(which="mean")
 
     # GLM quantities ---------------------------------------------------------------
+    @cached_property
+    def glm(self) -> GLMStatistics | None:
+        """Deviance, null deviance (a refit, computed on first use) and Pearson X2."""
+        fam = self.family
+        if not (fam.has("unit_deviance") and fam.has("unit_variance")) or \
+                self.diagnostics.exact_fit or self.objective is None:
+            return None
+        vw = None if self.frame.var_weights is None else self.frame.var_weights[self.rows]
+        return statistics(self.objective, self.coef, vw)
+
     def _glm(self) -> GLMStatistics:
         if self.glm is None:
             raise DataError(f"family {self.family.name!r} has no unit deviance, so deviance "

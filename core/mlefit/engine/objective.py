@@ -113,6 +113,17 @@ class Objective:
             blocks.append(b)
         return Objective(self.family, self.y, tuple(blocks), self.weights, self.derivatives)
 
+    def restrict(self, position: int, value: float) -> Objective:
+        """The objective with coefficient ``position`` (of the stacked vector) held at
+        ``value``: its column moves into the offset (profile likelihood, score tests)."""
+        a = int(np.searchsorted(self.edges, position, side="right") - 1)
+        i, col = self.active[a], position - int(self.edges[a])
+        b = self.blocks[i]
+        X = np.delete(b.X, col, axis=1)
+        blocks = list(self.blocks)
+        blocks[i] = replace(b, X=X, offset=b.offset + value * b.X[:, col])
+        return Objective(self.family, self.y, tuple(blocks), self.weights, self.derivatives)
+
     # values ------------------------------------------------------------------------
     def etas(self, beta: np.ndarray) -> list[np.ndarray]:
         pieces = dict(zip(self.active, self.split(beta), strict=True))
