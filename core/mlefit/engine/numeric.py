@@ -5,8 +5,10 @@ derivatives of each row's log density with respect to its ``k`` linear predictor
 taken all at once, vectorised over rows: ``2k`` calls for the gradient (central
 differences, step ``eps^(1/3) s``) and ``k^2 + k + 1`` for the Hessian (step
 ``eps^(1/4) s``), whatever the number of coefficients. The per-row scale ``s`` is the
-curvature scale ``1 / sqrt|d2l/deta2|`` of that row, so a response shifted by 1e6 or a
-parameter in the thousands is differenced on its own scale.
+curvature scale ``1 / sqrt|d2l/deta2|`` of that row, kept within [1e-4, 10] times the
+median over rows (a row whose curvature passes through zero is flat there, not wide),
+so a response shifted by 1e6 or a parameter in the thousands is differenced on its own
+scale.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import numpy as np
 EPS = np.finfo(float).eps
 H1 = EPS ** (1 / 3)
 H2 = EPS ** (1 / 4)
-#: how far (as a factor of the median) one row's scale may stray from the others
-SCALE_SPREAD = 1e4
+#: how far (as factors of the median) one row's scale may stray from the others
+SCALE_BELOW, SCALE_ABOVE = 1e-4, 10.0
 
 
 class NumericDerivatives:
@@ -63,7 +65,7 @@ class NumericDerivatives:
             return np.asarray(fallback, dtype=float)
         med = np.median(s[good])
         s = np.where(good, s, med)
-        return np.clip(s, med / SCALE_SPREAD, med * SCALE_SPREAD)
+        return np.clip(s, med * SCALE_BELOW, med * SCALE_ABOVE)
 
     def _central(self, etas, j, h, f0):
         """``(f(+h), f(-h))``, halving the step on rows where either is not finite."""
