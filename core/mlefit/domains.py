@@ -27,6 +27,8 @@ class Domain:
     def contains(self, x) -> np.ndarray:
         """Elementwise membership; NaN is never a member."""
         x = np.asarray(x, dtype=float)
+        if np.isinf(self.lower) and np.isinf(self.upper) and not self.integer:
+            return np.isfinite(x)
         low = x >= self.lower if self.closed_lower else x > self.lower
         high = x <= self.upper if self.closed_upper else x < self.upper
         inside = low & high

@@ -55,6 +55,11 @@ def _response(family: Family, origin: str, y: np.ndarray) -> np.ndarray:
     return y
 
 
+def _take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]`` without a copy when every row is used."""
+    return values if rows.all() else values[rows]
+
+
 def _blocks(family, frame: ModelFrame, links: dict[str, Link], fixed: dict, rows):
     blocks = []
     n = int(rows.sum())
@@ -65,18 +70,18 @@ def _blocks(family, frame: ModelFrame, links: dict[str, Link], fixed: dict, rows
             blocks.append(Block(p.name, link, np.empty((n, 0)), np.full(n, eta), p.domain))
             continue
         d = frame.designs[p.name]
-        offset = d.offset[rows]
+        offset = _take(d.offset, rows)
         if frame.var_weights is not None and family.dispersion and \
                 family.dispersion.parameter == p.name:
             offset = offset - np.log(frame.var_weights[rows]) / family.dispersion.power
-        blocks.append(Block(p.name, link, d.X[rows], offset, p.domain))
+        blocks.append(Block(p.name, link, _take(d.X, rows), offset, p.domain))
     return tuple(blocks)
 
 
 def _check_rank(frame: ModelFrame, rows, names):
     for name in names:
         d = frame.designs[name]
-        X = d.X[rows]
+        X = _take(d.X, rows)
         if X.shape[1] == 0:
             continue
         zero = np.flatnonzero(~X.any(axis=0))
@@ -107,7 +112,7 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     estimated = [p.name for p in family.parameters if p.name not in fixed]
     _check_rank(frame, rows, estimated)
     blocks = _blocks(family, frame, links, fixed, rows)
-    obj = Objective(family, y_all[rows], blocks, frame.weights[rows])
+    obj = Objective(family, _take(y_all, rows), blocks, _take(frame.weights, rows))
     if obj.n < obj.p:
         raise DataError(f"{obj.n} rows with positive weight for {obj.p} coefficients. Fix: "
                         "use more data or a smaller model.")
@@ -139,7 +144,7 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
         cov = None
     else:
         groups = None if frame.groups is None else frame.groups[rows]
-        cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta)
+        cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, rows=sol.rows)
         cov_matrix = cov.matrix
     index = pd.MultiIndex.from_tuples([(n, t) for n in estimated for t in columns[n]],
                                       names=["parameter", "term"])

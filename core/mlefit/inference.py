@@ -78,13 +78,16 @@ def inverse_information(obj: Objective, W: dict, rows) -> tuple[np.ndarray, np.n
 
 
 def covariance(obj: Objective, beta: np.ndarray, cov_type: str = "observed",
-               groups: np.ndarray | None = None, mle: np.ndarray | None = None) -> Covariance:
+               groups: np.ndarray | None = None, mle: np.ndarray | None = None,
+               rows=None) -> Covariance:
     """Covariance at ``beta`` of the requested type.
 
     ``mle`` (default ``beta``) is where the gradient diagnostic is taken; it differs from
-    ``beta`` when a convention reports the dispersion at its Pearson estimate.
+    ``beta`` when a convention reports the dispersion at its Pearson estimate. ``rows``
+    are the per-row derivatives at ``beta`` if the optimiser already has them.
     """
-    rows = obj.rows(beta)
+    if rows is None or not np.array_equal(rows.beta, beta) or rows.d2 is None:
+        rows = obj.rows(beta)
     same = mle is None or np.array_equal(mle, beta)
     g = obj.gradient(rows if same else obj.rows(mle, second=False))
     base = "expected" if cov_type == "expected" else "observed"

@@ -76,10 +76,14 @@ def maximize_split(obj: Objective, beta0: np.ndarray, spec: DispersionSpec, *,
     disp_obj = obj.freeze(beta, keep=[spec.name])
     disp_sol = newton(disp_obj, beta[sl], maxiter=maxiter, tol=tol)
     beta[sl] = disp_sol.beta
-    joint = newton(obj, beta, maxiter=maxiter, tol=tol)
-    fallbacks = tuple(dict.fromkeys(mean_sol.fallbacks + disp_sol.fallbacks + joint.fallbacks))
-    return replace(joint, iterations=mean_sol.iterations + disp_sol.iterations
-                   + joint.iterations, fallbacks=fallbacks)
+    # The mean coefficients maximise the likelihood whatever the dispersion, so the two
+    # one-block maxima are the joint maximum; the joint gradient is checked afterwards
+    # (the result's gradient_se).
+    fallbacks = tuple(dict.fromkeys(mean_sol.fallbacks + disp_sol.fallbacks))
+    return Solution(beta, disp_sol.llf, disp_sol.converged,
+                    mean_sol.iterations + disp_sol.iterations,
+                    max(mean_sol.decrement, disp_sol.decrement), fallbacks,
+                    disp_sol.message, np.insert(mean_sol.last_step, sl.start, 0.0))
 
 
 def _exact_fit(obj, beta, sl, block, phi, spec, mean_sol) -> Solution:

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import linalg
 from .linalg import NotPositiveDefinite
-from .objective import Objective
+from .objective import Objective, Rows
 
 ARMIJO = 1e-4
 MIN_STEP = 2.0**-40
@@ -40,6 +40,7 @@ class Solution:
     message: str = ""
     last_step: np.ndarray | None = None
     exact_fit: bool = False
+    rows: Rows | None = None    # per-row derivatives at ``beta``, when the optimiser has them
 
 
 @dataclass(frozen=True)
@@ -107,62 +108,69 @@ def _noise(llf: float, n: int) -> float:
     return 64 * linalg.EPS * (abs(llf) + n)
 
 
-def line_search(obj: Objective, beta, llf, d: Direction, near: bool):
-    """Backtracking: the first halving of ``d.step`` that raises the log-likelihood."""
-    t = 1.0
-    noise = _noise(llf, obj.n)
+def _accept(value: float, llf: float, t: float, d: Direction, near: bool, n: int) -> bool:
+    if not np.isfinite(value):
+        return False
+    if value >= llf + ARMIJO * t * d.decrement:
+        return True
+    return near and t == 1.0 and value >= llf - _noise(llf, n)
+
+
+def line_search(obj: Objective, rows: Rows, d: Direction, near: bool) -> Rows | None:
+    """Backtracking: the first halving of ``d.step`` that raises the log-likelihood.
+
+    The full step is evaluated with its derivatives (it is usually accepted and they are
+    the next iteration's); shorter ones by the log-likelihood alone.
+    """
+    full = obj.rows(rows.beta + d.step)
+    if _accept(full.llf, rows.llf, 1.0, d, near, obj.n):
+        return full
+    t = 0.5
     while t >= MIN_STEP:
-        cand = beta + t * d.step
-        value = obj.loglik(cand)
-        if np.isfinite(value):
-            if value >= llf + ARMIJO * t * d.decrement:
-                return cand, value
-            if near and t == 1.0 and value >= llf - noise:
-                return cand, value
+        cand = rows.beta + t * d.step
+        if _accept(obj.loglik(cand), rows.llf, t, d, near, obj.n):
+            return obj.rows(cand)
         t /= 2
-    return None, None
+    return None
 
 
 def newton(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
            tol: float = 1e-12) -> Solution:
     """Maximise ``obj`` from ``beta0``; see the module docstring for the rules."""
-    beta = np.asarray(beta0, dtype=float).copy()
-    llf = obj.loglik(beta)
-    if not np.isfinite(llf):
-        return Solution(beta, llf, False, 0, np.inf, message="log-likelihood is not finite "
-                        "at the start values")
+    rows = obj.rows(np.asarray(beta0, dtype=float).copy())
+    if not np.isfinite(rows.llf):
+        return Solution(rows.beta, rows.llf, False, 0, np.inf, message="log-likelihood is "
+                        "not finite at the start values")
     fallbacks: list[str] = []
     dec, step = np.inf, None
     for it in range(1, maxiter + 1):
-        rows = obj.rows(beta)
         g = obj.gradient(rows)
         d = direction(obj, rows, g)
         if d.kind != "newton":
             fallbacks.append(d.kind)
         dec, step = d.decrement, d.step
         if dec <= tol:
-            cand = beta + d.step
-            value = obj.loglik(cand)
-            if np.isfinite(value) and value >= llf - _noise(llf, obj.n):
-                beta, llf = cand, value
-            return Solution(beta, llf, True, it, dec, tuple(dict.fromkeys(fallbacks)),
-                            "Newton decrement below tolerance", step)
-        cand, value = line_search(obj, beta, llf, d, near=dec < 1e-6)
-        if cand is None:
+            cand = obj.rows(rows.beta + d.step)  # one more step: iterative refinement
+            if np.isfinite(cand.llf) and cand.llf >= rows.llf - _noise(rows.llf, obj.n):
+                rows = cand
+            return Solution(rows.beta, rows.llf, True, it, dec,
+                            tuple(dict.fromkeys(fallbacks)), "Newton decrement below tolerance",
+                            step, rows=rows)
+        nxt = line_search(obj, rows, d, near=dec < 1e-6)
+        if nxt is None:
             lam = 1e-3
             info = obj.information(obj.observed(rows))
-            while cand is None and lam < 1e12:
-                d = damped(info, g, lam)
-                cand, value = line_search(obj, beta, llf, d, near=False)
+            while nxt is None and lam < 1e12:
+                nxt = line_search(obj, rows, damped(info, g, lam), near=False)
                 lam *= 100
-            if cand is None:
+            if nxt is None:
                 converged = dec < 1e-6
                 why = ("no step raises the log-likelihood above its rounding level"
                        if converged else "line search failed: no step raises the "
                        "log-likelihood")
-                return Solution(beta, llf, converged, it, dec, tuple(dict.fromkeys(fallbacks)),
-                                why, step)
+                return Solution(rows.beta, rows.llf, converged, it, dec,
+                                tuple(dict.fromkeys(fallbacks)), why, step, rows=rows)
             fallbacks.append("levenberg-marquardt")
-        beta, llf = cand, value
-    return Solution(beta, llf, False, maxiter, dec, tuple(dict.fromkeys(fallbacks)),
-                    f"iteration limit {maxiter} reached", step)
+        rows = nxt
+    return Solution(rows.beta, rows.llf, False, maxiter, dec, tuple(dict.fromkeys(fallbacks)),
+                    f"iteration limit {maxiter} reached", step, rows=rows)

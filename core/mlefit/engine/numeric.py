@@ -87,6 +87,10 @@ class NumericDerivatives:
         ``f`` maps the list of ``k`` linear predictors to the per-row log densities.
         """
         self.f = f
+        with np.errstate(all="ignore"):  # rows outside the domain give -inf: NaN here
+            return self._derivatives(etas, f0, second)
+
+    def _derivatives(self, etas, f0, second):
         if self.scales is None:
             self.scales = self._pilot(etas, f0)
         d1 = []

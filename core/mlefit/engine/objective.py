@@ -168,6 +168,8 @@ class Objective:
         thetas = self.thetas(etas)
         f0 = self.row_logpdf(thetas)
         llf = float(self.weights @ f0) if self._valid(thetas) else -np.inf
+        if np.isnan(llf):
+            llf = -np.inf
         active = [self.blocks[a] for a in self.active]
         if self.derivatives == "numeric":
             f = partial(self._logpdf_at, etas)
