@@ -1,0 +1,132 @@
+"""Predictions with delta-method confidence intervals, for the mean or any parameter.
+
+For a parameter ``j``: ``eta_j = X_j b_j + offset_j`` with ``Var(eta_j) = x' C_jj x``; the
+interval ``eta_j -+ q se`` is taken on the link scale and transformed back (as
+statsmodels' ``get_prediction`` and R's ``predict(..., se.fit = TRUE)`` on the link
+scale). For the mean of a family whose mean is its first parameter (every GLM family) the
+same holds; for any other mean (``lognormal``: ``exp(mu + sigma^2 / 2)``) the gradient of
+the mean with respect to every linear predictor is taken numerically per row and the
+interval is the delta method's ``estimate -+ q se`` on the response scale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import DataError
+
+INTERVALS = (None, "confidence")
+
+
+def designs(res, newdata=None):
+    """``{parameter: (X, offset)}`` of the estimated parameters, and the row index."""
+    if newdata is not None and not isinstance(newdata, pd.DataFrame):
+        raise DataError("newdata must be a pandas DataFrame. Fix: wrap it with "
+                        "pd.DataFrame(...).")
+    out = {}
+    for name in res.formulas:
+        design = res.frame.designs[name]
+        out[name] = (design.X, design.offset) if newdata is None else design.rebuild(newdata)
+    index = res.frame.index if newdata is None else newdata.index
+    return out, index
+
+
+def linear_predictors(res, mats, n: int) -> dict[str, np.ndarray]:
+    coef = res.params
+    etas = {}
+    for p in res.family.parameters:
+        if p.name in res.fixed:
+            etas[p.name] = np.full(n, float(res.links[p.name].link(res.fixed[p.name])))
+        else:
+            X, off = mats[p.name]
+            etas[p.name] = off + X @ coef[p.name].to_numpy()
+    return etas
+
+
+def _quantile(res, alpha: float) -> float:
+    dist = stats.t(res.df_resid) if res.t_tests else stats.norm
+    return float(dist.ppf(1 - alpha / 2))
+
+
+def _eta_se(res, mats, name: str) -> np.ndarray:
+    sl = res.index.get_locs([name])
+    C = res.cov[np.ix_(sl, sl)]
+    X = mats[name][0]
+    return np.sqrt(np.einsum("ij,jk,ik->i", X, C, X))
+
+
+def _mean_is_first(res, thetas) -> bool:
+    fam = res.family
+    if fam.has("unit_variance"):
+        return True
+    first = thetas[fam.parameters[0].name]
+    with np.errstate(all="ignore"):
+        return bool(np.allclose(fam.mean(**thetas), first, rtol=0, atol=0, equal_nan=True))
+
+
+def predict(res, newdata=None, which: str = "mean", interval: str | None = None,
+            alpha: float = 0.05):
+    """See :meth:`mlefit.FitResult.predict`."""
+    if interval not in INTERVALS:
+        raise DataError(f"interval={interval!r} is not None or 'confidence'.")
+    fam = res.family
+    first = fam.parameters[0].name
+    if which not in ("mean", "link", *fam.parameter_names):
+        raise DataError(f"which={which!r} is not 'mean', 'link' or one of "
+                        f"{list(fam.parameter_names)}.")
+    if which == "mean" and not fam.has("mean"):
+        raise DataError(f"family {fam.name!r} defines no mean(). Fix: predict a parameter "
+                        f"instead, e.g. which={first!r}.")
+    mats, index = designs(res, newdata)
+    n = len(index)
+    etas = linear_predictors(res, mats, n)
+    with np.errstate(all="ignore"):
+        thetas = {p: res.links[p].inverse(e) for p, e in etas.items()}
+    target = first if which in ("link", "mean") and (which == "link" or
+                                                     _mean_is_first(res, thetas)) else which
+    if which == "mean" and target == "mean":
+        value = np.asarray(fam.mean(**thetas), dtype=float)
+    elif which == "link":
+        value = etas[first]
+    else:
+        value = thetas[target]
+    if interval is None:
+        return pd.Series(value, index=index, name=which)
+    q = _quantile(res, alpha)
+    if target == "mean":
+        se = _mean_se(res, mats, etas)
+        lower, upper = value - q * se, value + q * se
+    elif target in res.fixed:
+        se = np.zeros(n)
+        lower = upper = value
+    else:
+        se_eta = _eta_se(res, mats, target)
+        link = res.links[target]
+        if which == "link":
+            se, lower, upper = se_eta, value - q * se_eta, value + q * se_eta
+        else:
+            ends = link.inverse(etas[target] - q * se_eta), link.inverse(etas[target] + q * se_eta)
+            lower, upper = np.minimum(*ends), np.maximum(*ends)
+            se = np.abs(link.inverse_deriv(etas[target])) * se_eta
+    return pd.DataFrame({"estimate": value, "se": se, "lower": lower, "upper": upper},
+                        index=index)
+
+
+def _mean_se(res, mats, etas) -> np.ndarray:
+    """Delta method for a mean that depends on several parameters (numeric per-row
+    gradient with respect to each linear predictor)."""
+    fam = res.family
+    blocks = []
+    for name in res.formulas:
+        h = np.cbrt(np.finfo(float).eps) * (1.0 + np.abs(etas[name]))
+        grads = []
+        for sign in (1.0, -1.0):
+            moved = dict(etas)
+            moved[name] = etas[name] + sign * h
+            th = {p: res.links[p].inverse(e) for p, e in moved.items()}
+            grads.append(np.asarray(fam.mean(**th), dtype=float))
+        blocks.append(((grads[0] - grads[1]) / (2 * h))[:, None] * mats[name][0])
+    J = np.hstack(blocks)
+    return np.sqrt(np.einsum("ij,jk,ik->i", J, res.cov, J))

@@ -1,0 +1,66 @@
+"""Drawing responses from a fitted model, and refitting models on them.
+
+``simulate`` draws from the family's ``sample`` at the fitted parameters of every row
+(for a multi-column response, with the observed row totals as ``trials``). ``refit``
+re-estimates a fitted model on a new response with the same design, weights and
+options, warm-started at the original estimate: the engine's objective with ``y``
+replaced. The parametric bootstrap of :func:`mlefit.lrtest` stands on both.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from . import engine
+from .errors import DataError
+from .glm import mean_scale
+
+
+def _thetas(res):
+    obj = res.objective
+    return obj.thetas(obj.etas(res.coef))
+
+
+def draws(res, nsim: int, rng) -> np.ndarray:
+    """``(nsim, n, ...)`` responses in logpdf's form for the rows the fit used."""
+    fam = res.family
+    if not fam.has("sample"):
+        raise DataError(f"family {fam.name!r} defines no sample(), so it cannot be "
+                        "simulated. Fix: add sample(rng, size, **params) to the family.")
+    thetas = _thetas(res)
+    n = res.objective.n
+    kwargs = {}
+    if res.objective.y.ndim == 2:
+        if "trials" not in inspect.signature(fam.sample).parameters:
+            raise DataError(f"family {fam.name!r} has a multi-column response but its "
+                            "sample() takes no trials=.")
+        kwargs["trials"] = mean_scale(fam, res.objective.y)[1]
+    out = np.asarray(fam.sample(rng, (nsim, n), **thetas, **kwargs), dtype=float)
+    return out
+
+
+def simulate(res, nsim: int = 1, seed=None) -> np.ndarray:
+    """Simulated responses, shape ``(n, nsim)`` (``(n, c, nsim)`` for c columns)."""
+    if not isinstance(nsim, int | np.integer) or nsim < 1:
+        raise DataError(f"nsim={nsim!r} must be a positive integer.")
+    out = draws(res, int(nsim), np.random.default_rng(seed))
+    return np.moveaxis(out, 0, -1)
+
+
+def refit(res, y: np.ndarray) -> engine.Solution:
+    """Re-estimate ``res``'s model on response ``y`` (rows as the fit used them)."""
+    obj = res.objective
+    new = engine.Objective(obj.family, np.asarray(y, dtype=float), obj.blocks, obj.weights,
+                           obj.derivatives)
+    opts = res.options
+    spec = None
+    if obj.family.dispersion is not None:
+        fam = obj.family
+        spec = engine.DispersionSpec(fam.dispersion.parameter, fam.dispersion.power,
+                                     fam.unit_variance if fam.has("unit_variance") else None,
+                                     None if res.frame.var_weights is None
+                                     else res.frame.var_weights[res.rows])
+    return engine.maximize(new, res.coef.copy(), method=opts.method, dispersion=spec,
+                           maxiter=opts.maxiter, tol=opts.tol)
