@@ -130,7 +130,7 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     _warn_reductions(obj, sol)
     conv = options.convention
     beta, disp = sol.beta.copy(), None
-    nobs = float(np.sum(obj.weights))
+    nobs = _nobs(family, obj)
     p_first = blocks[0].size
     if spec is not None and not sol.exact_fit and spec.name in estimated and \
             blocks[obj.index(spec.name)].size == 1 and family.has("unit_variance"):
@@ -167,6 +167,15 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
         covariance_kind=cov.kind if cov else "exact fit (zero residual variance)",
         frame=frame, dispersion=disp, objective=obj, rows=rows,
         options=options)
+
+
+def _nobs(family, obj) -> float:
+    """Sum of the frequency weights; rows of a multi-column response with no trials carry
+    no observation (R drops them from the residual degrees of freedom)."""
+    if obj.y.ndim == 2 and family.has("glm_response"):
+        trials = np.asarray(family.glm_response(obj.y)[1])
+        return float(np.sum(obj.weights[trials > 0]))
+    return float(np.sum(obj.weights))
 
 
 def _constants(obj, beta):
@@ -218,9 +227,10 @@ def _warn(obj: Objective, sol, columns) -> None:
     for b, eta in zip(obj.blocks, etas, strict=True):
         if not b.size:
             continue
-        at_edge = b.domain.near_boundary(thetas[b.name])
-        if b.link.saturates is not None:
-            at_edge |= b.link.saturates(eta)
+        at_edge = _at_edge(b, thetas[b.name], eta)
+        if b.size and at_edge.any():  # rows on the boundary by their offset alone are fine
+            with np.errstate(all="ignore"):
+                at_edge &= ~_at_edge(b, b.link.inverse(b.offset), b.offset)
         if at_edge.any():
             warnings.warn(f"{b.name}: {int(at_edge.sum())} fitted value(s) are numerically on "
                           f"the boundary of {b.domain} ({_direction(obj, sol, b, columns)}). "
@@ -250,6 +260,13 @@ def _warn_reductions(obj: Objective, sol) -> None:
                           f"{llf_boundary:.8g} there). The estimate of {red.parameter} and its "
                           f"standard error are not meaningful. Fix: fit family={red.family!r}.",
                           ConvergenceWarning, stacklevel=4)
+
+
+def _at_edge(block, theta, eta) -> np.ndarray:
+    edge = block.domain.near_boundary(theta)
+    if block.link.saturates is not None:
+        edge |= block.link.saturates(eta)
+    return edge
 
 
 def _direction(obj, sol, block, columns) -> str:

@@ -175,6 +175,13 @@ def _split_offsets(columns: list[str]):
 
 def _response(lhs, formula: str) -> tuple[np.ndarray, tuple[str, ...]]:
     names = tuple(lhs.columns)
+    for term, columns in lhs.model_spec.term_indices.items():
+        if len(columns) > 1:
+            raise DataError(f"the response term {str(term)!r} of {formula!r} is categorical "
+                            f"(it expands to {[names[i] for i in columns]}), so which level "
+                            "counts as the event would be a guess. Fix: write the event "
+                            "explicitly, e.g. 'I(sex == \"M\") ~ ...', or give numeric "
+                            "columns ('successes + failures ~ ...').")
     try:
         y = lhs.to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:

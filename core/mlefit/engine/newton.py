@@ -145,6 +145,12 @@ def newton(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
     dec, step = np.inf, None
     for it in range(1, maxiter + 1):
         g = obj.gradient(rows)
+        if not np.all(np.isfinite(g)):
+            return Solution(rows.beta, rows.llf, False, it, np.inf,
+                            tuple(dict.fromkeys(fallbacks)),
+                            f"the derivatives of family {obj.family.name!r} are NaN or "
+                            "infinite at a point where its log-likelihood is finite "
+                            "(a bug in its dlogpdf/eta_derivatives)", step, rows=rows)
         d = direction(obj, rows, g)
         if d.kind != "newton":
             fallbacks.append(d.kind)

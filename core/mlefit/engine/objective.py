@@ -133,8 +133,19 @@ class Objective:
         with np.errstate(all="ignore"):
             return {b.name: b.link.inverse(e) for b, e in zip(self.blocks, etas, strict=True)}
 
-    def _valid(self, thetas) -> bool:
-        return all(np.all(b.domain.contains(thetas[b.name])) for b in self.blocks)
+    @staticmethod
+    def _inside(block: Block, theta: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        """Rows where the parameter is in its domain, or where its link has rounded a
+        finite linear predictor onto the boundary (logit: mu = 1.0 once eta > 36.7)."""
+        inside = block.domain.contains(theta)
+        if block.link.saturates is not None and not inside.all():
+            with np.errstate(invalid="ignore"):
+                inside |= block.link.saturates(eta) & np.isfinite(eta)
+        return inside
+
+    def _valid(self, thetas, etas) -> bool:
+        return all(np.all(self._inside(b, thetas[b.name], e))
+                   for b, e in zip(self.blocks, etas, strict=True))
 
     def _logpdf_at(self, base: list[np.ndarray], active_etas: list[np.ndarray]) -> np.ndarray:
         """Per-row log density with the active linear predictors replaced."""
@@ -146,7 +157,7 @@ class Objective:
         inside = np.ones(self.n, dtype=bool)
         for a in self.active:
             b = self.blocks[a]
-            inside &= b.domain.contains(thetas[b.name])
+            inside &= self._inside(b, thetas[b.name], etas[a])
         return np.where(inside, values, -np.inf)
 
     def row_logpdf(self, thetas) -> np.ndarray:
@@ -155,8 +166,9 @@ class Objective:
 
     def loglik(self, beta: np.ndarray) -> float:
         """Weighted log-likelihood; ``-inf`` where a parameter leaves its domain."""
-        thetas = self.thetas(self.etas(beta))
-        if not self._valid(thetas):
+        etas = self.etas(beta)
+        thetas = self.thetas(etas)
+        if not self._valid(thetas, etas):
             return -np.inf
         value = float(self.weights @ self.row_logpdf(thetas))
         return value if not np.isnan(value) else -np.inf
@@ -167,9 +179,9 @@ class Objective:
         etas = self.etas(beta)
         thetas = self.thetas(etas)
         f0 = self.row_logpdf(thetas)
-        llf = float(self.weights @ f0) if self._valid(thetas) else -np.inf
-        if np.isnan(llf):
-            llf = -np.inf
+        llf = float(self.weights @ f0) if self._valid(thetas, etas) else -np.inf
+        if not np.isfinite(llf):  # a rejected trial point: no derivatives needed
+            return Rows(beta, -np.inf, etas, thetas, [], None)
         active = [self.blocks[a] for a in self.active]
         if self.derivatives == "numeric":
             f = partial(self._logpdf_at, etas)
