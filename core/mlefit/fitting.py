@@ -9,7 +9,7 @@ and the covariance.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -127,7 +127,7 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     sol = engine.maximize(obj, beta0, method=options.method, dispersion=spec,
                           maxiter=options.maxiter, tol=options.tol)
     _warn(obj, sol, columns)
-    _warn_reductions(obj, sol)
+    at_boundary = _warn_reductions(obj, sol)
     conv = options.convention
     beta, disp = sol.beta.copy(), None
     nobs = _nobs(family, obj)
@@ -144,7 +144,10 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
         cov = None
     else:
         groups = None if frame.groups is None else frame.groups[rows]
-        cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, rows=sol.rows)
+        if at_boundary:
+            cov = _boundary_covariance(obj, beta, at_boundary, conv.cov_type, groups)
+        else:
+            cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, rows=sol.rows)
         cov_matrix = cov.matrix
     index = pd.MultiIndex.from_tuples([(n, t) for n in estimated for t in columns[n]],
                                       names=["parameter", "term"])
@@ -241,8 +244,10 @@ def _warn(obj: Objective, sol, columns) -> None:
                           "penalised fit.", ConvergenceWarning, stacklevel=4)
 
 
-def _warn_reductions(obj: Objective, sol) -> None:
-    """A constant parameter whose boundary value fits as well as its estimate."""
+def _warn_reductions(obj: Objective, sol) -> list[str]:
+    """Constant parameters whose boundary value fits as well as their estimate: warn, and
+    return their names."""
+    found = []
     for red in obj.family.reductions:
         if not red.boundary or red.parameter not in [obj.blocks[a].name for a in obj.active]:
             continue
@@ -253,13 +258,29 @@ def _warn_reductions(obj: Objective, sol) -> None:
         with np.errstate(all="ignore"):
             at[obj.block_slice(red.parameter)] = (block.link.link(red.value) - block.offset[0]) \
                 / block.X[0, 0]
-        llf_boundary = obj.loglik(at)
+            # the boundary value itself may lie outside the open domain: no domain check
+            llf_boundary = float(obj.weights @ obj.row_logpdf(obj.thetas(obj.etas(at))))
         if np.isfinite(llf_boundary) and llf_boundary >= sol.llf - 1e-6 * max(1.0, abs(sol.llf)):
+            found.append(red.parameter)
             warnings.warn(f"{red.parameter} is at its boundary value {red.value:g}: the fit is "
                           f"indistinguishable from the {red.family!r} family (log-likelihood "
                           f"{llf_boundary:.8g} there). The estimate of {red.parameter} and its "
-                          f"standard error are not meaningful. Fix: fit family={red.family!r}.",
-                          ConvergenceWarning, stacklevel=4)
+                          f"standard error are not meaningful (reported as NaN); the others "
+                          f"are given with {red.parameter} held fixed. Fix: fit "
+                          f"family={red.family!r}.", ConvergenceWarning, stacklevel=4)
+    return found
+
+
+def _boundary_covariance(obj: Objective, beta, names, cov_type, groups):
+    """Covariance of the other coefficients with the boundary parameters held fixed."""
+    keep = [obj.blocks[a].name for a in obj.active if obj.blocks[a].name not in names]
+    inner = covariance(obj.freeze(beta, keep=keep), np.concatenate(
+        [beta[obj.block_slice(n)] for n in keep]), cov_type, groups)
+    idx = np.concatenate([np.arange(obj.p)[obj.block_slice(n)] for n in keep])
+    full = np.full((obj.p, obj.p), np.nan)
+    full[np.ix_(idx, idx)] = inner.matrix
+    return replace(inner, matrix=full, kind=f"{inner.kind}, {', '.join(names)} held at its "
+                   "boundary")
 
 
 def _at_edge(block, theta, eta) -> np.ndarray:
