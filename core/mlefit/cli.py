@@ -35,6 +35,15 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--json", action="store_true", help="print JSON instead of the summary")
     fam = sub.add_parser("families", help="list installed families and failed plugins")
     fam.add_argument("--json", action="store_true")
+    fam_sub = fam.add_subparsers(dest="families_command")
+    chk = fam_sub.add_parser("check", help="run the conformance kit on an installed family",
+                             description="Run mlefit.testing's conformance checks on the "
+                             "family NAME; exit status 1 when a check fails.")
+    chk.add_argument("name", help="family name or alias")
+    chk.add_argument("--check", action="append", dest="checks", metavar="CHECK",
+                     help="run only this check (repeatable)")
+    chk.add_argument("--seed", type=int, default=0)
+    chk.add_argument("--json", action="store_true", dest="check_json")
     return parser
 
 
@@ -106,9 +115,24 @@ def _fit(args, extra) -> int:
     return 0
 
 
+def _families_check(args) -> int:
+    from .registry import get_registry
+    from .testing import CHECK_NAMES, family_checks
+
+    unknown = [c for c in args.checks or () if c not in CHECK_NAMES]
+    if unknown:
+        raise MlefitError(f"unknown check(s) {unknown}. The checks: {', '.join(CHECK_NAMES)}.")
+    family = get_registry().family(args.name)
+    report = family_checks(family, args.checks, seed=args.seed)
+    print(json.dumps(_finite(report.as_dict()), indent=2) if args.check_json else report)
+    return 0 if report.ok else 1
+
+
 def _families(args) -> int:
     from .registry import get_registry
 
+    if args.families_command == "check":
+        return _families_check(args)
     reg = get_registry()
     infos = reg.infos()
     if args.json:

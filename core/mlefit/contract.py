@@ -16,6 +16,7 @@ import numpy as np
 from .domains import Domain
 from .errors import FamilyContractError
 from .family import OPTIONAL_METHODS, Dispersion, Family, Parameter, Reduction
+from .links import Link
 
 SUPPORTED_API_VERSIONS = frozenset({1})
 
@@ -81,6 +82,30 @@ def validate_family(family, origin: str, known_links=None) -> Family:
             raise _fail(label, f"reduction {red!r} does not name one of its parameters",
                         'use Reduction("poisson", "theta", np.inf, boundary=True)')
     return family
+
+
+def validate_link(link, origin: str) -> Link:
+    """Check a link's declaration (name, callables, aliases); raise naming ``origin``.
+
+    Its behaviour (round trip, derivatives) is checked by ``mlefit.testing.check_link``.
+    """
+    if not isinstance(link, Link):
+        raise _fail(origin, f"returned {type(link).__name__!r}, not an mlefit.links.Link",
+                    "return Link(name, link, inverse, inverse_deriv, inverse_deriv2) "
+                    "instances from register_links()")
+    label = f"{origin} (link {link.name!r})"
+    if not isinstance(link.name, str) or not link.name or link.name != link.name.strip():
+        raise _fail(label, "the link name is not a non-empty string",
+                    'use a name like "softplus"')
+    for part in ("link", "inverse", "inverse_deriv", "inverse_deriv2"):
+        if not callable(getattr(link, part)):
+            raise _fail(label, f"{part} is not callable", f"give {part} as a function")
+    if link.saturates is not None and not callable(link.saturates):
+        raise _fail(label, "saturates is not callable", "give a function or None")
+    if not isinstance(link.aliases, tuple | list) or not all(
+            isinstance(a, str) and a for a in link.aliases):
+        raise _fail(label, "aliases must be a tuple of strings", 'use aliases=("other",)')
+    return link
 
 
 def _validate_parameters(family, label, known_links):

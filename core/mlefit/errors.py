@@ -21,6 +21,15 @@ class FamilyContractError(MlefitError, TypeError):
     """A family breaks the plugin contract; the message names the plugin and the rule."""
 
 
+class ConformanceError(FamilyContractError):
+    """A family or link fails checks of the conformance kit (:mod:`mlefit.testing`); the
+    message lists every failed check with its rule and fix, ``report`` holds them all."""
+
+    def __init__(self, message: str, report=None):
+        super().__init__(message)
+        self.report = report
+
+
 class DataError(MlefitError, ValueError):
     """The data cannot be fitted as given: NA, support, non-finite, empty, rank deficiency."""
 
@@ -47,3 +56,8 @@ class ConvergenceWarning(MlefitWarning):
 
 class HessianWarning(MlefitWarning):
     """The information matrix at the estimate is singular or not positive definite."""
+
+
+class InferenceWarning(MlefitWarning):
+    """A test or interval holds only under an assumption the fit may not meet (a
+    likelihood-ratio test beside a robust covariance, a profile that never crosses)."""

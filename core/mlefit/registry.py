@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pluggy
 
 from . import hookspecs
-from .contract import validate_family
+from .contract import validate_family, validate_link
 from .errors import DuplicateFamilyError, FamilyContractError, PluginLoadWarning, UnknownFamilyError
 from .family import Family, FamilyInfo, Source
 from .links import BUILTIN_LINKS, Link
@@ -122,11 +122,12 @@ def _source(ep) -> Source:
     return Source(ep.name, dist.name if dist else "unknown", dist.version if dist else "?")
 
 
-def _blocked(ep, source: Source) -> bool:
-    blocked = {b.strip().lower() for b in os.environ.get(BLOCK_ENV, "").split(",") if b.strip()}
-    if ep.name.lower() in blocked or source.distribution.lower() in blocked:
+def blocked(plugin: str, distribution: str) -> bool:
+    """Whether the environment keeps plugin ``plugin`` of ``distribution`` from loading."""
+    names = {b.strip().lower() for b in os.environ.get(BLOCK_ENV, "").split(",") if b.strip()}
+    if plugin.lower() in names or distribution.lower() in names:
         return True
-    return bool(os.environ.get(DISABLE_ENV)) and source.distribution != OWN_DISTRIBUTION
+    return bool(os.environ.get(DISABLE_ENV)) and distribution != OWN_DISTRIBUTION
 
 
 def build_registry(entry_points=None) -> Registry:
@@ -140,8 +141,14 @@ def build_registry(entry_points=None) -> Registry:
     sources: dict[str, Source] = {}
     for ep in _entry_points() if entry_points is None else entry_points:
         source = _source(ep)
-        if _blocked(ep, source) or ep.name in sources:
+        if blocked(ep.name, source.distribution):
             continue
+        if ep.name in sources:
+            if sources[ep.name].distribution != source.distribution:
+                registry.fail(ep.name, source, f"its entry-point name is already used by "
+                              f"{sources[ep.name]}. Fix: rename the entry point in one of "
+                              "the two distributions")
+            continue  # the same distribution seen twice on sys.path
         try:
             module = ep.load()
             pm.register(module, name=ep.name)
@@ -157,12 +164,14 @@ def build_registry(entry_points=None) -> Registry:
             continue
         sources[ep.name] = source
     for impl in pm.hook.register_links.get_hookimpls():
-        for link in _call(registry, impl, sources[impl.plugin_name]):
-            if isinstance(link, Link):
-                registry.add_link(link, sources[impl.plugin_name])
-            else:
-                registry.fail(impl.plugin_name, sources[impl.plugin_name],
-                              f"register_links returned {link!r}, not an mlefit.links.Link")
+        source = sources[impl.plugin_name]
+        for link in _call(registry, impl, source):
+            try:
+                validate_link(link, f"{impl.plugin_name!r} from {source.distribution}")
+            except FamilyContractError as exc:
+                registry.fail(impl.plugin_name, source, str(exc))
+                continue
+            registry.add_link(link, source)
     known_links = set(registry.links)
     for impl in pm.hook.register_families.get_hookimpls():
         source = sources[impl.plugin_name]
