@@ -63,17 +63,22 @@ def _take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
 def _blocks(family, frame: ModelFrame, links: dict[str, Link], fixed: dict, rows):
     blocks = []
     n = int(rows.sum())
+    disp = family.dispersion
+    vw_offset = (None if frame.var_weights is None or disp is None
+                 else -np.log(frame.var_weights[rows]) / disp.power)
     for p in family.parameters:
         link = links[p.name]
+        extra = vw_offset if disp is not None and disp.parameter == p.name else None
         if p.name in fixed:
-            eta = float(link.link(fixed[p.name]))
-            blocks.append(Block(p.name, link, np.empty((n, 0)), np.full(n, eta), p.domain))
+            eta = np.full(n, float(link.link(fixed[p.name])))
+            if extra is not None:
+                eta = eta + extra
+            blocks.append(Block(p.name, link, np.empty((n, 0)), eta, p.domain))
             continue
         d = frame.designs[p.name]
         offset = _take(d.offset, rows)
-        if frame.var_weights is not None and family.dispersion and \
-                family.dispersion.parameter == p.name:
-            offset = offset - np.log(frame.var_weights[rows]) / family.dispersion.power
+        if extra is not None:
+            offset = offset + extra
         blocks.append(Block(p.name, link, _take(d.X, rows), offset, p.domain))
     return tuple(blocks)
 
@@ -132,13 +137,16 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     beta, disp = sol.beta.copy(), None
     nobs = _nobs(family, obj)
     p_first = blocks[0].size
+    base = None
     if spec is not None and not sol.exact_fit and spec.name in estimated and \
             blocks[obj.index(spec.name)].size == 1 and family.has("unit_variance"):
-        disp = _dispersion(obj, beta, spec, nobs - p_first)
+        base = engine.base_offset(blocks[obj.index(spec.name)], spec)
+    if base is not None:
+        disp = _dispersion(obj, beta, spec, nobs - p_first, base)
         if conv.dispersion == "pearson":
             block = blocks[obj.index(spec.name)]
-            beta[obj.block_slice(spec.name)] = block.link.link(
-                disp.phi_pearson ** (1 / spec.power)) / block.X[0, 0]
+            beta[obj.block_slice(spec.name)] = (block.link.link(
+                disp.phi_pearson ** (1 / spec.power)) - base) / block.X[0, 0]
     if sol.exact_fit:
         cov_matrix = _exact_fit_cov(obj, spec)
         cov = None
@@ -152,7 +160,9 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     index = pd.MultiIndex.from_tuples([(n, t) for n in estimated for t in columns[n]],
                                       names=["parameter", "term"])
     llf = sol.llf
-    if conv.name == "R" and family.has("loglik_r"):
+    modelled = spec is not None and spec.name in estimated and \
+        blocks[obj.index(spec.name)].size > 1
+    if conv.name == "R" and family.has("loglik_r") and not modelled:
         mu = obj.thetas(obj.etas(sol.beta))[family.parameters[0].name]
         vw = None if frame.var_weights is None else frame.var_weights[rows]
         llf = float(family.loglik_r(obj.y, mu, obj.weights, vw))
@@ -195,11 +205,12 @@ def _dispersion_spec(family, frame, rows) -> DispersionSpec | None:
     return DispersionSpec(family.dispersion.parameter, family.dispersion.power, uv, vw)
 
 
-def _dispersion(obj, beta, spec, dof) -> DispersionSummary:
+def _dispersion(obj, beta, spec, dof, base: float) -> DispersionSummary:
     thetas = obj.thetas(obj.etas(beta))
     mu = thetas[obj.blocks[0].name]
     block = obj.blocks[obj.index(spec.name)]
-    theta = float(block.link.inverse(block.X[0, 0] * beta[obj.block_slice(spec.name)][0]))
+    theta = float(block.link.inverse(block.X[0, 0] * beta[obj.block_slice(spec.name)][0]
+                                     + base))
     phi_p = engine.pearson_phi(obj.y, mu, obj.weights, spec.var_weights,
                                spec.unit_variance(**thetas), dof)
     return DispersionSummary(spec.name, theta**spec.power, phi_p, dof)

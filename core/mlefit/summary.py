@@ -69,8 +69,8 @@ def format_summary(res) -> str:
     lines.append("Signif. codes: 0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1")
     disp = res.dispersion
     if disp is not None:
-        lines.append(f"Dispersion phi: {disp.phi_ml:.6g} (ML, divisor n); {disp.phi_pearson:.6g} "
-                     f"(Pearson, divisor n - p = {disp.df_resid:g}; R's glm dispersion)")
+        lines.append(f"Dispersion phi: {disp.phi_ml:.6g} (ML); {disp.phi_pearson:.6g} (Pearson "
+                     f"X2 / (n - p), n - p = {disp.df_resid:g}; R's glm dispersion)")
     lines.append(f"Log-likelihood: {res.llf:.8g} (k = {res.k})   AIC: {res.aic:.8g}   "
                  f"BIC: {res.bic:.8g}   AICc: {res.aicc:.8g}")
     status = "converged" if diag.converged else "DID NOT CONVERGE"

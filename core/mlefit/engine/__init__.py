@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dispersion import DispersionSpec, applies, maximize_split, pearson_phi
+from .dispersion import DispersionSpec, applies, base_offset, maximize_split, pearson_phi
 from .newton import Solution, newton
 from .objective import Block, Objective, Rows
 from .scipy_methods import METHODS as SCIPY_METHODS
 from .scipy_methods import maximize_scipy
 
-__all__ = ["Block", "DispersionSpec", "Objective", "Rows", "Solution", "maximize",
+__all__ = ["Block", "DispersionSpec", "Objective", "Rows", "Solution", "base_offset", "maximize",
            "pearson_phi"]
 
 METHODS = ("newton", *SCIPY_METHODS)

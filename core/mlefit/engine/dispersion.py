@@ -41,6 +41,15 @@ def _relative_scale(y, weights, var_weights, V) -> float:
     return float(np.sum(weights * v * y**2 / V) / np.sum(weights))
 
 
+def base_offset(block, spec: DispersionSpec) -> float | None:
+    """The dispersion block's offset without the var_weights part, if it is constant
+    (then ``theta = inverse(X[0, 0] b + base)``); ``None`` for a row-varying offset."""
+    base = block.offset
+    if spec.var_weights is not None:
+        base = base + np.log(spec.var_weights) / spec.power
+    return float(base[0]) if np.ptp(base) == 0 else None
+
+
 def applies(obj: Objective, spec: DispersionSpec | None) -> bool:
     """The split applies to an intercept-only dispersion estimated beside a mean model."""
     if spec is None or obj.y.ndim != 1:
@@ -70,9 +79,11 @@ def maximize_split(obj: Objective, beta0: np.ndarray, spec: DispersionSpec, *,
         V = spec.unit_variance(**thetas)
         phi = pearson_phi(obj.y, mu, obj.weights, spec.var_weights, V, float(np.sum(obj.weights)))
         scale = _relative_scale(obj.y, obj.weights, spec.var_weights, V)
+        base = base_offset(block, spec)
         if phi <= EXACT_FIT * scale:
-            return _exact_fit(obj, beta, sl, block, phi, spec, mean_sol)
-        beta[sl] = block.link.link(phi ** (1.0 / spec.power)) / block.X[0, 0]
+            return _exact_fit(obj, beta, sl, block, phi, spec, mean_sol, base or 0.0)
+        if base is not None:
+            beta[sl] = (block.link.link(phi ** (1.0 / spec.power)) - base) / block.X[0, 0]
     disp_obj = obj.freeze(beta, keep=[spec.name])
     disp_sol = newton(disp_obj, beta[sl], maxiter=maxiter, tol=tol)
     beta[sl] = disp_sol.beta
@@ -86,10 +97,11 @@ def maximize_split(obj: Objective, beta0: np.ndarray, spec: DispersionSpec, *,
                     disp_sol.message, np.insert(mean_sol.last_step, sl.start, 0.0))
 
 
-def _exact_fit(obj, beta, sl, block, phi, spec, mean_sol) -> Solution:
+def _exact_fit(obj, beta, sl, block, phi, spec, mean_sol, base) -> Solution:
     """Residuals at rounding level: keep the dispersion they imply, flag the fit."""
-    with np.errstate(divide="ignore", over="ignore"):
-        beta[sl] = block.link.link(np.float64(phi) ** (1.0 / spec.power)) / block.X[0, 0]
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        beta[sl] = (block.link.link(np.float64(phi) ** (1.0 / spec.power)) - base) \
+            / block.X[0, 0]
     if phi > 0:
         disp_sol = newton(obj.freeze(beta, keep=[block.name]), beta[sl])
         beta[sl] = disp_sol.beta
