@@ -86,9 +86,12 @@ class Binomial(Family):
     # the density ------------------------------------------------------------------
     def logpdf(self, y, mu):
         s, f = y[:, 0], y[:, 1]
-        inside = np.all((y >= 0) & (y == np.floor(y)), axis=1)
+        inside = (s >= 0) & (f >= 0) & (s == np.floor(s)) & (f == np.floor(f))
         with np.errstate(divide="ignore", invalid="ignore"):
-            value = _log_choose(s, f) + special.xlogy(s, mu) + special.xlog1py(f, -mu)
+            if np.all((mu > 0) & (mu < 1)):  # plain logs: xlogy is six times slower
+                value = _log_choose(s, f) + s * np.log(mu) + f * np.log1p(-mu)
+            else:  # 0 log 0 = 0 where mu has rounded to 0 or 1
+                value = _log_choose(s, f) + special.xlogy(s, mu) + special.xlog1py(f, -mu)
         return np.where(inside, value, -np.inf)
 
     def dlogpdf(self, y, mu):

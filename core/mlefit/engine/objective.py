@@ -61,7 +61,8 @@ class Objective:
     def __init__(self, family: Family, y: np.ndarray, blocks: tuple[Block, ...],
                  weights: np.ndarray, derivatives: str = "auto"):
         self.family = family
-        self.y = y
+        # a multi-column response is read column by column: keep each column contiguous
+        self.y = np.asfortranarray(y) if y.ndim == 2 else y
         self.blocks = tuple(blocks)
         self.weights = weights
         self.active = [i for i, b in enumerate(self.blocks) if b.size]
@@ -187,7 +188,8 @@ class Objective:
             f = partial(self._logpdf_at, etas)
             d1, d2 = self._numeric(f, [etas[a] for a in self.active], f0, second)
         else:
-            d1, d2 = self._analytic(active, etas, thetas, second)
+            with np.errstate(all="ignore"):  # overflow at trial points is judged by llf
+                d1, d2 = self._analytic(active, etas, thetas, second)
         return Rows(beta, llf, etas, thetas, d1, d2)
 
     def _analytic(self, active, etas, thetas, second):
