@@ -40,9 +40,6 @@ KNOWN_FAILURES = {
     ("negative_binomial", "expected_information"): "(theta, theta) is the observed, not the "
     "expected information (its docstring says so): E[score_theta^2] = 0.011015 at mu = "
     "theta = sqrt(10) (summed with scipy.stats.nbinom.logpmf), the family gives 0.041189",
-    ("laplace", "recovery"): "the Laplace log-likelihood has a kink at the median (the MLE "
-    "of mu): on the kit's seeded sample Newton stops with 'line search failed: no step "
-    "raises the log-likelihood (Newton decrement 0.0005)' and a ConvergenceWarning",
 }
 
 

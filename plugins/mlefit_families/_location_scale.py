@@ -1,4 +1,4 @@
-"""Private helpers of the location-scale families (student_t, lognormal, logistic, laplace).
+"""Private helpers of the location-scale families (student_t, lognormal, logistic).
 
 A location-scale density is ``f(y; mu, sigma) = g(z) / sigma`` with ``z = (y - mu) / sigma``.
 Writing ``psi(z) = -d log g / dz`` and ``psi'(z)`` for its derivative, every derivative of
