@@ -73,6 +73,39 @@ def of_parameter(f, x: np.ndarray) -> np.ndarray:
     return f(x)
 
 
+#: largest count whose special functions :func:`by_count` tabulates
+TABLE_LIMIT = 1 << 16
+
+
+def by_count(f, y: np.ndarray, theta: np.ndarray | None = None) -> np.ndarray:
+    """``f(y)`` or ``f(y, theta)`` per row, looked up in a table over ``0..max(y)`` when
+    the counts are small non-negative integers (fewer than the rows) and ``theta`` has one
+    value for every row (an intercept-only parameter): a gather instead of a
+    special-function pass over the rows. Otherwise ``f`` is evaluated per row."""
+    constant = theta is None or (theta.size > 1 and theta.min() == theta.max())
+    if constant and y.size > 1:
+        top, low = float(y.max()), float(y.min())
+        if low >= 0 and top <= min(TABLE_LIMIT, y.size):
+            idx = y.astype(np.intp)
+            if np.array_equal(idx, y):
+                k = np.arange(int(top) + 1, dtype=float)
+                table = f(k) if theta is None else f(k, np.full(k.shape, theta.flat[0]))
+                return table[idx]
+    return f(y) if theta is None else f(y, theta)
+
+
+def log_factorial(y: np.ndarray) -> np.ndarray:
+    """``log(y!)`` per row (tabulated for small counts)."""
+    return by_count(lambda k: special.gammaln(k + 1.0), y)
+
+
+def xlogy(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """``y log(mu)`` with ``0 log 0 = 0``; plain logs when ``mu > 0`` (xlogy is slower)."""
+    if np.all(mu > 0):
+        return y * np.log(mu)
+    return special.xlogy(y, mu)
+
+
 def _horner(z: np.ndarray, coefs: tuple[float, ...]) -> np.ndarray:
     """``sum_k coefs[k] z^k``, dropping the terms that cannot reach the sum's last digit."""
     zmax = float(np.max(z)) if z.size else 0.0

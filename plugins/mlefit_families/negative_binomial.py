@@ -20,20 +20,42 @@ from ._counts import (
     POSITIVE_OR_INFINITE,
     STIRLING_MIN,
     as_float,
+    by_count,
     digamma_remainder,
     lgamma_ratio,
     log1p_ratio,
     log1pmx_sq,
+    log_factorial,
     mean_parameter,
     of_parameter,
     on_support,
     split,
     trigamma,
     trigamma_remainder,
+    xlogy,
 )
 
 #: start values of theta are clipped to this range
 THETA_START = (0.01, 1000.0)
+
+
+def _digamma_at(y, theta):
+    return special.digamma(y + theta)
+
+
+def _trigamma_at(y, theta):
+    return trigamma(y + theta)
+
+
+def _digamma_tail(y, theta):
+    """``R(beta^2) (beta/alpha)^2`` with ``beta = alpha / (1 + y alpha)``."""
+    ya = 1.0 + y / theta
+    return digamma_remainder(1.0 / (theta * ya)) / (ya * ya)
+
+
+def _trigamma_tail(y, theta):
+    ya = 1.0 + y / theta
+    return trigamma_remainder(1.0 / (theta * ya)) / ya**3
 
 
 def _score_theta(y, mu, theta):
@@ -50,10 +72,10 @@ def _score_theta(y, mu, theta):
         tu = (y - mu) / ma
         return (log1pmx_sq(tu * alpha) * tu * tu + y / (2.0 * ya)
                 + of_parameter(digamma_remainder, alpha)
-                - digamma_remainder(alpha / ya) / (ya * ya))
+                - by_count(_digamma_tail, y, theta))
 
     def direct(y, mu, theta):
-        d1 = (special.digamma(y + theta) - of_parameter(special.digamma, theta)
+        d1 = (by_count(_digamma_at, y, theta) - of_parameter(special.digamma, theta)
               - np.log1p(mu / theta)
               + (mu - y) / (theta + mu))
         return theta * theta * d1
@@ -74,11 +96,12 @@ def _curvature_theta(y, mu, theta):
         tu = (y - mu) / ma
         return (tu * tu / ya - y * (1.0 + ya) / (2.0 * ya * ya)
                 + of_parameter(trigamma_remainder, alpha)
-                - trigamma_remainder(alpha / ya) / ya**3)
+                - by_count(_trigamma_tail, y, theta))
 
     def direct(y, mu, theta):
         tm = theta + mu
-        d2 = (trigamma(y + theta) - of_parameter(trigamma, theta) + mu / (theta * tm)
+        d2 = (by_count(_trigamma_at, y, theta) - of_parameter(trigamma, theta)
+              + mu / (theta * tm)
               - (mu - y) / (tm * tm))
         return theta**3 * d2
 
@@ -139,13 +162,14 @@ class NegativeBinomial(Family):
 
         def stirling(y, mu, theta):
             alpha = 1.0 / theta
-            return lgamma_ratio(y, theta) - (1.0 + y * alpha) * mu * log1p_ratio(mu * alpha)
+            return (by_count(lgamma_ratio, y, theta)
+                    - (1.0 + y * alpha) * mu * log1p_ratio(mu * alpha))
 
         def direct(y, mu, theta):
-            return lgamma_ratio(y, theta) - (theta + y) * np.log1p(mu / theta)
+            return by_count(lgamma_ratio, y, theta) - (theta + y) * np.log1p(mu / theta)
 
         core = split(theta >= STIRLING_MIN, stirling, direct, y, mu, theta)
-        return on_support(y, core + special.xlogy(y, mu) - special.gammaln(y + 1.0))
+        return on_support(y, core + xlogy(y, mu) - log_factorial(y))
 
     def dlogpdf(self, y, mu, theta):
         alpha = 1.0 / theta
