@@ -148,17 +148,23 @@ class Objective:
         return all(np.all(self._inside(b, thetas[b.name], e))
                    for b, e in zip(self.blocks, etas, strict=True))
 
-    def _logpdf_at(self, base: list[np.ndarray], active_etas: list[np.ndarray]) -> np.ndarray:
-        """Per-row log density with the active linear predictors replaced."""
-        etas = list(base)
+    def _logpdf_at(self, base: list[np.ndarray], base_thetas: dict,
+                   active_etas: list[np.ndarray]) -> np.ndarray:
+        """Per-row log density with the active linear predictors replaced (only the moved
+        ones are transformed and checked again)."""
+        thetas = dict(base_thetas)
+        inside = None
         for a, e in zip(self.active, active_etas, strict=True):
-            etas[a] = e
-        thetas = self.thetas(etas)
-        values = np.asarray(self.family.logpdf(self.y, **thetas), dtype=float)
-        inside = np.ones(self.n, dtype=bool)
-        for a in self.active:
+            if e is base[a]:
+                continue
             b = self.blocks[a]
-            inside &= self._inside(b, thetas[b.name], etas[a])
+            with np.errstate(all="ignore"):
+                thetas[b.name] = b.link.inverse(e)
+            ok = self._inside(b, thetas[b.name], e)
+            inside = ok if inside is None else inside & ok
+        values = np.asarray(self.family.logpdf(self.y, **thetas), dtype=float)
+        if inside is None or inside.all():
+            return values
         return np.where(inside, values, -np.inf)
 
     def row_logpdf(self, thetas) -> np.ndarray:
@@ -185,7 +191,7 @@ class Objective:
             return Rows(beta, -np.inf, etas, thetas, [], None)
         active = [self.blocks[a] for a in self.active]
         if self.derivatives == "numeric":
-            f = partial(self._logpdf_at, etas)
+            f = partial(self._logpdf_at, etas, thetas)
             d1, d2 = self._numeric(f, [etas[a] for a in self.active], f0, second)
         else:
             with np.errstate(all="ignore"):  # overflow at trial points is judged by llf
