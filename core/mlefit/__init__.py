@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import domains, errors, links
 from .api import families, fit, fit_arrays, get_family
+from .compare import compare, lrtest
 from .errors import (
     ComparisonError,
     ConvergenceError,
@@ -17,6 +18,7 @@ from .errors import (
     DuplicateFamilyError,
     FamilyContractError,
     HessianWarning,
+    InferenceWarning,
     MlefitError,
     MlefitWarning,
     PluginLoadWarning,
@@ -26,13 +28,15 @@ from .family import Dispersion, Family, FamilyInfo, Parameter, Reduction
 from .hookspecs import hookimpl
 from .links import Link
 from .results import FitResult
+from .score import score_test
 
 __all__ = [
     "ComparisonError", "ConvergenceError", "ConvergenceWarning", "DataError", "Dispersion",
     "DuplicateFamilyError", "Family", "FamilyContractError", "FamilyInfo", "FitResult",
-    "HessianWarning", "Link", "MlefitError", "MlefitWarning", "Parameter",
-    "PluginLoadWarning", "Reduction", "UnknownFamilyError", "domains", "errors", "families",
-    "fit", "fit_arrays", "get_family", "hookimpl", "links",
+    "HessianWarning", "InferenceWarning", "Link", "MlefitError", "MlefitWarning", "Parameter",
+    "PluginLoadWarning", "Reduction", "UnknownFamilyError", "compare", "domains", "errors",
+    "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
+    "score_test",
 ]
 
 __version__ = "0.1.0"

@@ -116,12 +116,43 @@ class FitResult:
     def _df(self):
         return self.df_resid if self.t_tests else None
 
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Wald intervals ``estimate -+ q * se`` (normal, or t on df_resid)."""
+    def conf_int(self, alpha: float = 0.05, method: str = "wald", terms=None,
+                 progress: bool | None = None) -> pd.DataFrame:
+        """Confidence intervals of ``terms`` (default all; names as ``"age"``,
+        ``"sigma:age"`` or ``(parameter, term)``).
+
+        ``method="wald"``: ``estimate -+ q * se`` (normal, or t on df_resid).
+        ``method="profile"``: profile-likelihood intervals (:mod:`mlefit.profile`);
+        ``progress`` shows a bar (tqdm) for many terms.
+        """
+        if method == "profile":
+            from .profile import conf_int
+
+            return conf_int(self, alpha, terms, progress)
+        if method != "wald":
+            raise DataError(f"method={method!r} is not 'wald' or 'profile'.")
+        from .coefficients import positions
+
+        chosen = positions(self, terms)
         q = (stats.t(self._df) if self._df else stats.norm).ppf(1 - alpha / 2)
-        se = self.bse.to_numpy()
-        return pd.DataFrame({"lower": self.coef - q * se, "upper": self.coef + q * se},
-                            index=self.index)
+        se, coef = self.bse.to_numpy()[chosen], self.coef[chosen]
+        return pd.DataFrame({"lower": coef - q * se, "upper": coef + q * se},
+                            index=self.index[chosen])
+
+    def profile(self, term, values=None, *, alpha: float = 0.01,
+                points: int = 21) -> pd.DataFrame:
+        """Profile log-likelihood of one coefficient: ``value``, ``llf``, ``signed_root``
+        (see :func:`mlefit.profile.profile`)."""
+        from .profile import profile
+
+        return profile(self, term, values, alpha=alpha, points=points)
+
+    def wald_test(self, constraints, q=None, *, use_f: bool | None = None):
+        """Wald test of linear hypotheses, e.g. ``"age = 0, exang = oldpeak"`` or a matrix
+        ``R`` with ``q`` (see :func:`mlefit.wald.wald_test`)."""
+        from .wald import wald_test
+
+        return wald_test(self, constraints, q, use_f=use_f)
 
     # information criteria ----------------------------------------------------------
     @property

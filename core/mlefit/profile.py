@@ -1,0 +1,242 @@
+"""Profile-likelihood curves and intervals.
+
+For a coefficient ``beta_j`` the profile log-likelihood is
+``l_p(v) = max { l(beta) : beta_j = v }``, every other coefficient of every parameter
+re-optimised (the engine's objective with column ``j`` moved into the offset, warm-started
+from the nearest solution moved along the first-order path
+``d beta_-j / d beta_j = C_-j,j / C_jj``), and its signed root is
+``r(v) = sign(v - b_j) sqrt(2 (l(b) - l_p(v)))``. The ``1 - alpha`` interval is
+``{v : r(v)^2 <= chi2_1(1 - alpha)}``: its ends solve ``|r(v)| = z = Phi^-1(1 - alpha/2)``,
+bracketed by steps from the Wald guess and found by Brent's method to
+:data:`ROOT_XTOL` standard errors.
+
+``convention="R"`` with a dispersion family holds the dispersion at its Pearson estimate
+while the other coefficients are profiled, as ``MASS::confint`` (``profile.glm``) does:
+then ``r(v)^2 = (D(v) - D(b)) / phi_Pearson``, still referred to the normal quantile. The
+coefficients of the dispersion parameter itself are profiled on the full likelihood.
+
+A side on which ``|r|`` stays below ``z`` up to :data:`MAX_STEPS_SE` standard errors (the
+profile flattens: a parameter whose likelihood levels off towards a limit) gives an
+infinite end and an :class:`~mlefit.errors.InferenceWarning`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from . import coefficients, engine
+from .engine import Objective
+from .engine.linalg import NotPositiveDefinite, solve_psd
+from .errors import ConvergenceWarning, DataError, InferenceWarning
+
+#: tolerance of the interval ends, in standard errors
+ROOT_XTOL = 1e-9
+#: how far (in standard errors) a side is searched before its end is declared infinite
+MAX_STEPS_SE = 1e4
+#: a signed root larger than this is "beyond every cutoff" (keeps Brent's method finite)
+R_CAP = 1e8
+#: conf_int shows a progress bar (if tqdm is installed) from this many terms on
+MANY_TERMS = 10
+
+
+@dataclass
+class Profile:
+    """The profile of one coefficient of a fit (mutable cache of warm starts)."""
+
+    obj: Objective
+    beta: np.ndarray            # the maximiser of ``obj``
+    llf: float                  # its log-likelihood
+    pos: int                    # the profiled coefficient's position in ``obj``
+    se: float
+    slope: np.ndarray           # first-order path of the other coefficients
+    options: object
+    starts: list = field(default_factory=list)
+    unconverged: int = 0
+    higher: float = -np.inf
+
+    @property
+    def estimate(self) -> float:
+        return float(self.beta[self.pos])
+
+    def loglik(self, v: float) -> float:
+        """``l_p(v)``: the other coefficients re-optimised with this one held at ``v``."""
+        sub = self.obj.restrict(self.pos, v)
+        if sub.p == 0:
+            return sub.loglik(np.empty(0))
+        v0, others = min(self.starts, key=lambda s: abs(s[0] - v))
+        # the nearest solution moved along the first-order path, or as it is (far from
+        # the estimate the linear path can leave the region where Newton converges)
+        starts = sorted((others + self.slope * (v - v0), others), key=sub.loglik, reverse=True)
+        opts = self.options
+        best = None
+        for start in starts:
+            sol = engine.maximize(sub, start, method=getattr(opts, "method", "newton"),
+                                  maxiter=max(getattr(opts, "maxiter", 100), 100),
+                                  tol=getattr(opts, "tol", 1e-12))
+            if best is None or sol.llf > best.llf:
+                best = sol
+            if sol.converged:
+                break
+        if not np.isfinite(best.llf):
+            return -np.inf
+        if best.converged:
+            self.starts.append((v, best.beta))
+        else:
+            self.unconverged += 1
+        self.higher = max(self.higher, best.llf)
+        return float(best.llf)
+
+    def signed_root(self, v: float) -> tuple[float, float]:
+        """``(r(v), l_p(v))``."""
+        llf = self.loglik(v)
+        dev = 2.0 * (self.llf - llf)
+        r = np.sqrt(dev) if dev > 0 else 0.0
+        return float(np.sign(v - self.estimate) * min(r, R_CAP)), llf
+
+    def end(self, side: int, z: float) -> float:
+        """The end of the interval on ``side`` (-1 or +1): ``|r(v)| = z``."""
+        b, se = self.estimate, self.se
+        seen: dict[float, float] = {}
+
+        def excess(t: float) -> float:
+            if t not in seen:       # Brent re-evaluates the bracket's ends: reuse them
+                seen[t] = abs(self.signed_root(b + side * t * se)[0]) - z
+            return seen[t]
+
+        t_prev, r_prev, t = 0.0, 0.0, z
+        while t <= MAX_STEPS_SE:
+            r = excess(t) + z
+            if r >= z:
+                t_end = optimize.brentq(excess, t_prev, t, xtol=ROOT_XTOL)
+                return b + side * t_end * se
+            rate = (r - r_prev) / (t - t_prev)
+            guess = t + 1.1 * (z - r) / rate if rate > 0 else 4 * t
+            t_prev, r_prev, t = t, r, float(np.clip(guess, 1.1 * t, 4 * t))
+        return side * np.inf
+
+
+def setup(res, position: int) -> Profile:
+    """The profile of the coefficient at ``position`` of ``res``'s stacked vector."""
+    if res.objective is None:
+        raise DataError("this fit carries no objective (made by an older version or by "
+                        "hand). Fix: refit it with mlefit.fit().")
+    obj, beta, pos = res.objective, coefficients.ml_coef(res), position
+    disp = res.dispersion
+    if res.convention.dispersion == "pearson" and disp is not None:
+        sl = obj.block_slice(disp.parameter)
+        if not sl.start <= pos < sl.stop:
+            keep = [obj.blocks[a].name for a in obj.active
+                    if obj.blocks[a].name != disp.parameter]
+            beta = np.array(res.coef, dtype=float)
+            obj = obj.freeze(beta, keep)
+            beta = np.delete(beta, sl)
+            pos = pos - (sl.stop - sl.start) if pos >= sl.stop else pos
+    se, slope = _scale(obj, beta, pos, float(res.bse.iloc[position]))
+    others = np.delete(beta, pos)
+    return Profile(obj, beta, obj.loglik(beta), pos, se, slope, res.options,
+                   starts=[(float(beta[pos]), others)])
+
+
+def _scale(obj: Objective, beta: np.ndarray, pos: int, fallback: float):
+    """Standard error and first-order path from the observed information at ``beta``."""
+    info = obj.information(obj.observed(obj.rows(beta)))
+    unit = np.zeros(beta.size)
+    unit[pos] = 1.0
+    try:
+        c = solve_psd(info, unit).x
+    except NotPositiveDefinite:
+        c = None
+    if c is None or not c[pos] > 0:
+        se = fallback if np.isfinite(fallback) and fallback > 0 else max(1.0, abs(beta[pos]))
+        return se, np.zeros(beta.size - 1)
+    return float(np.sqrt(c[pos])), np.delete(c, pos) / c[pos]
+
+
+def _warn(prof: Profile, name: str, infinite: list[str], alpha: float) -> None:
+    if infinite:
+        warnings.warn(f"the profile likelihood of {name} does not cross the {1 - alpha:.0%} "
+                      f"cutoff on the {' and '.join(infinite)} side within "
+                      f"{MAX_STEPS_SE:g} standard errors: that end is reported as infinite "
+                      "(the likelihood levels off, e.g. a parameter approaching a limit).",
+                      InferenceWarning, stacklevel=4)
+    if prof.unconverged:
+        warnings.warn(f"{prof.unconverged} refit(s) of the profile of {name} did not converge;"
+                      " the interval ends may be inaccurate.", ConvergenceWarning, stacklevel=4)
+    tol = 1e-8 * max(1.0, abs(prof.llf))
+    if prof.higher > prof.llf + tol:
+        warnings.warn(f"profiling {name} found a log-likelihood {prof.higher:.10g} above the "
+                      f"fit's {prof.llf:.10g}: the fit had not reached its maximum. Fix: refit "
+                      "from better start values.", ConvergenceWarning, stacklevel=4)
+
+
+def interval(res, position: int, alpha: float = 0.05) -> tuple[float, float]:
+    """The ``1 - alpha`` profile-likelihood interval of one coefficient."""
+    prof = setup(res, position)
+    z = float(stats.norm.isf(alpha / 2))
+    lower, upper = prof.end(-1, z), prof.end(+1, z)
+    infinite = [s for s, v in (("lower", lower), ("upper", upper)) if np.isinf(v)]
+    _warn(prof, coefficients.names(res)[position], infinite, alpha)
+    return lower, upper
+
+
+def _progress(items, total: int, progress: bool | None):
+    if progress is False or (progress is None and total < MANY_TERMS):
+        return items
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:
+        if progress:
+            raise ImportError("progress=True needs tqdm. Fix: pip install "
+                              "'mlefit[progress]'.") from exc
+        return items
+    return tqdm(items, total=total, desc="profile intervals", unit="term")
+
+
+def conf_int(res, alpha: float = 0.05, terms=None, progress: bool | None = None
+             ) -> pd.DataFrame:
+    """Profile-likelihood intervals of ``terms`` (default all) as ``lower``, ``upper``."""
+    if not 0 < alpha < 1:
+        raise DataError(f"alpha={alpha!r} must lie in (0, 1).")
+    chosen = coefficients.positions(res, terms)
+    ends = [interval(res, j, alpha) for j in _progress(chosen, len(chosen), progress)]
+    return pd.DataFrame(ends, columns=["lower", "upper"], index=res.index[chosen])
+
+
+def profile(res, term, values=None, *, alpha: float = 0.01, points: int = 21) -> pd.DataFrame:
+    """The profile of one coefficient: ``value``, ``llf`` and ``signed_root`` per row.
+
+    Parameters
+    ----------
+    term
+        ``"age"``, ``"sigma:age"``, ``("sigma", "age")`` or a position.
+    values : array, optional
+        Where to evaluate; default ``points`` values evenly over the ``1 - alpha``
+        profile interval (4 Wald half-widths on a side that never crosses), plus the
+        estimate.
+    """
+    position = coefficients.position(res, term)
+    prof = setup(res, position)
+    b = prof.estimate
+    if values is None:
+        z = float(stats.norm.isf(alpha / 2))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InferenceWarning)
+            lo, hi = interval(res, position, alpha)
+        lo = lo if np.isfinite(lo) else b - 4 * z * prof.se
+        hi = hi if np.isfinite(hi) else b + 4 * z * prof.se
+        values = np.linspace(lo, hi, points)
+    grid = np.asarray(values, dtype=float).ravel()
+    grid = np.unique(np.append(np.where(np.abs(grid - b) <= ROOT_XTOL * prof.se, b, grid), b))
+    rows = {}
+    for v in sorted(grid, key=lambda v: abs(v - b)):   # outwards: good warm starts
+        rows[v] = prof.signed_root(v) if v != b else (0.0, prof.llf)
+    _warn(prof, coefficients.names(res)[position], [], alpha)
+    out = pd.DataFrame({"value": grid, "llf": [rows[v][1] for v in grid],
+                        "signed_root": [rows[v][0] for v in grid]})
+    out.attrs.update(term=coefficients.names(res)[position], estimate=b, llf_max=prof.llf)
+    return out
