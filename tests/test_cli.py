@@ -64,3 +64,27 @@ def test_console_script_runs():
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "mu (link: identity)" in proc.stdout
+
+
+def test_compare_prints_aic_table_and_lrt_sequence(capsys, heart):
+    import mlefit
+
+    formulas = ["thalach ~ age", "thalach ~ age + exang", "thalach ~ age + exang + oldpeak"]
+    assert main(["compare", *HEART, *formulas]) == 0
+    out = capsys.readouterr().out
+    assert "dAIC" in out and "Likelihood-ratio tests" in out
+    assert main(["compare", *HEART, *formulas, "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    fits = [mlefit.fit(f, heart, "gaussian") for f in formulas]
+    ref = mlefit.lrtest(*fits)
+    assert [r["model"] for r in got["compare"]] == formulas[::-1]  # best AIC first
+    stats = [r["statistic"] for r in got["lrtest"]]
+    assert stats[0] is None
+    assert stats[1:] == pytest.approx(list(ref.statistic), rel=1e-12)
+    assert got["lrtest_refused"] is None
+
+
+def test_compare_non_nested_gives_the_table_and_says_why(capsys):
+    assert main(["compare", *HEART, "thalach ~ age", "thalach ~ exang"]) == 0
+    out = capsys.readouterr().out
+    assert "dAIC" in out and "No likelihood-ratio test" in out

@@ -1,4 +1,4 @@
-"""The command line: ``mlefit fit``, ``mlefit families``.
+"""The command line: ``mlefit fit``, ``mlefit compare``, ``mlefit families``.
 
 User errors (bad formula, unknown family, unreadable file) end with one line on stderr
 and exit status 2, never a traceback.
@@ -23,16 +23,13 @@ def _parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fit", help="fit a model and print its summary",
                        epilog='Other parameters take a formula as --NAME, e.g. --sigma "~ x".')
     f.add_argument("formula", help='e.g. "thalach ~ age + exang"')
-    f.add_argument("--data", required=True, help="CSV file")
-    f.add_argument("--family", default="gaussian")
-    f.add_argument("--link", help="link of the first parameter")
-    f.add_argument("--na-values", default=None, help='extra strings read as missing, e.g. "?"')
-    f.add_argument("--no-header", action="store_true", help="the file has no header row")
-    f.add_argument("--names", help="comma-separated column names (with --no-header)")
-    f.add_argument("--convention", choices=["ML", "R"], default=None)
-    f.add_argument("--cov-type", default="observed")
-    f.add_argument("--weights", help="column of frequency weights")
-    f.add_argument("--json", action="store_true", help="print JSON instead of the summary")
+    _model_arguments(f)
+    c = sub.add_parser("compare", help="fit several models; print the AIC table and the "
+                       "likelihood-ratio tests of each against the next",
+                       epilog='Other parameters take a formula as --NAME, e.g. --sigma "~ x" '
+                       "(the same for every model).")
+    c.add_argument("formulas", nargs="+", help='e.g. "y ~ a" "y ~ a + b", smallest first')
+    _model_arguments(c)
     fam = sub.add_parser("families", help="list installed families and failed plugins")
     fam.add_argument("--json", action="store_true")
     fam_sub = fam.add_subparsers(dest="families_command")
@@ -45,6 +42,19 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--seed", type=int, default=0)
     chk.add_argument("--json", action="store_true", dest="check_json")
     return parser
+
+
+def _model_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, help="CSV file")
+    p.add_argument("--family", default="gaussian")
+    p.add_argument("--link", help="link of the first parameter")
+    p.add_argument("--na-values", default=None, help='extra strings read as missing, e.g. "?"')
+    p.add_argument("--no-header", action="store_true", help="the file has no header row")
+    p.add_argument("--names", help="comma-separated column names (with --no-header)")
+    p.add_argument("--convention", choices=["ML", "R"], default=None)
+    p.add_argument("--cov-type", default="observed")
+    p.add_argument("--weights", help="column of frequency weights")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def _read(args) -> pd.DataFrame:
@@ -105,13 +115,48 @@ def _finite(obj):
     return obj
 
 
-def _fit(args, extra) -> int:
+def _records(table: pd.DataFrame) -> list[dict]:
+    """Rows of a table as JSON records (NaN and NA as null)."""
+    return json.loads(table.reset_index().to_json(orient="records", double_precision=15))
+
+
+def _fit_one(args, formula: str, data, extra):
     from .api import fit
 
-    data = _read(args)
-    res = fit(args.formula, data, args.family, link=args.link, convention=args.convention,
-              cov_type=args.cov_type, weights=args.weights, **_parameter_formulas(extra))
+    return fit(formula, data, args.family, link=args.link, convention=args.convention,
+               cov_type=args.cov_type, weights=args.weights, **_parameter_formulas(extra))
+
+
+def _fit(args, extra) -> int:
+    res = _fit_one(args, args.formula, _read(args), extra)
     print(json.dumps(_result_json(res), indent=2) if args.json else res.summary())
+    return 0
+
+
+def _compare(args, extra) -> int:
+    from .compare import compare, lrtest
+    from .errors import ComparisonError
+
+    data = _read(args)
+    models = [_fit_one(args, f, data, extra) for f in args.formulas]
+    table = compare(*models, names=args.formulas)
+    tests, refused = None, None
+    if len(models) > 1:
+        try:
+            tests = lrtest(*models, names=args.formulas)
+        except ComparisonError as exc:
+            refused = str(exc)
+    if args.json:
+        steps = () if tests is None else getattr(tests, "tests", (tests,))
+        print(json.dumps({"compare": _records(table),
+                          "lrtest": None if tests is None else _records(tests.table),
+                          "lrtest_notes": [n for t in steps for n in t.notes],
+                          "lrtest_refused": refused}, indent=2))
+        return 0
+    print(table.to_string(float_format=lambda v: f"{v:.6g}"))
+    print()
+    print(tests if tests is not None else f"No likelihood-ratio test: {refused}"
+          if refused else "")
     return 0
 
 
@@ -156,10 +201,11 @@ def _families(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
-    if args.command != "fit" and extra:
+    if args.command == "families" and extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    run = {"fit": _fit, "compare": _compare}.get(args.command)
     try:
-        return _fit(args, extra) if args.command == "fit" else _families(args)
+        return run(args, extra) if run else _families(args)
     except (MlefitError, TypeError) as exc:
         print(f"mlefit: error: {exc}", file=sys.stderr)
         return 2

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -290,6 +290,8 @@ class LRTest:
     #: one row per model: model, k, llf, df, statistic, pvalue
     table: pd.DataFrame
     notes: tuple[str, ...] = ()
+    #: the parametric bootstrap (``lrtest(..., bootstrap=B)``), if asked for
+    bootstrap: object = None
 
     @property
     def distribution(self) -> str:
@@ -357,7 +359,8 @@ def _warn_robust(models) -> None:
 
 
 def lrtest(m0, m1, *more, nested: bool | None = None,
-           names: Sequence[str] | None = None) -> LRTest | LRTestSequence:
+           names: Sequence[str] | None = None, bootstrap: int | None = None, seed=None,
+           progress: bool | None = None) -> LRTest | LRTestSequence:
     """Likelihood-ratio test of nested fits, smallest first.
 
     Parameters
@@ -369,6 +372,13 @@ def lrtest(m0, m1, *more, nested: bool | None = None,
         still used for boundary nulls). ``None`` (default) checks it.
     names : sequence of str, optional
         Labels of the models in the table (default: family and formulas).
+    bootstrap : int, optional
+        Also a parametric-bootstrap p-value from this many refits of both models on
+        responses simulated from ``m0`` (two models only; :mod:`mlefit.bootstrap`). It
+        stands where the asymptotic test is refused (a boundary parameter with covariates;
+        pass ``nested=True`` then).
+    seed, progress
+        The bootstrap's random seed and progress bar (optional tqdm).
 
     Returns
     -------
@@ -386,6 +396,8 @@ def lrtest(m0, m1, *more, nested: bool | None = None,
     models = (m0, m1, *more)
     check_same_data(models)
     _warn_robust(models)
+    if bootstrap is not None:
+        return _bootstrapped(m0, m1, more, nested, names, bootstrap, seed, progress)
     tests = tuple(_pair(models[i], models[i + 1], (i + 1, i + 2), nested)
                   for i in range(len(models) - 1))
     table = pd.DataFrame({
@@ -402,6 +414,33 @@ def lrtest(m0, m1, *more, nested: bool | None = None,
     pairs = tuple(LRTest(t.statistic, t.df, t.pvalue, t.boundary, table.iloc[j:j + 2],
                          t.notes) for j, t in enumerate(tests))
     return LRTestSequence(pairs, table)
+
+
+def _bootstrapped(m0, m1, more, nested, names, B, seed, progress) -> LRTest:
+    from .bootstrap import bootstrap_lrt
+
+    if more:
+        raise ComparisonError("bootstrap= compares two models. Fix: call lrtest(m0, m1, "
+                              "bootstrap=B) for each pair.")
+    try:
+        asymptotic = lrtest(m0, m1, nested=nested, names=names)
+    except ComparisonError as exc:
+        if "bootstrap" not in str(exc):
+            raise
+        check_order(m0, m1)  # refused only for the boundary with covariates: go on
+        asymptotic = None
+    boot = bootstrap_lrt(m0, m1, B, seed, progress)
+    if asymptotic is None:
+        table = pd.DataFrame({"model": labels((m0, m1), names), "k": [m0.k, m1.k],
+                              "llf": [m0.llf, m1.llf],
+                              "df": pd.array([pd.NA, m1.k - m0.k], dtype="Int64"),
+                              "statistic": [np.nan, boot.statistic],
+                              "pvalue": [np.nan, boot.pvalue]},
+                             index=pd.RangeIndex(1, 3, name="model_no"))
+        return LRTest(boot.statistic, m1.k - m0.k, boot.pvalue, True, table,
+                      ("no asymptotic p-value (boundary parameter with covariates): "
+                       "the p-value is the bootstrap's", boot.describe()), boot)
+    return replace(asymptotic, notes=(*asymptotic.notes, boot.describe()), bootstrap=boot)
 
 
 def check_order(small, large, which: tuple[int, int] = (1, 2)) -> None:

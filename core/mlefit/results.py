@@ -18,7 +18,7 @@ from .conventions import Convention
 from .errors import DataError
 from .family import Family
 from .formula import ModelFrame
-from .glm import GLMStatistics, mean_scale, statistics
+from .glm import GLMStatistics, statistics
 from .inference import wald_table
 from .links import Link
 
@@ -182,61 +182,51 @@ class FitResult:
         return self.family.parameter_names
 
     # predictions -------------------------------------------------------------------
-    def _etas(self, newdata=None) -> tuple[dict[str, np.ndarray], pd.Index]:
-        """Linear predictor of every parameter on the fit's rows or on ``newdata``."""
-        coef = self.params
-        etas = {}
-        if newdata is None:
-            index, n = self.frame.index, self.frame.n
-        elif isinstance(newdata, pd.DataFrame):
-            index, n = newdata.index, len(newdata)
-        else:
-            raise DataError("newdata must be a pandas DataFrame. Fix: wrap it with "
-                            "pd.DataFrame(...).")
-        for p in self.family.parameters:
-            name = p.name
-            if name in self.fixed:
-                etas[name] = np.full(n, float(self.links[name].link(self.fixed[name])))
-                continue
-            design = self.frame.designs[name]
-            if newdata is None:
-                X, off = design.X, design.offset
-            else:
-                X, off = design.rebuild(newdata)
-            etas[name] = off + X @ coef[name].to_numpy()
-        return etas, index
-
     def _thetas(self, newdata=None):
-        etas, index = self._etas(newdata)
+        """Linear predictors and natural-scale values of every parameter, and the index."""
+        from .prediction import designs, linear_predictors
+
+        mats, index = designs(self, newdata)
+        etas = linear_predictors(self, mats, len(index))
         with np.errstate(all="ignore"):
             thetas = {n: self.links[n].inverse(e) for n, e in etas.items()}
         return etas, thetas, index
 
-    def predict(self, newdata: pd.DataFrame | None = None, which: str = "mean") -> pd.Series:
-        """Predictions: ``"mean"`` (E[y]), ``"link"`` (first parameter's linear
-        predictor), or any parameter's name (natural scale)."""
-        etas, thetas, index = self._thetas(newdata)
-        first = self.family.parameters[0].name
-        if which == "link":
-            values = etas[first]
-        elif which in thetas:
-            values = thetas[which]
-        elif which == "mean":
-            values = self._mean(thetas)
-        else:
-            raise DataError(f"which={which!r} is not 'mean', 'link' or one of "
-                            f"{list(self.parameter_names)}.")
-        return pd.Series(np.asarray(values, dtype=float), index=index, name=which)
+    def predict(self, newdata: pd.DataFrame | None = None, which: str = "mean",
+                interval: str | None = None, alpha: float = 0.05):
+        """Predictions on the fit's rows or on ``newdata`` (designs and offsets rebuilt).
 
-    def _mean(self, thetas):
-        if not self.family.has("mean"):
-            raise DataError(f"family {self.family.name!r} defines no mean(). Fix: predict a "
-                            f"parameter instead, e.g. which={self.parameter_names[0]!r}.")
-        return self.family.mean(**thetas)
+        ``which``: ``"mean"`` (E[y]), ``"link"`` (the first parameter's linear
+        predictor) or any parameter's name (natural scale). ``interval="confidence"``
+        returns a DataFrame with ``estimate``, ``se``, ``lower``, ``upper`` (delta
+        method on the link scale, transformed back; see :mod:`mlefit.prediction`).
+        """
+        from .prediction import predict
+
+        return predict(self, newdata, which, interval, alpha)
 
     @property
     def fittedvalues(self) -> pd.Series:
         return self.predict(which="mean")
+
+    def simulate(self, nsim: int = 1, seed=None) -> np.ndarray:
+        """Responses drawn from the fitted model on the rows used: ``(n, nsim)``."""
+        from .simulation import simulate
+
+        return simulate(self, nsim, seed)
+
+    def plot_diagnostics(self, nsim: int = 39, seed=None):
+        """Residuals vs fitted, QQ with a simulation envelope, scale-location, leverage
+        (needs matplotlib: the ``plot`` extra). Returns the Figure."""
+        from .plots import plot_diagnostics
+
+        return plot_diagnostics(self, nsim, seed)
+
+    def plot_profile(self, term, alpha: float = 0.05):
+        """The profile of ``term`` with its interval (matplotlib). Returns the Figure."""
+        from .plots import plot_profile
+
+        return plot_profile(self, term, alpha)
 
     # GLM quantities ---------------------------------------------------------------
     @cached_property
@@ -268,44 +258,25 @@ class FitResult:
         return self._glm().pearson_chi2
 
     # residuals ---------------------------------------------------------------------
-    def _response_1d(self) -> np.ndarray:
-        y = self.frame.y
-        if self.family.has("prepare_response"):
-            y = np.asarray(self.family.prepare_response(y), dtype=float)
-        if y.ndim != 1:
-            y, _ = mean_scale(self.family, y)
-        if y.ndim != 1:
-            raise DataError("residuals need a one-column response.")
-        return y
+    def resid(self, kind: str = "response", seed=None) -> pd.Series:
+        """Residuals of ``kind``: ``"response"``, ``"pearson"``, ``"deviance"`` or
+        ``"quantile"`` (randomized for discrete families; ``seed`` makes them
+        reproducible). See :mod:`mlefit.residuals`."""
+        from .residuals import residuals
+
+        return residuals(self, kind, seed)
 
     @property
     def resid_response(self) -> pd.Series:
-        """``y - fitted`` (for a multi-column response: on the mean scale, as R)."""
-        y = self._response_1d()
-        return pd.Series(y - self.fittedvalues.to_numpy(), index=self.frame.index,
-                         name="resid_response")
+        return self.resid("response")
 
     @property
     def resid_pearson(self) -> pd.Series:
-        """GLM families as R: ``(y - mu) sqrt(v m) / sqrt(V(mu))`` (``m``: trials);
-        otherwise ``(y - E y) / sd(y)`` from the family's mean and variance."""
-        y = self._response_1d()
-        _, thetas, _ = self._thetas()
-        fam = self.family
-        if fam.has("unit_variance"):
-            mu = thetas[fam.parameters[0].name]
-            raw = self.frame.y
-            if fam.has("prepare_response"):
-                raw = np.asarray(fam.prepare_response(raw), dtype=float)
-            _, m = mean_scale(fam, raw)
-            v = (1.0 if self.frame.var_weights is None else self.frame.var_weights) * m
-            values = (y - mu) * np.sqrt(v) / np.sqrt(fam.unit_variance(**thetas))
-        elif fam.has("mean") and fam.has("variance"):
-            values = (y - fam.mean(**thetas)) / np.sqrt(fam.variance(**thetas))
-        else:
-            raise DataError(f"family {fam.name!r} defines neither unit_variance nor "
-                            "mean and variance, so Pearson residuals are not defined.")
-        return pd.Series(values, index=self.frame.index, name="resid_pearson")
+        return self.resid("pearson")
+
+    @property
+    def resid_deviance(self) -> pd.Series:
+        return self.resid("deviance")
 
     # presentation ------------------------------------------------------------------
     def summary(self) -> str:

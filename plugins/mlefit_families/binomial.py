@@ -144,7 +144,7 @@ class Binomial(Family):
         ``trials`` (default 1, the Bernoulli case) broadcasts against ``mu``; to simulate
         a two-column response pass its row totals, ``trials = s + f``.
         """
-        trials = np.asarray(trials)
+        trials = np.rint(np.asarray(trials, dtype=float)).astype(np.int64)
         s = rng.binomial(trials, mu, size=size).astype(float)
         return np.stack([s, trials - s], axis=-1)
 
