@@ -57,14 +57,17 @@ def plot_diagnostics(res, nsim: int = 39, seed=None):
     scale-location, and residuals vs leverage."""
     plt = _pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(9, 8))
-    fitted = res.fittedvalues.to_numpy()
+    first = res.family.parameters[0].name
+    which = "mean" if res.family.has("mean") else first
+    fitted = res.predict(which=which).to_numpy()
+    xlabel = "fitted mean" if which == "mean" else f"fitted {first}"
     kind = "deviance" if res.family.has("unit_deviance") else "quantile"
     r = residuals(res, kind, seed=seed).to_numpy()
     q = residuals(res, "quantile", seed=seed).to_numpy()
     ax = axes[0, 0]
     ax.scatter(fitted, r, s=8, alpha=0.6)
     ax.axhline(0, color="grey", lw=1)
-    ax.set(xlabel="fitted mean", ylabel=f"{kind} residual", title="Residuals vs fitted")
+    ax.set(xlabel=xlabel, ylabel=f"{kind} residual", title="Residuals vs fitted")
     ax = axes[0, 1]
     used = np.sort(q[res.rows])
     theo = stats.norm.ppf((np.arange(1, used.size + 1) - 0.5) / used.size)
@@ -79,7 +82,7 @@ def plot_diagnostics(res, nsim: int = 39, seed=None):
            title="Normal QQ of randomized quantile residuals")
     ax = axes[1, 0]
     ax.scatter(fitted, np.sqrt(np.abs(q)), s=8, alpha=0.6)
-    ax.set(xlabel="fitted mean", ylabel="sqrt(|quantile residual|)", title="Scale-location")
+    ax.set(xlabel=xlabel, ylabel="sqrt(|quantile residual|)", title="Scale-location")
     ax = axes[1, 1]
     h = leverage(res)
     ax.scatter(h, residuals(res, "pearson").to_numpy() if res.family.has("unit_variance")

@@ -47,6 +47,9 @@ def gram(X: np.ndarray, w: np.ndarray) -> np.ndarray:
     out = np.zeros((p, p))
     if p == 0:
         return out
+    if p == 1:  # an intercept-only parameter: one dot product
+        x = X[:, 0]
+        return np.array([[float(np.dot(w * x, x))]])
     for sl in _chunks(X.shape[0]):
         wc = w[sl]
         if (wc >= 0).all():
@@ -62,6 +65,8 @@ def cross(Xa: np.ndarray, w: np.ndarray, Xb: np.ndarray) -> np.ndarray:
     out = np.zeros((Xa.shape[1], Xb.shape[1]))
     if out.size == 0:
         return out
+    if Xb.shape[1] == 1:  # against an intercept-only parameter: one matrix-vector product
+        return (Xa.T @ (w * Xb[:, 0]))[:, None]
     for sl in _chunks(Xa.shape[0]):
         out += Xa[sl].T @ (w[sl, None] * Xb[sl])
     return out
