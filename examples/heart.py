@@ -22,3 +22,8 @@ print()
 print("R's glm convention (expected information, dispersion on n - p, t tests):")
 print(mlefit.fit("thalach ~ age + exang + oldpeak", heart, family="gaussian",
                  convention="R").summary())
+print()
+small = mlefit.fit("thalach ~ age", heart, family="gaussian")
+print(mlefit.compare(small, res).round(4).to_string())
+print()
+print(mlefit.lrtest(small, res))
