@@ -22,3 +22,9 @@ def heart() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     return SHARED / "reference"
+
+
+@pytest.fixture(scope="session")
+def cancer(reference_dir) -> pd.DataFrame:
+    """Survival times of a drug trial (studytime, age, drug): a classic Gamma/Weibull set."""
+    return pd.read_csv(reference_dir / "cancer.csv")

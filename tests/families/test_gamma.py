@@ -166,10 +166,6 @@ def scotland():
     return sm.datasets.scotland.load_pandas().data
 
 
-@pytest.fixture(scope="module")
-def cancer(reference_dir):
-    return pd.read_csv(reference_dir / "cancer.csv")
-
 
 CASES = [("scotland", SCOTLAND, "inverse"), ("scotland", SCOTLAND, "log"),
          ("heart", HEART, "log"), ("heart", HEART, "inverse"), ("heart", HEART, "identity"),

@@ -38,10 +38,6 @@ FAMILY = Weibull()
 FORMULA = "studytime ~ age + drug"
 
 
-@pytest.fixture(scope="module")
-def cancer(reference_dir):
-    return pd.read_csv(reference_dir / "cancer.csv")
-
 
 @parametrize_with_checks([FAMILY])
 def test_conformance(family, check):
