@@ -78,10 +78,13 @@ class Parameter:
 
     @property
     def default_link(self) -> str:
+        """``link`` if given, else the domain's default (identity, log, logit)."""
         return self.link or self.domain.default_link
 
     @property
     def allowed_links(self) -> tuple[str, ...]:
+        """``links`` if given, else the domain's standard set; the default link first
+        when it is not in that set."""
         allowed = self.links or self.domain.standard_links
         if self.default_link not in allowed:
             allowed = (self.default_link, *allowed)
@@ -89,6 +92,7 @@ class Parameter:
 
     @property
     def typical_range(self) -> tuple[float, float]:
+        """``typical`` if given, else the domain's typical range."""
         return self.typical or self.domain.typical
 
 
@@ -145,9 +149,11 @@ class Family:
     # helpers the engine and the results use -------------------------------------
     @property
     def parameter_names(self) -> tuple[str, ...]:
+        """The parameters' names, in declaration order."""
         return tuple(p.name for p in self.parameters)
 
     def parameter(self, name: str) -> Parameter:
+        """The :class:`Parameter` called ``name`` (``KeyError`` if there is none)."""
         for p in self.parameters:
             if p.name == name:
                 return p
@@ -159,6 +165,7 @@ class Family:
 
     @property
     def capabilities(self) -> tuple[str, ...]:
+        """The optional methods (:data:`OPTIONAL_METHODS`) this family defines."""
         return tuple(m for m in OPTIONAL_METHODS if self.has(m))
 
     def __repr__(self) -> str:

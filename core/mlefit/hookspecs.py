@@ -2,7 +2,7 @@
 
 A plugin module, built-in or third-party, defines one or both functions below decorated
 with :data:`hookimpl` and is named by a line in its distribution's entry-point group
-``mlefit``::
+``mlefit``, for example:
 
     [project.entry-points.mlefit]
     skewnormal = "mlefit_skewnormal"
@@ -16,6 +16,7 @@ PROJECT = "mlefit"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+"""Decorator marking a plugin's hook implementation: ``@hookimpl def register_families():``."""
 
 
 @hookspec

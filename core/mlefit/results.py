@@ -90,13 +90,17 @@ class FitResult:
 
     @property
     def bse(self) -> pd.Series:
+        """Standard errors of :attr:`params` (square roots of the covariance diagonal)."""
         return pd.Series(np.sqrt(np.diag(self.cov)), index=self.index, name="std_error")
 
     def cov_params(self) -> pd.DataFrame:
+        """Covariance of the coefficients (``cov_type`` of the fit), on the params index."""
         return pd.DataFrame(self.cov.copy(), index=self.index, columns=self.index)
 
     @property
     def t_tests(self) -> bool:
+        """Whether the tests use Student's t on ``df_resid`` (``convention='R'`` with a
+        dispersion family) rather than the normal."""
         return self.convention.t_tests
 
     @property
@@ -109,6 +113,7 @@ class FitResult:
 
     @property
     def pvalues(self) -> pd.Series:
+        """Two-sided p-values of the Wald z (or t) tests of each coefficient = 0."""
         _, p = wald_table(self.coef, self.bse.to_numpy(), self._df)
         return pd.Series(p, index=self.index, name="p_value")
 
@@ -162,23 +167,28 @@ class FitResult:
 
     @property
     def aic(self) -> float:
+        """Akaike's criterion ``-2 llf + 2 k``."""
         return -2 * self.llf + 2 * self.k
 
     @property
     def bic(self) -> float:
+        """Schwarz's criterion ``-2 llf + k log(nobs)``."""
         return -2 * self.llf + self.k * np.log(self.nobs)
 
     @property
     def aicc(self) -> float:
+        """Small-sample AIC ``AIC + 2k(k + 1)/(nobs - k - 1)`` (inf when nobs <= k + 1)."""
         denom = self.nobs - self.k - 1
         return self.aic + (2 * self.k * (self.k + 1) / denom if denom > 0 else np.inf)
 
     @property
     def converged(self) -> bool:
+        """Whether the optimiser met its convergence rule (see :attr:`diagnostics`)."""
         return self.diagnostics.converged
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
+        """The family's distribution parameters, the first modelled by the main formula."""
         return self.family.parameter_names
 
     # predictions -------------------------------------------------------------------
@@ -207,6 +217,7 @@ class FitResult:
 
     @property
     def fittedvalues(self) -> pd.Series:
+        """``E[y]`` on the rows used (``predict(which="mean")``)."""
         return self.predict(which="mean")
 
     def simulate(self, nsim: int = 1, seed=None) -> np.ndarray:
@@ -247,14 +258,17 @@ class FitResult:
 
     @property
     def deviance(self) -> float:
+        """Residual deviance ``sum w v d(y, mu)`` (families with a unit deviance)."""
         return self._glm().deviance
 
     @property
     def null_deviance(self) -> float:
+        """Deviance of the intercept-only mean model with the same offsets (R's rule)."""
         return self._glm().null_deviance
 
     @property
     def pearson_chi2(self) -> float:
+        """Pearson's statistic ``sum w v (y - mu)^2 / V(mu)``."""
         return self._glm().pearson_chi2
 
     # residuals ---------------------------------------------------------------------
@@ -268,14 +282,17 @@ class FitResult:
 
     @property
     def resid_response(self) -> pd.Series:
+        """``resid("response")``: ``y - E[y]``."""
         return self.resid("response")
 
     @property
     def resid_pearson(self) -> pd.Series:
+        """``resid("pearson")``."""
         return self.resid("pearson")
 
     @property
     def resid_deviance(self) -> pd.Series:
+        """``resid("deviance")``."""
         return self.resid("deviance")
 
     # presentation ------------------------------------------------------------------
