@@ -8,20 +8,19 @@ and the covariance.
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from . import engine, start
+from . import diagnose, engine, start
 from .contract import check_logpdf
 from .conventions import Convention
 from .engine import Block, DispersionSpec, Objective, linalg
-from .errors import ConvergenceError, ConvergenceWarning, DataError
+from .errors import ConvergenceError, DataError
 from .family import Family
 from .formula import ModelFrame
-from .inference import covariance
+from .inference import covariance, held_covariance
 from .links import Link
 from .results import Diagnostics, DispersionSummary, FitResult
 
@@ -131,8 +130,8 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     spec = _dispersion_spec(family, frame, rows)
     sol = engine.maximize(obj, beta0, method=options.method, dispersion=spec,
                           maxiter=options.maxiter, tol=options.tol)
-    _warn(obj, sol, columns)
-    at_boundary = _warn_reductions(obj, sol)
+    diagnose.warn_fit(obj, sol, columns)
+    at_boundary = diagnose.boundary_reductions(obj, sol)
     conv = options.convention
     beta, disp = sol.beta.copy(), None
     nobs = _nobs(family, obj)
@@ -153,7 +152,7 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     else:
         groups = None if frame.groups is None else frame.groups[rows]
         if at_boundary:
-            cov = _boundary_covariance(obj, beta, at_boundary, conv.cov_type, groups)
+            cov = held_covariance(obj, beta, at_boundary, conv.cov_type, groups)
         else:
             cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, rows=sol.rows)
         cov_matrix = cov.matrix
@@ -222,92 +221,3 @@ def _exact_fit_cov(obj, spec):
         sl = obj.block_slice(spec.name)
         cov[sl, sl] = np.nan
     return cov
-
-
-def _warn(obj: Objective, sol, columns) -> None:
-    if sol.exact_fit:
-        warnings.warn("exact fit: every residual is zero to rounding, so the dispersion is "
-                      "0 (or at rounding level) and the log-likelihood is degenerate. The "
-                      "coefficients are fine; their standard errors are 0.",
-                      ConvergenceWarning, stacklevel=4)
-        return
-    if not sol.converged:
-        warnings.warn(f"the fit did not converge: {sol.message} (Newton decrement "
-                      f"{sol.decrement:.3g}). Fix: raise maxiter=, give start= values, "
-                      "rescale covariates, or simplify the model.", ConvergenceWarning,
-                      stacklevel=4)
-    etas = obj.etas(sol.beta)
-    thetas = obj.thetas(etas)
-    for b, eta in zip(obj.blocks, etas, strict=True):
-        if not b.size:
-            continue
-        at_edge = _at_edge(b, thetas[b.name], eta)
-        if b.size and at_edge.any():  # rows on the boundary by their offset alone are fine
-            with np.errstate(all="ignore"):
-                at_edge &= ~_at_edge(b, b.link.inverse(b.offset), b.offset)
-        if at_edge.any():
-            warnings.warn(f"{b.name}: {int(at_edge.sum())} fitted value(s) are numerically on "
-                          f"the boundary of {b.domain} ({_direction(obj, sol, b, columns)}). "
-                          "This is (quasi-)complete separation or a parameter running to "
-                          "its limit: those estimates are not finite maximum-likelihood "
-                          "values and their standard errors are meaningless. Fix: remove "
-                          "the separating terms, merge sparse categories, or use a "
-                          "penalised fit.", ConvergenceWarning, stacklevel=4)
-
-
-def _warn_reductions(obj: Objective, sol) -> list[str]:
-    """Constant parameters whose boundary value fits as well as their estimate: warn, and
-    return their names."""
-    found = []
-    for red in obj.family.reductions:
-        if not red.boundary or red.parameter not in [obj.blocks[a].name for a in obj.active]:
-            continue
-        block = obj.blocks[obj.index(red.parameter)]
-        if block.size != 1 or np.ptp(block.X[:, 0]) != 0:
-            continue
-        at = sol.beta.copy()
-        with np.errstate(all="ignore"):
-            at[obj.block_slice(red.parameter)] = (block.link.link(red.value) - block.offset[0]) \
-                / block.X[0, 0]
-            # the boundary value itself may lie outside the open domain: no domain check
-            llf_boundary = float(obj.weights @ obj.row_logpdf(obj.thetas(obj.etas(at))))
-        if np.isfinite(llf_boundary) and llf_boundary >= sol.llf - 1e-6 * max(1.0, abs(sol.llf)):
-            found.append(red.parameter)
-            warnings.warn(f"{red.parameter} is at its boundary value {red.value:g}: the fit is "
-                          f"indistinguishable from the {red.family!r} family (log-likelihood "
-                          f"{llf_boundary:.8g} there). The estimate of {red.parameter} and its "
-                          f"standard error are not meaningful (reported as NaN); the others "
-                          f"are given with {red.parameter} held fixed. Fix: fit "
-                          f"family={red.family!r}.", ConvergenceWarning, stacklevel=4)
-    return found
-
-
-def _boundary_covariance(obj: Objective, beta, names, cov_type, groups):
-    """Covariance of the other coefficients with the boundary parameters held fixed."""
-    keep = [obj.blocks[a].name for a in obj.active if obj.blocks[a].name not in names]
-    inner = covariance(obj.freeze(beta, keep=keep), np.concatenate(
-        [beta[obj.block_slice(n)] for n in keep]), cov_type, groups)
-    idx = np.concatenate([np.arange(obj.p)[obj.block_slice(n)] for n in keep])
-    full = np.full((obj.p, obj.p), np.nan)
-    full[np.ix_(idx, idx)] = inner.matrix
-    return replace(inner, matrix=full, kind=f"{inner.kind}, {', '.join(names)} held at its "
-                   "boundary")
-
-
-def _at_edge(block, theta, eta) -> np.ndarray:
-    edge = block.domain.near_boundary(theta)
-    if block.link.saturates is not None:
-        edge |= block.link.saturates(eta)
-    return edge
-
-
-def _direction(obj, sol, block, columns) -> str:
-    if sol.last_step is None:
-        return "direction unknown"
-    step = sol.last_step[obj.block_slice(block.name)]
-    scale = np.sqrt(np.einsum("ij,ij->j", block.X, block.X))
-    size = np.abs(step) * scale
-    if not np.any(size > 0):
-        return "the estimates have stopped moving"
-    names = [columns[block.name][i] for i in np.flatnonzero(size >= 0.1 * size.max())]
-    return f"the estimates move towards infinity along {names}"

@@ -10,7 +10,7 @@ of the stacked weighted design; otherwise from the scaled eigen-decomposition.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -137,3 +137,16 @@ def wald_table(params: np.ndarray, se: np.ndarray, df: float | None):
         stat = params / se
     dist = stats.norm if df is None else stats.t(df)
     return stat, 2 * dist.sf(np.abs(stat))
+
+
+def held_covariance(obj: Objective, beta, names, cov_type, groups) -> Covariance:
+    """Covariance of the coefficients of the other parameters with ``names`` held at
+    their values (parameters at a boundary); NaN rows and columns for ``names``."""
+    keep = [obj.blocks[a].name for a in obj.active if obj.blocks[a].name not in names]
+    inner = covariance(obj.freeze(beta, keep=keep), np.concatenate(
+        [beta[obj.block_slice(n)] for n in keep]), cov_type, groups)
+    idx = np.concatenate([np.arange(obj.p)[obj.block_slice(n)] for n in keep])
+    full = np.full((obj.p, obj.p), np.nan)
+    full[np.ix_(idx, idx)] = inner.matrix
+    return replace(inner, matrix=full, kind=f"{inner.kind}, {', '.join(names)} held at its "
+                   "boundary")

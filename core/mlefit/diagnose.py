@@ -1,0 +1,95 @@
+"""What the optimiser's answer says about the data: diagnoses after the fit.
+
+Exact fits, non-convergence, fitted values on the boundary of a parameter's domain
+(separation, a linear predictor that saturates its link), and constant parameters whose
+declared boundary value (a family reduction) fits as well as the estimate. Each is a
+:class:`~mlefit.ConvergenceWarning` naming the cause and the fix.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .engine import Objective
+from .errors import ConvergenceWarning
+
+
+def warn_fit(obj: Objective, sol, columns) -> None:
+    """Warn about an exact fit, non-convergence, and fitted values on a domain boundary
+    (separation); name the coefficients moving towards infinity."""
+    if sol.exact_fit:
+        warnings.warn("exact fit: every residual is zero to rounding, so the dispersion is "
+                      "0 (or at rounding level) and the log-likelihood is degenerate. The "
+                      "coefficients are fine; their standard errors are 0.",
+                      ConvergenceWarning, stacklevel=4)
+        return
+    if not sol.converged:
+        warnings.warn(f"the fit did not converge: {sol.message} (Newton decrement "
+                      f"{sol.decrement:.3g}). Fix: raise maxiter=, give start= values, "
+                      "rescale covariates, or simplify the model.", ConvergenceWarning,
+                      stacklevel=4)
+    etas = obj.etas(sol.beta)
+    thetas = obj.thetas(etas)
+    for b, eta in zip(obj.blocks, etas, strict=True):
+        if not b.size:
+            continue
+        at_edge = _at_edge(b, thetas[b.name], eta)
+        if b.size and at_edge.any():  # rows on the boundary by their offset alone are fine
+            with np.errstate(all="ignore"):
+                at_edge &= ~_at_edge(b, b.link.inverse(b.offset), b.offset)
+        if at_edge.any():
+            warnings.warn(f"{b.name}: {int(at_edge.sum())} fitted value(s) are numerically on "
+                          f"the boundary of {b.domain} ({_direction(obj, sol, b, columns)}). "
+                          "This is (quasi-)complete separation or a parameter running to "
+                          "its limit: those estimates are not finite maximum-likelihood "
+                          "values and their standard errors are meaningless. Fix: remove "
+                          "the separating terms, merge sparse categories, or use a "
+                          "penalised fit.", ConvergenceWarning, stacklevel=4)
+
+
+def boundary_reductions(obj: Objective, sol) -> list[str]:
+    """Constant parameters whose boundary value fits as well as their estimate: warn, and
+    return their names."""
+    found = []
+    for red in obj.family.reductions:
+        if not red.boundary or red.parameter not in [obj.blocks[a].name for a in obj.active]:
+            continue
+        block = obj.blocks[obj.index(red.parameter)]
+        if block.size != 1 or np.ptp(block.X[:, 0]) != 0:
+            continue
+        at = sol.beta.copy()
+        with np.errstate(all="ignore"):
+            at[obj.block_slice(red.parameter)] = (block.link.link(red.value) - block.offset[0]) \
+                / block.X[0, 0]
+            # the boundary value itself may lie outside the open domain: no domain check
+            llf_boundary = float(obj.weights @ obj.row_logpdf(obj.thetas(obj.etas(at))))
+        if np.isfinite(llf_boundary) and llf_boundary >= sol.llf - 1e-6 * max(1.0, abs(sol.llf)):
+            found.append(red.parameter)
+            warnings.warn(f"{red.parameter} is at its boundary value {red.value:g}: the fit is "
+                          f"indistinguishable from the {red.family!r} family (log-likelihood "
+                          f"{llf_boundary:.8g} there). The estimate of {red.parameter} and its "
+                          f"standard error are not meaningful (reported as NaN); the others "
+                          f"are given with {red.parameter} held fixed. Fix: fit "
+                          f"family={red.family!r}.", ConvergenceWarning, stacklevel=4)
+    return found
+
+
+def _at_edge(block, theta, eta) -> np.ndarray:
+    edge = block.domain.near_boundary(theta)
+    if block.link.saturates is not None:
+        edge |= block.link.saturates(eta)
+    return edge
+
+
+def _direction(obj, sol, block, columns) -> str:
+    if sol.last_step is None:
+        return "direction unknown"
+    step = sol.last_step[obj.block_slice(block.name)]
+    scale = np.sqrt(np.einsum("ij,ij->j", block.X, block.X))
+    size = np.abs(step) * scale
+    if not np.any(size > 0):
+        return "the estimates have stopped moving"
+    names = [columns[block.name][i] for i in np.flatnonzero(size >= 0.1 * size.max())]
+    return f"the estimates move towards infinity along {names}"
