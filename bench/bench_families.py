@@ -6,7 +6,9 @@ For each of poisson, binomial, gamma and negative_binomial (theta estimated): ml
 ``fit_arrays`` (with SEs), glum (``gradient_tol=1e-8``, SEs computed; for NB glum fixes
 theta, so it is given mlefit's estimate: a lower bound on its cost), and statsmodels GLM
 (for NB: discrete ``NegativeBinomial``, which also estimates alpha = 1/theta). Also a
-distributional Gaussian (sigma ~ x) against the plain Gaussian fit. p = 10 columns.
+distributional Gaussian (sigma ~ x) against the plain Gaussian fit. nb1 (alpha estimated)
+against statsmodels ``NegativeBinomial(loglike_method="nb1")`` only: glum has no NB1.
+p = 10 columns.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ def simulate(family: str, n: int, seed: int = 0):
     if family == "negative_binomial":
         theta, mu = 2.0, np.exp(eta)
         return rng.poisson(rng.gamma(theta, mu / theta)).astype(float), X
+    if family == "nb1":
+        alpha, mu = 1.0, np.exp(eta)
+        return rng.poisson(rng.gamma(mu / alpha, alpha)).astype(float), X
     raise ValueError(family)
 
 
@@ -67,8 +72,10 @@ def statsmodels_fit(family, y, X):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if family == "negative_binomial":
-            return sm.NegativeBinomial(y, X).fit(disp=False, maxiter=200).bse
+        if family in ("negative_binomial", "nb1"):
+            method = "nb1" if family == "nb1" else "nb2"
+            return sm.NegativeBinomial(y, X, loglike_method=method).fit(
+                disp=False, maxiter=200).bse
         fam = {"poisson": sm.families.Poisson(), "binomial": sm.families.Binomial(),
                "gamma": sm.families.Gamma(sm.families.links.Log())}[family]
         return sm.GLM(y, X, family=fam).fit().bse
@@ -81,7 +88,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     installed = {i.name for i in mlefit.families()}
     rows = []
-    for family in ("poisson", "binomial", "gamma", "negative_binomial"):
+    for family in ("poisson", "binomial", "gamma", "negative_binomial", "nb1"):
         if family not in installed:
             print(f"{family} not installed: skipped", file=sys.stderr)
             continue
@@ -91,8 +98,9 @@ def main(argv=None) -> int:
         if family == "negative_binomial":
             res = mlefit.fit_arrays(y, X, family)
             theta = float(np.exp(res.params[("theta", "Intercept")]))
-        for name, fn in (("glum", lambda: glum_fit(family, y, X, theta)),
-                         ("statsmodels", lambda: statsmodels_fit(family, y, X))):
+        competitors = [("glum", lambda: glum_fit(family, y, X, theta)),
+                       ("statsmodels", lambda: statsmodels_fit(family, y, X))]
+        for name, fn in competitors[family == "nb1":]:   # glum has no NB1
             theirs = median_seconds(fn, args.repeat)
             rows.append({"family": family, "competitor": name, "mlefit s": mine,
                          "competitor s": theirs, "ratio": mine / theirs})

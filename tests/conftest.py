@@ -28,3 +28,17 @@ def reference_dir() -> Path:
 def cancer(reference_dir) -> pd.DataFrame:
     """Survival times of a drug trial (studytime, age, drug): a classic Gamma/Weibull set."""
     return pd.read_csv(reference_dir / "cancer.csv")
+
+
+@pytest.fixture(scope="session")
+def medpar(reference_dir) -> pd.DataFrame:
+    """Hilbe's medpar1: length of hospital stay (a classic overdispersed count set)."""
+    return pd.read_csv(reference_dir / "medpar1.csv")
+
+
+@pytest.fixture(scope="session")
+def randhie() -> pd.DataFrame:
+    """The RAND health-insurance experiment as statsmodels ships it."""
+    import statsmodels.api as sm
+
+    return sm.datasets.randhie.load_pandas().data

@@ -69,7 +69,8 @@ def _blocks(family, frame: ModelFrame, links: dict[str, Link], fixed: dict, rows
         link = links[p.name]
         extra = vw_offset if disp is not None and disp.parameter == p.name else None
         if p.name in fixed:
-            eta = np.full(n, float(link.link(fixed[p.name])))
+            with np.errstate(divide="ignore"):   # a boundary value: log(0) = -inf
+                eta = np.full(n, float(link.link(fixed[p.name])))
             if extra is not None:
                 eta = eta + extra
             blocks.append(Block(p.name, link, np.empty((n, 0)), eta, p.domain))

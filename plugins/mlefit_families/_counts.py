@@ -35,6 +35,10 @@ _R = tuple(b / (2 * k) for k, b in enumerate(_BERNOULLI, start=1))
 _Q = tuple(-b for b in _BERNOULLI)
 #: atanh series 1/3 + z/5 + z^2/7 + ...: six terms give full precision for |u| < 0.1
 _ATANH = tuple(1 / (2 * k + 3) for k in range(6))
+#: the same series to twenty terms: full precision for |u| < 1/2 (v^2 <= 1/9)
+_ATANH_WIDE = tuple(1 / (2 * k + 3) for k in range(20))
+#: (2 R(z) + Q(z)) / z = sum_{k>=2} B_2k (1/k - 1) z^(k-2) (the k = 1 terms cancel)
+_P = tuple(b * (1 / k - 1) for k, b in enumerate(_BERNOULLI, start=1))[1:]
 
 #: (0, inf]: a negative binomial size whose end inf is the Poisson limit.
 POSITIVE_OR_INFINITE = Domain(0.0, np.inf, closed_upper=True)
@@ -157,6 +161,26 @@ def log1pmx_sq(u):
     return split(np.abs(u) < 0.1, _log1pmx_sq_series, direct, u)
 
 
+def log1pmx_cube(u):
+    """``(log1p(u) - u + u^2/2) / u^3`` for ``u > -1``; ``1/3`` at ``u = 0``.
+
+    For ``|u| < 1/2`` from ``log1p(u) = 2 atanh(v)``, ``v = u/s``, ``s = 2 + u``:
+    ``2 S(v^2)/s^3 + 1/(2s)`` with ``S(z) = 1/3 + z/5 + ...`` (two positive terms);
+    beyond, directly (the cancellation there costs at most a factor 20 of rounding).
+    """
+    u = np.asarray(u, dtype=float)
+
+    def series(x):
+        s = 2.0 + x
+        v = x / s
+        return 2.0 * _horner(v * v, _ATANH_WIDE) / s**3 + 0.5 / s
+
+    def direct(x):
+        return (np.log1p(x) - x + 0.5 * x * x) / x**3
+
+    return split(np.abs(u) < 0.5, series, direct, u)
+
+
 def log1p_ratio(a):
     """``log1p(a) / a`` for ``a > -1``; 1 at ``a = 0``."""
     a = np.asarray(a, dtype=float)
@@ -214,3 +238,9 @@ def trigamma(x):
 def trigamma_remainder(alpha):
     """``Q(alpha^2)``: ``theta^3 d/dtheta [theta^-2 R(theta^-2)]`` at ``theta = 1/alpha``."""
     return _horner(alpha * alpha, _Q)
+
+
+def remainder_combination(alpha):
+    """``P(alpha^2) = (2 R(alpha^2) + Q(alpha^2)) / alpha^2``, without the cancellation of
+    the leading terms of ``2 R`` and ``Q`` (``1/6`` and ``-1/6``); ``P(0) = 1/60``."""
+    return _horner(alpha * alpha, _P)

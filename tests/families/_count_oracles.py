@@ -79,3 +79,97 @@ def within_se(res, truth: dict, k: float = 4.0) -> None:
     for key, value in truth.items():
         z = (res.params[key] - value) / res.bse[key]
         assert abs(z) <= k, (key, res.params[key], value, res.bse[key])
+
+
+def assert_boundary_lrtest(family, extra: np.ndarray, seed: int, max_lr: float) -> None:
+    """Poisson in ``family`` at a boundary of its second parameter: the LR statistic's
+    null distribution is 1/2 chi2(0) + 1/2 chi2(1) (Self and Liang 1987), so ``p =
+    chi2(1).sf(LR) / 2``. Data drawn with the second parameter at ``extra`` (mildly
+    overdispersed) give a moderate statistic, between 1 and ``max_lr``."""
+    import pandas as pd
+    from scipy import stats
+
+    import mlefit
+    from mlefit_families.poisson import Poisson
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(extra.size)
+    y = family.sample(rng, extra.size, np.exp(1 + 0.3 * x), extra)
+    data = pd.DataFrame({"x": x, "y": y})
+    pois = mlefit.fit("y ~ x", data, family=Poisson())
+    fitted = mlefit.fit("y ~ x", data, family=family)
+    test = mlefit.lrtest(pois, fitted)
+    lr = 2 * (fitted.llf - pois.llf)
+    assert test.boundary and test.df == 1 and 1 < lr < max_lr
+    assert np.isclose(test.statistic, lr, rtol=1e-12, atol=0)
+    assert np.isclose(test.pvalue, stats.chi2(1).sf(lr) / 2, rtol=1e-12, atol=0)
+
+
+def recover_by_group(family, name: str, values: tuple[float, float], seed: int = 7):
+    """Fit ``y ~ x`` with ``name="~ group"`` to counts whose second parameter is
+    ``values[0]`` in group a and ``values[1]`` in group b; every coefficient within 4 SE
+    of the truth (log link on ``name``). Returns the fit."""
+    import pandas as pd
+
+    import mlefit
+
+    rng = np.random.default_rng(seed)
+    n = 4000
+    x = rng.standard_normal(n)
+    group = rng.integers(0, 2, n)
+    y = family.sample(rng, n, np.exp(1.0 + 0.5 * x), np.where(group == 1, *values[::-1]))
+    data = pd.DataFrame({"y": y, "x": x, "group": np.where(group == 1, "b", "a")})
+    res = mlefit.fit("y ~ x", data, family=family, **{name: "~ group"})
+    assert list(res.params[name].index) == ["Intercept", "group[T.b]"]
+    within_se(res, {("mu", "Intercept"): 1.0, ("mu", "x"): 0.5,
+                    (name, "Intercept"): np.log(values[0]),
+                    (name, "group[T.b]"): np.log(values[1] / values[0])})
+    return res
+
+
+def recover_identity_link(family, name: str, value: float, seed: int = 9) -> None:
+    """``mu = 2 + 4 x`` with the identity link, the second parameter at ``value``."""
+    import pandas as pd
+
+    import mlefit
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    x = rng.uniform(0, 1, n)
+    y = family.sample(rng, n, 2.0 + 4.0 * x, np.full(n, value))
+    res = mlefit.fit("y ~ x", pd.DataFrame({"y": y, "x": x}), family=family, link="identity")
+    within_se(res, {("mu", "Intercept"): 2.0, ("mu", "x"): 4.0,
+                    (name, "Intercept"): np.log(value)})
+
+
+def r_order(values):
+    """mlefit puts the intercept first; the R and Stata results list it last."""
+    values = np.asarray(values)
+    return np.r_[values[1:], values[0]]
+
+
+def statsmodels_negbin_randhie(randhie, loglike_method: str):
+    """statsmodels' ``NegativeBinomial`` on the RAND data (all regressors), its Newton to
+    1e-12."""
+    import statsmodels.api as sm
+
+    exog = sm.add_constant(randhie.iloc[:, 1:], prepend=True)
+    sm_res = sm.NegativeBinomial(randhie["mdvis"], exog, loglike_method=loglike_method).fit(
+        method="newton", tol=1e-12, maxiter=100, disp=False)
+    assert sm_res.mle_retvals["converged"]
+    return sm_res
+
+
+def assert_matches_statsmodels_negbin(res, sm_res, parameter: str, sign: float,
+                                      rtol: float) -> None:
+    """Coefficients, statsmodels' ``alpha`` (``log alpha = sign * log(parameter)``), the
+    joint observed-information SEs and the log-likelihood. statsmodels reports alpha and
+    its SE on the natural scale: SE(log alpha) = SE(alpha)/alpha (the delta method is
+    exact for the inverse Hessian at a stationary point)."""
+    alpha = sm_res.params.iloc[-1]
+    np.testing.assert_allclose(res.params["mu"], sm_res.params.iloc[:-1], rtol=rtol)
+    key = (parameter, "Intercept")
+    assert np.isclose(np.exp(sign * res.params[key]), alpha, rtol=rtol, atol=0)
+    np.testing.assert_allclose(res.bse["mu"], sm_res.bse.iloc[:-1], rtol=rtol)
+    assert np.isclose(res.bse[key], sm_res.bse.iloc[-1] / alpha, rtol=rtol, atol=0)
+    assert np.isclose(res.llf, sm_res.llf, rtol=1e-14, atol=0)

@@ -28,7 +28,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from _count_oracles import check_derivatives, score_moments, within_se
+from _count_oracles import (
+    assert_boundary_lrtest,
+    assert_matches_statsmodels_negbin,
+    check_derivatives,
+    r_order,
+    recover_by_group,
+    recover_identity_link,
+    score_moments,
+    statsmodels_negbin_randhie,
+)
 from scipy import special, stats
 from statsmodels.discrete.tests.results.results_discrete import RandHIE
 from statsmodels.genmod.tests.results.results_glm import Committee
@@ -43,24 +52,8 @@ MEDPAR = "los ~ admitype + codes"
 COMMITTEE = "BILLS104 ~ SIZE + SUBS + LNSTAFF + PRESTIGE + BILLS103 + SUBS:LNSTAFF"
 
 
-def r_order(values):
-    """mlefit puts the intercept first; the R and Stata results list it last."""
-    values = np.asarray(values)
-    return np.r_[values[1:], values[0]]
-
-
 def nbinom_logpmf(y, mu, theta):
     return stats.nbinom.logpmf(y, theta, theta / (theta + mu))
-
-
-@pytest.fixture(scope="module")
-def randhie():
-    return sm.datasets.randhie.load_pandas().data
-
-
-@pytest.fixture(scope="module")
-def medpar(reference_dir):
-    return pd.read_csv(reference_dir / "medpar1.csv")
 
 
 @pytest.fixture(scope="module")
@@ -274,25 +267,12 @@ def test_randhie_reproduces_r_glm_nb_and_stata(randhie, randhie_fit):
 
 
 def assert_same_as_statsmodels_nb2(res, sm_res):
-    """Coefficients, alpha = 1/theta, joint observed-information SEs and log-likelihood.
-
-    SE(log theta) = SE(log alpha) = SE(alpha) / alpha (the delta method is exact for the
-    log: statsmodels reports alpha and its SE on the natural scale).
-    """
-    alpha = sm_res.params.iloc[-1]
-    np.testing.assert_allclose(res.params["mu"], sm_res.params.iloc[:-1], rtol=1e-9)
-    assert np.exp(-res.params[("theta", "Intercept")]) == pytest.approx(alpha, rel=1e-9)
-    np.testing.assert_allclose(res.bse["mu"], sm_res.bse.iloc[:-1], rtol=1e-9)
-    assert res.bse[("theta", "Intercept")] == pytest.approx(sm_res.bse.iloc[-1] / alpha,
-                                                            rel=1e-9)
-    assert res.llf == pytest.approx(sm_res.llf, rel=1e-14)
+    """statsmodels' alpha is 1/theta: log alpha = -log theta."""
+    assert_matches_statsmodels_negbin(res, sm_res, "theta", -1.0, rtol=1e-9)
 
 
 def test_randhie_matches_statsmodels_nb2(randhie, randhie_fit):
-    exog = sm.add_constant(randhie.iloc[:, 1:], prepend=True)
-    sm_res = sm.NegativeBinomial(randhie["mdvis"], exog, loglike_method="nb2").fit(
-        method="newton", tol=1e-12, maxiter=100, disp=False)
-    assert_same_as_statsmodels_nb2(randhie_fit, sm_res)
+    assert_same_as_statsmodels_nb2(randhie_fit, statsmodels_negbin_randhie(randhie, "nb2"))
 
 
 def test_medpar_matches_statsmodels_nb2(medpar):
@@ -390,30 +370,13 @@ def test_fixed_theta_infinity_is_the_poisson_fit(medpar):
 
 # simulation ---------------------------------------------------------------------------------
 def test_theta_with_its_own_formula_is_recovered():
-    rng = np.random.default_rng(7)
-    n = 4000
-    x = rng.standard_normal(n)
-    group = rng.integers(0, 2, n)
-    theta = np.where(group == 1, 5.0, 0.8)
-    y = FAMILY.sample(rng, n, np.exp(1.0 + 0.5 * x), theta)
-    data = pd.DataFrame({"y": y, "x": x, "group": np.where(group == 1, "b", "a")})
-    res = mlefit.fit("y ~ x", data, family=FAMILY, theta="~ group")
-    assert list(res.params["theta"].index) == ["Intercept", "group[T.b]"]
-    within_se(res, {("mu", "Intercept"): 1.0, ("mu", "x"): 0.5,
-                    ("theta", "Intercept"): np.log(0.8),
-                    ("theta", "group[T.b]"): np.log(5.0 / 0.8)})
+    res = recover_by_group(FAMILY, "theta", (0.8, 5.0))
     pred = res.predict(pd.DataFrame({"x": [0.0, 0.0], "group": ["a", "b"]}), which="theta")
     assert pred.iloc[1] > pred.iloc[0]
 
 
 def test_identity_link_recovered():
-    rng = np.random.default_rng(9)
-    n = 3000
-    x = rng.uniform(0, 1, n)
-    y = FAMILY.sample(rng, n, 2.0 + 4.0 * x, np.full(n, 2.5))
-    res = mlefit.fit("y ~ x", pd.DataFrame({"y": y, "x": x}), family=FAMILY, link="identity")
-    within_se(res, {("mu", "Intercept"): 2.0, ("mu", "x"): 4.0,
-                    ("theta", "Intercept"): np.log(2.5)})
+    recover_identity_link(FAMILY, "theta", 2.5)
 
 
 def test_theta_link_is_log_only(medpar):
@@ -425,14 +388,4 @@ def test_lrtest_against_the_poisson_uses_the_boundary_mixture():
     """Poisson in NB2 at theta = inf, a boundary: the LR statistic's null distribution is
     1/2 chi2(0) + 1/2 chi2(1) (Self and Liang 1987), so p = chi2(1).sf(LR) / 2. Mildly
     overdispersed data (theta = 15) give a moderate statistic."""
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal(400)
-    y = FAMILY.sample(rng, 400, np.exp(1 + 0.3 * x), np.full(400, 15.0))
-    data = pd.DataFrame({"x": x, "y": y})
-    pois = mlefit.fit("y ~ x", data, family=Poisson())
-    nb = mlefit.fit("y ~ x", data, family=FAMILY)
-    test = mlefit.lrtest(pois, nb)
-    lr = 2 * (nb.llf - pois.llf)
-    assert test.boundary and test.df == 1 and 1 < lr < 20
-    assert test.statistic == pytest.approx(lr, rel=1e-12)
-    assert test.pvalue == pytest.approx(stats.chi2(1).sf(lr) / 2, rel=1e-12)
+    assert_boundary_lrtest(FAMILY, np.full(400, 15.0), seed=1, max_lr=20)

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
-from _count_oracles import check_derivatives, within_se
+from _count_oracles import check_derivatives, r_order, within_se
 from scipy import special, stats
 from statsmodels.genmod.tests.results.results_glm import Cpunish
 
@@ -28,12 +28,6 @@ from mlefit_families.poisson import Poisson
 
 FAMILY = Poisson()
 CPUNISH = "EXECUTIONS ~ INCOME + PERPOVERTY + PERBLACK + LN_VC100k96 + SOUTH + DEGREE"
-
-
-def r_order(values):
-    """mlefit puts the intercept first; the R results list it last."""
-    values = np.asarray(values)
-    return np.r_[values[1:], values[0]]
 
 
 @pytest.fixture(scope="module")

@@ -47,11 +47,6 @@ def sm_order(res):
 
 
 @pytest.fixture(scope="module")
-def randhie():
-    return sm.datasets.randhie.load_pandas().data
-
-
-@pytest.fixture(scope="module")
 def fits(randhie):
     """(mlefit, statsmodels, statsmodels' numerical-Hessian SEs) per inflation design."""
     exog = sm.add_constant(randhie[["idp", "lpi", "fmde"]], prepend=False)
