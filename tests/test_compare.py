@@ -317,7 +317,8 @@ def test_a_larger_fit_short_of_its_maximum_is_refused(heart, fits):
     with pytest.warns(mlefit.ConvergenceWarning, match="did not converge"):
         stuck = mlefit.fit(LARGE, heart, maxiter=1, start={"mu": 150.0, "sigma": 60.0})
     assert stuck.llf < fits[SMALL].llf
-    with pytest.raises(ComparisonError, match="did not reach its maximum"):
+    with pytest.raises(ComparisonError, match="did not reach its maximum"), \
+            pytest.warns(mlefit.ConvergenceWarning, match="model 2 .* did not converge"):
         mlefit.lrtest(fits[SMALL], stuck)
 
 
@@ -485,3 +486,33 @@ def test_lrt_size_on_the_boundary_gaussian_in_student_t():
     rate, se = _rate(pvalues)
     assert 0.025 < rate < 0.05 + 3 * se
     assert 0.5 - 3 * np.sqrt(0.25 / 1000) < zeros < 0.7
+
+
+# refusals and warnings on bad input -----------------------------------------------------
+def test_lrtest_and_compare_name_a_model_that_did_not_converge(heart, fits):
+    with pytest.warns(mlefit.ConvergenceWarning, match="did not converge"):
+        stuck = mlefit.fit("thalach ~ age + exang", heart, maxiter=1)
+    with pytest.warns(mlefit.ConvergenceWarning,
+                      match=r"model 2 \(gaussian: thalach ~ age \+ exang\) did not converge"):
+        mlefit.lrtest(fits[SMALL], stuck)
+    with pytest.warns(mlefit.ConvergenceWarning, match=r"model 1 \(stuck\) did not converge"):
+        mlefit.compare(stuck, fits[SMALL], names=["stuck", "small"])
+
+
+def test_lrtest_and_score_test_refuse_exact_fits():
+    data = pd.DataFrame({"x": np.arange(10.0), "y": np.ones(10)})
+    with pytest.warns(mlefit.ConvergenceWarning, match="exact fit"):
+        small = mlefit.fit("y ~ 1", data)
+        large = mlefit.fit("y ~ x", data)
+    with pytest.raises(ComparisonError, match=r"fit the response exactly.*likelihood-ratio"):
+        mlefit.lrtest(small, large)
+    with pytest.raises(ComparisonError, match=r"fit the response exactly.*score test"):
+        mlefit.score_test(small, large)
+
+
+def test_compare_warns_that_a_mass_function_and_a_density_are_not_comparable(heart):
+    counts = heart.dropna(subset=["num"])
+    pois = mlefit.fit("num ~ age", counts, "poisson")
+    with pytest.warns(InferenceWarning, match=r"mass functions.*densities.*not compare"):
+        table = mlefit.compare(pois, mlefit.fit("num ~ age", counts, "gaussian"))
+    assert len(table) == 2

@@ -148,3 +148,19 @@ def test_restrict_moves_a_coefficient_into_the_offset():
     held = obj.restrict(1, -1.0)
     assert held.p == obj.p - 1
     assert held.loglik(np.delete(beta, 1)) == pytest.approx(obj.loglik(beta), rel=1e-14)
+
+
+def test_a_response_far_from_zero_converges_at_the_rounding_floor(heart):
+    """thalach + 1e12: the response is stored to ulp(1e12) = 1.2e-4, so the gradient is
+    rounding noise and the Newton decrement cannot reach 1e-12; the fit stops at the
+    rounding floor (converged, sigma estimated) with the unshifted fit's estimates to
+    that rounding: slope and sigma within 1.2e-4 / (sd(age) sqrt(n)) ~ 1e-6 relative."""
+    import warnings
+
+    ref = mlefit.fit("thalach ~ age", heart, "gaussian")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = mlefit.fit("y ~ age", heart.assign(y=heart["thalach"] + 1e12), "gaussian")
+    assert res.converged
+    np.testing.assert_allclose(res.coef[1:], ref.coef[1:], rtol=0, atol=2e-6)
+    assert res.coef[0] - 1e12 == pytest.approx(ref.coef[0], abs=1e-3)

@@ -65,6 +65,22 @@ CASES = [
     (dict(formula="y ~ x", start={"mu": {"z": 1.0}}), DataError, "not a term"),
     (dict(formula="y ~ x", offsets={"sigma": "nosuch"}), DataError, "not a column"),
     (dict(formula="y ~ x", groups="nosuch", cov_type="cluster"), DataError, "not a column"),
+    (dict(formula="y ~ x", groups="g"), DataError, "only by cov_type='cluster'"),
+    (dict(formula="y ~ x", offsets={"sigm": np.zeros(50)}), DataError,
+     "offsets names 'sigm', not a parameter"),
+    (dict(formula="y ~ x", fixed={"sigma": 2.0}, offsets={"sigma": np.zeros(50)}), DataError,
+     "which is fixed"),
+    (dict(formula="y ~ x", offset=np.zeros(50), offsets={"mu": np.zeros(50)}), DataError,
+     "both give the offset of 'mu'"),
+    (dict(formula="y ~ x", offsets=np.zeros(50)), DataError, "offsets= must be a dict"),
+    (dict(formula="y ~ x", links="log"), DataError, "links= must be a dict"),
+    (dict(formula="y ~ x", fixed=3), DataError, "fixed= must be a dict"),
+    (dict(formula="y ~ x", fixed={"sigma": "a"}), DataError, "is not a number"),
+    (dict(formula="y ~ x", start="abc"), DataError, "start is 'abc', not numbers"),
+    (dict(formula="y ~ x", start={"mu": {"x": "a"}}), DataError, "not numbers"),
+    (dict(formula="y ~ x", weights=["a"] * 50), DataError, "weights is not numeric"),
+    (dict(formula="y ~ x", tol=-1.0), DataError, r"tol=-1.0 must be a number in \(0, 1\)"),
+    (dict(formula="y ~ x", maxiter=0), DataError, "maxiter=0 must be a positive integer"),
 ]
 
 
@@ -155,3 +171,86 @@ def test_arrays_entry_point_refuses_missing():
         mlefit.fit_arrays(np.array([1.0, np.nan, 2.0]), np.ones((3, 1)), "gaussian")
     with pytest.raises(DataError, match="rows; y has"):
         mlefit.fit_arrays(np.ones(3), np.ones((4, 1)), "gaussian")
+
+
+def test_series_are_matched_by_index(small):
+    """A pandas Series of weights, offsets or groups follows the data's index labels: the
+    same rows in another order give the same fit; a Series of other labels is refused."""
+    w = pd.Series(np.where(small["g"] == "a", 2.0, 1.0), index=small.index)
+    off = pd.Series(small["x"] * 0.1, index=small.index)
+    ref = mlefit.fit("y ~ x", small, "gaussian", weights=w, offset=off)
+    shuffled = small.sample(frac=1.0, random_state=3)
+    res = mlefit.fit("y ~ x", shuffled, "gaussian", weights=w, offset=off)
+    np.testing.assert_allclose(res.coef, ref.coef, rtol=1e-12)
+    grouped = mlefit.fit("y ~ x", shuffled, "gaussian", cov_type="cluster",
+                         groups=small["g"])
+    np.testing.assert_allclose(grouped.bse, mlefit.fit("y ~ x", small, "gaussian",
+                                                       cov_type="cluster", groups="g").bse,
+                               rtol=1e-12)
+    with pytest.raises(DataError, match="index does not match"):
+        mlefit.fit("y ~ x", small, "gaussian", weights=w.set_axis(w.index + 100))
+
+
+def test_pandas_nullable_and_string_columns(small):
+    """Nullable booleans and strings behave as their plain counterparts (NA drops the row);
+    a string response is refused as categorical, whatever its storage."""
+    d = small.assign(b=(small["x"] > 0).astype("boolean"), s=small["g"].astype("string"))
+    d.loc[0, "b"] = pd.NA
+    res = mlefit.fit("y ~ b + s", d, "gaussian")
+    plain = mlefit.fit("y ~ b + s", small.assign(b=small["x"] > 0, s=small["g"]).iloc[1:],
+                       "gaussian")
+    np.testing.assert_allclose(res.coef, plain.coef, rtol=1e-12)
+    assert res.n_dropped == 1
+    with pytest.raises(DataError, match="categorical"):
+        mlefit.fit("ys ~ x", d.assign(ys=d["y"].round(1).astype(str).astype("string")),
+                   "gaussian")
+
+
+def test_duplicate_columns_and_dates(small):
+    dup = pd.concat([small, small[["x"]]], axis=1)
+    with pytest.raises(DataError, match=r"duplicate column names \['x'\]"):
+        mlefit.fit("y ~ x", dup, "gaussian")
+    dated = small.assign(when=pd.date_range("2020-01-01", periods=50))
+    with pytest.raises(DataError, match=r"\['when'\] hold dates"):
+        mlefit.fit("y ~ when", dated, "gaussian")
+
+
+def test_unused_categorical_levels_are_dropped(small):
+    """As R's model.frame(drop.unused.levels = TRUE): a level no row has gets no column."""
+    d = small.assign(c=pd.Categorical(small["g"], categories=["a", "b", "e"]))
+    res = mlefit.fit("y ~ c", d, "gaussian")
+    assert list(res.params["mu"].index) == ["Intercept", "c[T.b]"]
+
+
+def test_fit_arrays_checks_its_arguments(small):
+    y, X = small["y"].to_numpy(), np.column_stack([np.ones(50), small["x"]])
+    with pytest.raises(DataError, match="var_weights has negative values"):
+        mlefit.fit_arrays(y, X, var_weights=np.r_[-1.0, np.ones(49)])
+    with pytest.raises(DataError, match="offsets names 'scale'"):
+        mlefit.fit_arrays(y, X, offsets={"scale": np.zeros(50)})
+    with pytest.raises(DataError, match="names names 'muu'"):
+        mlefit.fit_arrays(y, X, names={"muu": ["a", "b"]})
+    with pytest.raises(DataError, match="which is fixed"):
+        mlefit.fit_arrays(y, X, designs={"sigma": X}, fixed={"sigma": 1.0})
+    with pytest.raises(DataError, match="groups has 3 labels for 50 rows"):
+        mlefit.fit_arrays(y, X, cov_type="cluster", groups=[1, 2, 3])
+    with pytest.raises(DataError, match="3 dimensions"):
+        mlefit.fit_arrays(y, X[:, :, None])
+    with pytest.raises(DataError, match="y is not numeric"):
+        mlefit.fit_arrays(np.array(["a"] * 50), X)
+
+
+def test_an_overflowing_offset_is_blamed_on_the_offset():
+    d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "x": [1.0, 2.0, 3.0, 5.0]})
+    with pytest.raises(DataError, match=r"\['mu'\] of row 0 is not finite.*offset"):
+        mlefit.fit("y ~ x", d, "poisson", offset=np.full(4, 800.0))
+
+
+def test_an_optimum_with_an_infinite_log_likelihood_is_refused():
+    """Gamma responses near 1e300: the Pearson start of the shape overflows."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=200)
+    d = pd.DataFrame({"y": rng.gamma(2.0, np.exp(0.3 * x) / 2.0) * 1e300, "x": x})
+    with pytest.raises(ConvergenceError, match=r"not finite.*rescale"), \
+            np.errstate(all="ignore"):
+        mlefit.fit("y ~ x", d, "gamma")

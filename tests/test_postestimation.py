@@ -37,6 +37,15 @@ def test_poisson_intervals_match_statsmodels_get_prediction():
     np.testing.assert_allclose(ours["upper"], theirs["mean_ci_upper"], rtol=1e-6)
 
 
+def test_predict_refuses_exposure_that_fit_refuses():
+    data = poisson_data()
+    res = mlefit.fit("y ~ x", data, "poisson", exposure="t")
+    with pytest.raises(mlefit.DataError, match=r"exposure column 't' of newdata is <= 0 in 2"):
+        res.predict(data.iloc[:3].assign(t=[0.0, -1.0, 2.0]))
+    missing = res.predict(data.iloc[:2].assign(t=[np.nan, 2.0]))     # NaN stays NaN
+    assert np.isnan(missing.iloc[0]) and np.isfinite(missing.iloc[1])
+
+
 def test_deviance_residuals_match_statsmodels_for_poisson_and_gamma(heart):
     data = poisson_data()
     res = mlefit.fit("y ~ x", data, "poisson")

@@ -99,3 +99,23 @@ def test_bad_requests(heart):
     frame = predict(res, pd.DataFrame({"age": [50.0], "exang": [0], "oldpeak": [1.0]}),
                     interval="confidence")
     assert list(frame.columns) == ["estimate", "se", "lower", "upper"]
+
+
+@pytest.mark.parametrize("alpha", [1.5, 0, -0.1, np.nan, "0.05x"])
+def test_wald_interval_alpha_must_lie_in_the_unit_interval(heart, new, alpha):
+    res = mlefit.fit(FORMULA, heart, "gaussian")
+    with pytest.raises(DataError, match=r"must lie in \(0, 1\)"):
+        res.conf_int(alpha=alpha)
+    with pytest.raises(DataError, match=r"must lie in \(0, 1\)"):
+        res.predict(new, interval="confidence", alpha=alpha)
+
+
+def test_bad_seeds_are_refused(heart):
+    res = mlefit.fit("num ~ age", heart, "poisson")      # discrete: quantile residuals draw
+    for seed in ("abc", -1, 1.5):
+        with pytest.raises(DataError, match="is not a random seed"):
+            res.resid("quantile", seed=seed)
+        with pytest.raises(DataError, match="is not a random seed"):
+            res.simulate(2, seed=seed)
+    generator = np.random.default_rng(5)
+    assert res.simulate(2, seed=generator).shape == (res.objective.n, 2)

@@ -244,3 +244,13 @@ def test_profile_interval_coverage_poisson():
         hits.append(ci["lower"].iloc[0] <= 0.8 <= ci["upper"].iloc[0])
     se = np.sqrt(0.95 * 0.05 / len(hits))
     assert abs(np.mean(hits) - 0.95) < 3 * se
+
+
+def test_no_profile_interval_at_an_exact_fit():
+    data = pd.DataFrame({"x": np.arange(10.0), "y": np.ones(10)})
+    with pytest.warns(mlefit.ConvergenceWarning, match="exact fit"):
+        exact = mlefit.fit("y ~ x", data, "gaussian")
+    with pytest.raises(DataError, match=r"exact fit.*log-likelihood is infinite"):
+        exact.conf_int(method="profile")
+    with pytest.raises(DataError, match="exact fit"):
+        exact.profile("x")

@@ -141,3 +141,16 @@ def test_refusals(res):
         res.wald_test("age = 0", q=[1.0])
     with pytest.raises(DataError, match="cannot read the hypothesis"):
         res.wald_test("age = = 0")
+
+
+def test_non_linear_non_finite_and_mixed_hypotheses_are_refused(res):
+    with pytest.raises(DataError, match="not linear in the coefficients"):
+        res.wald_test("age*exang = 0")
+    with pytest.raises(DataError, match="not linear in the coefficients"):
+        res.wald_test("age / exang = 0")
+    with pytest.raises(DataError, match="R holds NaN or infinite values"):
+        res.wald_test([[np.nan, 1, 0, 0, 0]])
+    with pytest.raises(DataError, match="q holds NaN or infinite values"):
+        res.wald_test([[0, 1, 0, 0, 0]], q=[np.inf])
+    with pytest.raises(DataError, match=r"strings only, not item 2 \(3\)"):
+        res.wald_test(["age = 0", 3])

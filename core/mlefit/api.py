@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
 
@@ -39,10 +42,46 @@ def get_family(family: str | Family) -> tuple[Family, str]:
     return fam, f"{infos[0].source}" if infos else family
 
 
+def _mapping(label: str, value) -> dict:
+    """A per-parameter option (``links=``, ``fixed=``, ``offsets=``, ...) as a dict."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise DataError(f"{label}= must be a dict keyed by parameter name (e.g. "
+                        f"{label}={{'sigma': ...}}), not a {type(value).__name__}.")
+    return dict(value)
+
+
+def _per_parameter(family: Family, label: str, value, fixed, *, first: bool = True) -> dict:
+    """``value`` checked to name estimated parameters of ``family`` only."""
+    out = _mapping(label, value)
+    allowed = family.parameter_names if first else family.parameter_names[1:]
+    for name in out:
+        if name not in allowed:
+            raise DataError(f"{label} names {name!r}, not a parameter of {family.name!r} "
+                            f"({list(allowed)}).")
+        if name in fixed:
+            raise DataError(f"{label} names {name!r}, which is fixed (not estimated). Fix: "
+                            f"drop it from {label}, or do not fix {name!r}.")
+    return out
+
+
+def _offsets(family: Family, offset, offsets, fixed) -> dict:
+    """``offsets=`` with ``offset=`` as the first parameter's entry (not both)."""
+    out = _per_parameter(family, "offsets", offsets, fixed)
+    first = family.parameters[0].name
+    if offset is not None:
+        if first in out:
+            raise DataError(f"offset= and offsets={{{first!r}: ...}} both give the offset of "
+                            f"{first!r}. Fix: pass one of them (add the two if both apply).")
+        out[first] = offset
+    return out
+
+
 def _links(family: Family, link, links) -> dict[str, Link]:
     registry = get_registry()
     chosen = {p.name: p.default_link for p in family.parameters}
-    requested = dict(links or {})
+    requested = _mapping("links", links)
     if link is not None:
         requested[family.parameters[0].name] = link
     for name, value in requested.items():
@@ -60,7 +99,7 @@ def _links(family: Family, link, links) -> dict[str, Link]:
 
 
 def _fixed(family: Family, fixed) -> dict[str, float]:
-    fixed = dict(fixed or {})
+    fixed = _mapping("fixed", fixed)
     first = family.parameters[0].name
     for name, value in fixed.items():
         if name not in family.parameter_names:
@@ -69,7 +108,12 @@ def _fixed(family: Family, fixed) -> dict[str, float]:
         if name == first:
             raise DataError(f"the first parameter {first!r} carries the main formula and cannot "
                             "be fixed. Fix: use offset= for a known linear predictor.")
-        if not family.parameter(name).domain.contains(float(value)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise DataError(f"fixed {name}={value!r} is not a number. Fix: give one "
+                            "natural-scale value per fixed parameter.") from None
+        if not family.parameter(name).domain.contains(value):
             raise DataError(f"fixed {name}={value!r} is outside its domain "
                             f"{family.parameter(name).domain}.")
     return {k: float(v) for k, v in fixed.items()}
@@ -102,6 +146,10 @@ def _parameter_formulas(family: Family, formula: str, extra: dict, fixed) -> dic
 def _options(family, *, cov_type, dispersion, convention, method, start, maxiter, tol):
     if method not in METHODS:
         raise DataError(f"method={method!r} is not one of {list(METHODS)}.")
+    if isinstance(maxiter, bool) or not isinstance(maxiter, Integral) or maxiter < 1:
+        raise DataError(f"maxiter={maxiter!r} must be a positive integer.")
+    if not isinstance(tol, Real) or not 0 < tol < 1:
+        raise DataError(f"tol={tol!r} must be a number in (0, 1) (default 1e-12).")
     conv = resolve(family, convention, cov_type, dispersion)
     return Options(conv, method, start, maxiter, tol)
 
@@ -162,16 +210,22 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
     if exposure is not None and links_[first].name != "log":
         raise DataError(f"exposure= adds log(exposure) to a log-link predictor, but {first!r} "
                         f"has link {links_[first].name!r}. Fix: use offset= instead.")
-    if cov_type == "cluster" and groups is None:
-        raise DataError("cov_type='cluster' needs groups= (a column name or labels per row).")
+    _check_groups(cov_type, groups)
     _check_var_weights(fam, links_, var_weights)
-    all_offsets = dict(offsets or {})
-    if offset is not None:
-        all_offsets[first] = offset
+    all_offsets = _offsets(fam, offset, offsets, fixed_)
     frame = formulas_.build(forms, data, weights=weights, var_weights=var_weights,
                             offsets=all_offsets, exposure=exposure, groups=groups,
                             missing=missing)
     return estimate(fam, origin, frame, links_, fixed_, opts)
+
+
+def _check_groups(cov_type: str, groups) -> None:
+    if cov_type == "cluster" and groups is None:
+        raise DataError("cov_type='cluster' needs groups= (a column name or labels per row).")
+    if cov_type != "cluster" and groups is not None:
+        raise DataError(f"groups= is used only by cov_type='cluster' (here {cov_type!r}); "
+                        "its missing labels would drop rows for nothing. Fix: drop groups= "
+                        "or set cov_type='cluster'.")
 
 
 def _check_var_weights(fam: Family, links_, var_weights):
@@ -203,16 +257,19 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
     fixed_ = _fixed(fam, fixed)
     opts = _options(fam, cov_type=cov_type, dispersion=dispersion, convention=convention,
                     method=method, start=start, maxiter=maxiter, tol=tol)
+    _check_groups(cov_type, groups)
     _check_var_weights(fam, links_, var_weights)
-    frame = _array_frame(fam, y, X, designs or {}, names or {}, weights, var_weights,
-                         offset, offsets or {}, fixed_, groups)
+    designs_ = _per_parameter(fam, "designs", designs, fixed_, first=False)
+    names_ = _per_parameter(fam, "names", names, fixed_)
+    frame = _array_frame(fam, y, X, designs_, names_, weights, var_weights,
+                         _offsets(fam, offset, offsets, fixed_), fixed_, groups)
     return estimate(fam, origin, frame, links_, fixed_, opts)
 
 
 def _column(name, value, n):
     if value is None:
         return None
-    arr = np.asarray(value, dtype=float).reshape(-1)
+    arr = formulas_.numeric(name, value)
     if arr.shape[0] != n:
         raise DataError(f"{name} has {arr.shape[0]} values for {n} rows.")
     if not np.all(np.isfinite(arr)):
@@ -220,9 +277,22 @@ def _column(name, value, n):
     return arr
 
 
-def _array_frame(fam, y, X, designs, names, weights, var_weights, offset, offsets, fixed,
+def _matrix(name: str, value) -> np.ndarray:
+    """A dense 1-D or 2-D float array, or a DataError naming ``name``."""
+    if hasattr(value, "toarray") and not isinstance(value, np.ndarray):
+        raise DataError(f"{name} is a sparse matrix. Fix: pass a dense array (.toarray()).")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} is not numeric ({exc}). Fix: pass a numeric array.") from exc
+    if arr.ndim not in (1, 2):
+        raise DataError(f"{name} has {arr.ndim} dimensions. Fix: pass a vector or a matrix.")
+    return arr
+
+
+def _array_frame(fam, y, X, designs, names, weights, var_weights, all_offsets, fixed,
                  groups) -> ModelFrame:
-    y = np.asarray(y, dtype=float)
+    y = _matrix("y", y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     n = y.shape[0]
@@ -236,12 +306,11 @@ def _array_frame(fam, y, X, designs, names, weights, var_weights, offset, offset
         raise DataError(f"designs names {sorted(unknown)}; {fam.name!r} has other parameters "
                         f"{list(fam.parameter_names[1:])}.")
     mats = {first: X, **designs}
-    all_offsets = {**offsets, **({first: offset} if offset is not None else {})}
     out = {}
     for p in fam.parameter_names:
         if p in fixed:
             continue
-        M = np.ones((n, 1)) if p not in mats else np.asarray(mats[p], dtype=float)
+        M = np.ones((n, 1)) if p not in mats else _matrix(f"the design of {p!r}", mats[p])
         if M.ndim == 1:
             M = M[:, None]
         if M.shape[0] != n:
@@ -256,9 +325,12 @@ def _array_frame(fam, y, X, designs, names, weights, var_weights, offset, offset
         out[p] = Design(p, "(arrays)" if p in mats else "~ 1", cols, M,
                         np.zeros(n) if off is None else off)
     w = _column("weights", weights, n)
-    if w is not None and (w < 0).any():
-        raise DataError("weights has negative values. Fix: weights must be >= 0.")
     vw = _column("var_weights", var_weights, n)
+    for label, values in (("weights", w), ("var_weights", vw)):
+        if values is not None and (values < 0).any():
+            raise DataError(f"{label} has negative values. Fix: weights must be >= 0.")
     g = None if groups is None else np.asarray(groups, dtype=object).reshape(-1)
+    if g is not None and g.shape[0] != n:
+        raise DataError(f"groups has {g.shape[0]} labels for {n} rows. Fix: one label per row.")
     return ModelFrame(y, ("y",), out, np.ones(n) if w is None else w, vw,
                       pd.RangeIndex(n), 0, {}, g)

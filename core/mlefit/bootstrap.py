@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import DataError
-from .simulation import draws, refit
+from .simulation import draws, make_rng, refit
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def bootstrap_lrt(m0, m1, B: int, seed=None, progress: bool | None = None) -> Bo
     """Parametric-bootstrap distribution of ``2 (llf1 - llf0)`` under ``m0``."""
     if not isinstance(B, int | np.integer) or B < 1:
         raise DataError(f"bootstrap={B!r} must be a positive number of replicates.")
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     observed = 2.0 * (m1.llf_ml - m0.llf_ml)
     values, failed = [], 0
     for _ in _progress(range(int(B)), int(B), progress):

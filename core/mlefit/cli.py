@@ -65,7 +65,8 @@ def _read(args) -> pd.DataFrame:
     try:
         return pd.read_csv(args.data, header=None if args.no_header else "infer",
                            names=names, na_values=na)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError,
+            UnicodeDecodeError) as exc:
         raise MlefitError(f"cannot read {args.data!r}: {exc}") from exc
 
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import ComparisonError, InferenceWarning
+from .errors import ComparisonError, ConvergenceWarning, InferenceWarning
 from .family import Reduction
 
 #: largest relative projection residual of a column still counted inside a column space
@@ -358,6 +358,45 @@ def _warn_robust(models) -> None:
             "(res.wald_test('term = 0, ...')).", InferenceWarning, stacklevel=3)
 
 
+def check_finite(models: Sequence, test: str) -> None:
+    """Refuse exact fits: their log-likelihood is infinite, so no test compares them."""
+    exact = [i for i, m in enumerate(models, 1)
+             if m.diagnostics.exact_fit or not np.isfinite(m.llf)]
+    if exact:
+        raise ComparisonError(
+            f"model(s) {exact} fit the response exactly (every residual is zero; "
+            f"log-likelihood {models[exact[0] - 1].llf:g}): a {test} needs finite "
+            "log-likelihoods. Fix: check the response (is it constant, or an exact function "
+            "of the predictors?); an exact fit leaves nothing to test.")
+
+
+def _warn_unconverged(models, names) -> None:
+    shown = [f"model {i} ({label})" for i, (m, label)
+             in enumerate(zip(models, labels(models, names), strict=True), 1)
+             if not m.converged]
+    if shown:
+        warnings.warn(
+            f"{', '.join(shown)} did not converge (res.converged is False): the "
+            "log-likelihood of such a fit may be short of its maximum, so the comparison can "
+            "be wrong. Fix: refit (more maxiter=, start= values from a simpler model) until "
+            "res.converged is True; res.diagnostics says why the fit stopped.",
+            ConvergenceWarning, stacklevel=3)
+
+
+def _warn_supports(models, names) -> None:
+    """Likelihoods of a mass function and of a density are not on one scale."""
+    discrete = {bool(m.family.support.integer) for m in models}
+    if len(discrete) > 1:
+        kinds = [f"{label}: {'mass function' if m.family.support.integer else 'density'}"
+                 for m, label in zip(models, labels(models, names), strict=True)]
+        warnings.warn(
+            "the models mix probability mass functions (discrete support) and densities "
+            f"(continuous support) ({'; '.join(kinds)}): their log-likelihoods are on "
+            "different scales, so AIC and BIC do not compare them. Fix: compare models of "
+            "the same kind (all discrete or all continuous) for this response.",
+            InferenceWarning, stacklevel=3)
+
+
 def lrtest(m0, m1, *more, nested: bool | None = None,
            names: Sequence[str] | None = None, bootstrap: int | None = None, seed=None,
            progress: bool | None = None) -> LRTest | LRTestSequence:
@@ -391,13 +430,21 @@ def lrtest(m0, m1, *more, nested: bool | None = None,
     ------
     ComparisonError
         Different rows, responses, weights or conventions; a larger model with fewer
-        coefficients; models that are not nested; a boundary parameter with covariates.
+        coefficients; models that are not nested; a boundary parameter with covariates;
+        an exact fit (infinite log-likelihood).
+
+    Warns
+    -----
+    ConvergenceWarning
+        A model did not converge. :class:`InferenceWarning`: a robust covariance.
     """
     models = (m0, m1, *more)
     check_same_data(models)
-    _warn_robust(models)
+    check_finite(models, "likelihood-ratio test")
     if bootstrap is not None:
         return _bootstrapped(m0, m1, more, nested, names, bootstrap, seed, progress)
+    _warn_robust(models)
+    _warn_unconverged(models, names)
     tests = tuple(_pair(models[i], models[i + 1], (i + 1, i + 2), nested)
                   for i in range(len(models) - 1))
     table = pd.DataFrame({
@@ -495,11 +542,15 @@ def compare(*models, names: Sequence[str] | None = None) -> pd.DataFrame:
     Columns: ``k``, ``llf``, ``AIC = -2 llf + 2k``, ``dAIC`` (AIC minus the lowest),
     ``weight`` (Akaike weight ``exp(-dAIC/2) / sum exp(-dAIC/2)``),
     ``AICc = AIC + 2k(k + 1)/(n - k - 1)`` and ``BIC = -2 llf + k log n``. The models need
-    not be nested; they must use the same rows, response, weights and convention.
+    not be nested; they must use the same rows, response, weights and convention. A
+    :class:`ConvergenceWarning` names a model that did not converge, an
+    :class:`InferenceWarning` a mix of mass functions and densities (not comparable).
     """
     if not models:
         raise ComparisonError("compare() needs at least one fit.")
     check_same_data(models)
+    _warn_unconverged(models, names)
+    _warn_supports(models, names)
     aic = np.array([m.aic for m in models])
     d = aic - aic.min()
     w = np.exp(-d / 2)

@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from .domains import Domain
-from .errors import FamilyContractError
+from .errors import DataError, FamilyContractError
 from .family import OPTIONAL_METHODS, Dispersion, Family, Parameter, Reduction
 from .links import Link
 
@@ -157,7 +157,8 @@ def check_logpdf(family: Family, origin: str, y: np.ndarray, params: dict) -> np
     """Call ``logpdf`` once and check the runtime rules; return its values."""
     label = f"{origin} (family {family.name!r})"
     try:
-        values = family.logpdf(y, **params)
+        with np.errstate(all="ignore"):   # NaN is judged below, with its cause
+            values = family.logpdf(y, **params)
     except Exception as exc:
         raise _fail(label, f"logpdf raised {type(exc).__name__}: {exc}",
                     "logpdf must evaluate on arrays of every row; return -inf outside the "
@@ -169,6 +170,12 @@ def check_logpdf(family: Family, origin: str, y: np.ndarray, params: dict) -> np
                     "return one log density per row (vectorise over y and the parameters)")
     if np.isnan(values).any():
         bad = int(np.flatnonzero(np.isnan(values))[0])
+        off = [k for k, v in params.items() if not np.isfinite(np.asarray(v)[bad])]
+        if off:
+            raise DataError(f"at the start values, {off} of row {bad} is not finite (an "
+                            "offset or exposure too large for the link overflows it), so the "
+                            "log-likelihood is NaN there. Fix: check the offset's scale "
+                            "(e.g. log(exposure), not exposure).")
         raise _fail(label, f"logpdf returned NaN inside the support (first at row {bad})",
                     "return a finite value or -inf; check the formula for 0/0 or log of "
                     "a negative number")

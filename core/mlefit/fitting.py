@@ -115,12 +115,13 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     y_all = _response(family, origin, frame.y)
     rows = _active_rows(frame)
     estimated = [p.name for p in family.parameters if p.name not in fixed]
+    n_rows, p = int(rows.sum()), sum(len(frame.designs[n].columns) for n in estimated)
+    if n_rows < p:
+        raise DataError(f"{n_rows} rows with positive weight for {p} coefficients. Fix: "
+                        "use more data or a smaller model.")
     _check_rank(frame, rows, estimated)
     blocks = _blocks(family, frame, links, fixed, rows)
     obj = Objective(family, _take(y_all, rows), blocks, _take(frame.weights, rows))
-    if obj.n < obj.p:
-        raise DataError(f"{obj.n} rows with positive weight for {obj.p} coefficients. Fix: "
-                        "use more data or a smaller model.")
     columns = {n: frame.designs[n].columns for n in estimated}
     check_logpdf(family, origin, obj.y, obj.thetas(obj.etas(start.first_guess(obj, family))))
     beta0 = start.start_vector(obj, family, columns, options.start)
@@ -131,6 +132,10 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     spec = _dispersion_spec(family, frame, rows)
     sol = engine.maximize(obj, beta0, method=options.method, dispersion=spec,
                           maxiter=options.maxiter, tol=options.tol)
+    if not sol.exact_fit and not np.isfinite(sol.llf):
+        raise ConvergenceError(f"the optimiser ended where the log-likelihood is not finite "
+                               f"({sol.message}), e.g. after an overflow. Fix: rescale the "
+                               "response or covariates, or give start= values.")
     diagnose.warn_fit(obj, sol, columns)
     at_boundary = diagnose.boundary_reductions(obj, sol)
     conv = options.convention

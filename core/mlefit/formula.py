@@ -75,8 +75,10 @@ class Design:
         """Design and offset of this parameter for ``newdata`` (NaN rows stay NaN)."""
         n = len(newdata)
         if self.spec is None:
-            raise DataError(f"the fit of {self.parameter!r} was made from arrays. Fix: pass "
-                            "design matrices to predict(), not a data frame.")
+            raise DataError(f"the fit of {self.parameter!r} was made from arrays, so there is "
+                            "no formula to build its design from new data. Fix: refit with "
+                            "mlefit.fit(formula, data), or compute X_new @ res.params["
+                            f"{self.parameter!r}] and apply the link's inverse.")
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("error", DataMismatchWarning)
@@ -127,6 +129,28 @@ def _as_frame(data) -> pd.DataFrame:
                         "matrices.")
     if len(frame) == 0:
         raise DataError("data has no rows. Fix: pass a non-empty DataFrame.")
+    duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if duplicated:
+        raise DataError(f"data has duplicate column names {duplicated}. Fix: rename them.")
+    return _plain_dtypes(frame)
+
+
+def _plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable boolean and string columns as object columns with NaN for NA (what
+    formulaic handles: categorical levels, NA rows dropped); datetimes refused."""
+    dated = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])
+             or pd.api.types.is_timedelta64_dtype(frame[c])]
+    if dated:
+        raise DataError(f"column(s) {dated} hold dates or durations, which have no numeric "
+                        "scale in a formula. Fix: convert them to numbers, e.g. "
+                        "(d[col] - d[col].min()).dt.days.")
+    nullable = [c for c in frame.columns
+                if isinstance(frame[c].dtype, (pd.BooleanDtype, pd.StringDtype))]
+    if not nullable:
+        return frame
+    frame = frame.copy()
+    for c in nullable:
+        frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
     return frame
 
 
@@ -153,19 +177,43 @@ def _materialise(formula: Formula, frame: pd.DataFrame, parameter: str, text: st
                         f"{', ...' if frame.shape[1] > 12 else ''}).") from exc
 
 
+def aligned(name: str, value, index: pd.Index):
+    """``value`` row-aligned with ``index``: a pandas Series by its index labels (in any
+    order), anything else by position."""
+    if not isinstance(value, pd.Series) or value.index.equals(index):
+        return value
+    if index.is_unique and value.index.is_unique and len(value) == len(index) \
+            and value.index.isin(index).all():
+        return value.reindex(index)
+    raise DataError(f"{name} is a pandas Series whose index does not match the data's rows. "
+                    "Fix: give it the data's index (e.g. a column of the data), or pass "
+                    ".to_numpy() to match by position.")
+
+
 def _vector(name: str, value, frame: pd.DataFrame) -> tuple[np.ndarray, OffsetSource]:
-    """A per-row vector given as a column name or an array."""
+    """A per-row vector given as a column name, a Series (matched by index) or an array."""
     if isinstance(value, str):
         if value not in frame.columns:
             raise DataError(f"{name}={value!r} is not a column of the data. Fix: name an "
                             "existing column or pass an array with one value per row.")
         raw = pd.to_numeric(frame[value], errors="coerce").to_numpy(dtype=float)
         return raw, OffsetSource(value, None)
-    raw = np.asarray(value, dtype=float).reshape(-1)
+    raw = numeric(name, aligned(name, value, frame.index))
     if raw.shape[0] != len(frame):
         raise DataError(f"{name} has {raw.shape[0]} values but the data has {len(frame)} "
                         "rows. Fix: pass one value per row.")
     return raw, OffsetSource(None, raw)
+
+
+def numeric(name: str, value) -> np.ndarray:
+    """``value`` as a flat float array (NA as NaN), or a DataError naming ``name``."""
+    try:
+        if isinstance(value, pd.Series):
+            return value.to_numpy(dtype=float, na_value=np.nan)
+        return np.asarray(value, dtype=float).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} is not numeric ({_first_line(exc)}). Fix: pass numbers, one "
+                        "per row, or the name of a numeric column.") from exc
 
 
 def _split_offsets(columns: list[str]):
@@ -227,8 +275,9 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
         raise DataError(f"every row has a missing or non-finite value ({_describe(dropped_by)}"
                         "). Fix: check the na_values of the file and the transforms.")
     keep = ~drop
-    if drop.any():
-        frame = _without_unused_levels(frame.loc[keep])
+    trimmed = _without_unused_levels(frame.loc[keep] if drop.any() else frame)
+    if trimmed is not frame:
+        frame = trimmed
         built = {p: _materialise(parsed[p], frame, p, formulas[p]) for p in params}
     y, response = _response(built[first].lhs, formulas[first])
     designs = {}
@@ -265,7 +314,7 @@ def _groups(groups, frame: pd.DataFrame) -> np.ndarray | None:
             raise DataError(f"groups={groups!r} is not a column of the data. Fix: name an "
                             "existing column or pass one label per row.")
         return frame[groups].to_numpy(dtype=object)
-    values = np.asarray(groups, dtype=object).reshape(-1)
+    values = np.asarray(aligned("groups", groups, frame.index), dtype=object).reshape(-1)
     if values.shape[0] != len(frame):
         raise DataError(f"groups has {values.shape[0]} labels but the data has {len(frame)} "
                         "rows. Fix: pass one label per row.")
@@ -318,7 +367,9 @@ def _describe(counts: dict[str, int]) -> str:
 
 
 def _without_unused_levels(frame: pd.DataFrame) -> pd.DataFrame:
-    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    """Categorical levels no kept row has are dropped (R's ``drop.unused.levels``)."""
+    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)
+            and frame[c].nunique(dropna=True) < len(frame[c].cat.categories)]
     if not cats:
         return frame
     frame = frame.copy()

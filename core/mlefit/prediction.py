@@ -20,6 +20,37 @@ from .errors import DataError
 INTERVALS = (None, "confidence")
 
 
+def check_alpha(alpha) -> float:
+    """``alpha`` of a ``1 - alpha`` interval, refused unless it lies in (0, 1)."""
+    try:
+        value = float(alpha)
+    except (TypeError, ValueError):
+        value = np.nan
+    if not 0 < value < 1:
+        raise DataError(f"alpha={alpha!r} must lie in (0, 1): the interval covers 1 - alpha. "
+                        "Fix: pass e.g. alpha=0.05 for a 95% interval.")
+    return value
+
+
+def quantile(res, alpha) -> float:
+    """The two-sided ``1 - alpha`` quantile of the Wald tests (normal, or t on df_resid)."""
+    dist = stats.t(res.df_resid) if res.t_tests else stats.norm
+    return float(dist.ppf(1 - check_alpha(alpha) / 2))
+
+
+def _check_exposure(design, newdata: pd.DataFrame) -> None:
+    """Refuse exposure <= 0 in ``newdata`` as fit() does (NaN rows stay NaN)."""
+    for source in design.sources:
+        if source.log and source.column is not None and source.column in newdata:
+            raw = pd.to_numeric(newdata[source.column], errors="coerce").to_numpy(dtype=float)
+            bad = newdata.index[raw <= 0]
+            if bad.size:
+                raise DataError(f"exposure column {source.column!r} of newdata is <= 0 in "
+                                f"{bad.size} row(s) (labels {list(bad[:5])}); exposure must be "
+                                "positive (its log is the offset). Fix: drop or correct those "
+                                "rows.")
+
+
 def designs(res, newdata=None):
     """``{parameter: (X, offset)}`` of the estimated parameters, and the row index."""
     if newdata is not None and not isinstance(newdata, pd.DataFrame):
@@ -28,7 +59,11 @@ def designs(res, newdata=None):
     out = {}
     for name in res.formulas:
         design = res.frame.designs[name]
-        out[name] = (design.X, design.offset) if newdata is None else design.rebuild(newdata)
+        if newdata is None:
+            out[name] = design.X, design.offset
+        else:
+            _check_exposure(design, newdata)
+            out[name] = design.rebuild(newdata)
     index = res.frame.index if newdata is None else newdata.index
     return out, index
 
@@ -43,11 +78,6 @@ def linear_predictors(res, mats, n: int) -> dict[str, np.ndarray]:
             X, off = mats[p.name]
             etas[p.name] = off + X @ coef[p.name].to_numpy()
     return etas
-
-
-def _quantile(res, alpha: float) -> float:
-    dist = stats.t(res.df_resid) if res.t_tests else stats.norm
-    return float(dist.ppf(1 - alpha / 2))
 
 
 def _eta_se(res, mats, name: str) -> np.ndarray:
@@ -94,7 +124,7 @@ def predict(res, newdata=None, which: str = "mean", interval: str | None = None,
         value = thetas[target]
     if interval is None:
         return pd.Series(value, index=index, name=which)
-    q = _quantile(res, alpha)
+    q = quantile(res, alpha)
     if target == "mean":
         se = _mean_se(res, mats, etas)
         lower, upper = value - q * se, value + q * se

@@ -33,6 +33,7 @@ from . import coefficients, engine
 from .engine import Objective
 from .engine.linalg import NotPositiveDefinite, solve_psd
 from .errors import ConvergenceWarning, DataError, InferenceWarning
+from .prediction import check_alpha
 
 #: tolerance of the interval ends, in standard errors
 ROOT_XTOL = 1e-9
@@ -125,6 +126,12 @@ def setup(res, position: int) -> Profile:
     if res.objective is None:
         raise DataError("this fit carries no objective (made by an older version or by "
                         "hand). Fix: refit it with mlefit.fit().")
+    if res.diagnostics.exact_fit:
+        raise DataError("this is an exact fit (every residual is zero, the log-likelihood is "
+                        "infinite), so the likelihood has no profile to cut and there is no "
+                        "profile interval. Fix: check the response (is it constant or an exact "
+                        "function of the predictors?); the data carry no uncertainty to "
+                        "report.")
     obj, beta, pos = res.objective, coefficients.ml_coef(res), position
     disp = res.dispersion
     if res.convention.dispersion == "pearson" and disp is not None:
@@ -200,8 +207,7 @@ def _progress(items, total: int, progress: bool | None):
 def conf_int(res, alpha: float = 0.05, terms=None, progress: bool | None = None
              ) -> pd.DataFrame:
     """Profile-likelihood intervals of ``terms`` (default all) as ``lower``, ``upper``."""
-    if not 0 < alpha < 1:
-        raise DataError(f"alpha={alpha!r} must lie in (0, 1).")
+    check_alpha(alpha)
     chosen = coefficients.positions(res, terms)
     ends = [interval(res, j, alpha) for j in _progress(chosen, len(chosen), progress)]
     return pd.DataFrame(ends, columns=["lower", "upper"], index=res.index[chosen])

@@ -20,6 +20,7 @@ from scipy import special
 
 from .errors import DataError
 from .glm import mean_scale
+from .simulation import make_rng
 
 KINDS = ("response", "pearson", "deviance", "quantile")
 
@@ -72,10 +73,11 @@ def residuals(res, kind: str = "response", seed=None) -> pd.Series:
 def quantile_residuals(fam, y: np.ndarray, thetas: dict, seed=None) -> np.ndarray:
     """Randomized quantile residuals from the family's cdf (Dunn and Smyth 1996)."""
     _needs(fam, "cdf")
+    rng = make_rng(seed)
     upper = np.asarray(fam.cdf(y, **thetas), dtype=float)
     if fam.support.integer:
         lower = np.asarray(fam.cdf(_previous(y), **thetas), dtype=float)
-        u = np.random.default_rng(seed).uniform(lower, upper)
+        u = rng.uniform(lower, upper)
     else:
         u = upper
     eps = np.finfo(float).eps

@@ -12,7 +12,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .conventions import Convention
 from .errors import DataError
@@ -137,9 +136,10 @@ class FitResult:
         if method != "wald":
             raise DataError(f"method={method!r} is not 'wald' or 'profile'.")
         from .coefficients import positions
+        from .prediction import quantile
 
+        q = quantile(self, alpha)
         chosen = positions(self, terms)
-        q = (stats.t(self._df) if self._df else stats.norm).ppf(1 - alpha / 2)
         se, coef = self.bse.to_numpy()[chosen], self.coef[chosen]
         return pd.DataFrame({"lower": coef - q * se, "upper": coef + q * se},
                             index=self.index[chosen])

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import stats
 
 from . import coefficients
-from .compare import NESTING_TOL, Nesting, check_order, check_same_data, nesting
+from .compare import NESTING_TOL, Nesting, check_finite, check_order, check_same_data, nesting
 from .engine.linalg import NotPositiveDefinite, solve_psd
 from .errors import ComparisonError
 
@@ -95,6 +95,7 @@ def score_test(m0, m1, *, nested: bool | None = None,
         Default: expected when the family gives it, else observed.
     """
     check_same_data((m0, m1))
+    check_finite((m0, m1), "score test")
     check_order(m0, m1)
     nest = nesting(m0, m1, nested)
     if nest.boundary:

@@ -18,6 +18,15 @@ from .errors import DataError
 from .glm import mean_scale
 
 
+def make_rng(seed) -> np.random.Generator:
+    """``np.random.default_rng(seed)``; a seed numpy cannot use is refused as a DataError."""
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"seed={seed!r} is not a random seed ({exc}). Fix: pass None, a "
+                        "non-negative integer or a numpy Generator.") from exc
+
+
 def _thetas(res):
     obj = res.objective
     return obj.thetas(obj.etas(res.coef))
@@ -45,7 +54,7 @@ def simulate(res, nsim: int = 1, seed=None) -> np.ndarray:
     """Simulated responses, shape ``(n, nsim)`` (``(n, c, nsim)`` for c columns)."""
     if not isinstance(nsim, int | np.integer) or nsim < 1:
         raise DataError(f"nsim={nsim!r} must be a positive integer.")
-    out = draws(res, int(nsim), np.random.default_rng(seed))
+    out = draws(res, int(nsim), make_rng(seed))
     return np.moveaxis(out, 0, -1)
 
 

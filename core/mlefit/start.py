@@ -74,7 +74,7 @@ def start_vector(obj: Objective, family, columns: dict[str, tuple[str, ...]],
                  user=None) -> np.ndarray:
     """Stacked start coefficients for the active blocks, ``user`` overrides applied."""
     if user is not None and not isinstance(user, dict):
-        beta = np.asarray(user, dtype=float).reshape(-1)
+        beta = _floats("start", user)
         if beta.size != obj.p:
             raise DataError(f"start has {beta.size} values but the model has {obj.p} "
                             "coefficients. Fix: give one per coefficient, or a dict "
@@ -93,7 +93,7 @@ def start_vector(obj: Objective, family, columns: dict[str, tuple[str, ...]],
             continue
         given = user.get(b.name)
         if given is not None and np.isscalar(given):
-            parts.append(coefficients(b, float(given)))
+            parts.append(coefficients(b, float(_floats(f"start for {b.name!r}", given)[0])))
             continue
         if given is None or isinstance(given, dict):
             base = base or constants(obj, family)
@@ -102,12 +102,20 @@ def start_vector(obj: Objective, family, columns: dict[str, tuple[str, ...]],
                 if term not in columns[b.name]:
                     raise DataError(f"start for {b.name!r} names {term!r}, not a term of its "
                                     f"design {list(columns[b.name])}.")
-                coef[columns[b.name].index(term)] = value
+                coef[columns[b.name].index(term)] = _floats(f"start for {term!r}", value)[0]
             parts.append(coef)
             continue
-        coef = np.asarray(given, dtype=float).reshape(-1)
+        coef = _floats(f"start for {b.name!r}", given)
         if coef.size != b.size:
             raise DataError(f"start for {b.name!r} has {coef.size} values for {b.size} "
                             "coefficients.")
         parts.append(coef)
     return np.concatenate(parts)
+
+
+def _floats(label: str, value) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise DataError(f"{label} is {value!r}, not numbers. Fix: give numeric start values "
+                        "(natural scale for a parameter, link scale for coefficients).") from None

@@ -124,9 +124,12 @@ def parse(res, spec) -> tuple[np.ndarray, np.ndarray]:
             parsed = LinearConstraints.from_spec(_quote(expr, keys), variable_names=keys)
             rows.append(np.asarray(parsed.constraint_matrix, dtype=float))
             values.append(np.asarray(parsed.constraint_values, dtype=float))
-    except (FormulaicError, KeyError, ValueError, SyntaxError) as exc:
-        why = (f"{exc.args[0]!r} is not a coefficient" if isinstance(exc, KeyError)
-               else str(exc).strip().splitlines()[0].rstrip("."))
+    except (FormulaicError, KeyError, ValueError, SyntaxError, RuntimeError) as exc:
+        why = str(exc).strip().splitlines()[0].rstrip(".")
+        if isinstance(exc, KeyError):
+            why = f"{exc.args[0]!r} is not a coefficient"
+        elif isinstance(exc, RuntimeError):     # formulaic: a product or ratio of coefficients
+            why = f"it is not linear in the coefficients ({why})"
         raise DataError(f"cannot read the hypothesis {spec!r}: {why}. Write linear equations "
                         f"in the coefficients {coefficients.names(res)}, e.g. 'age = 0, "
                         "exang = oldpeak' (terms of other parameters as 'sigma:age').") from exc
@@ -151,20 +154,39 @@ def _label(row: np.ndarray, value: float, names: list[str]) -> str:
 
 def constraints(res, spec, q=None) -> tuple[np.ndarray, np.ndarray]:
     """``(R, q)`` from a hypothesis string (or list, dict) or a matrix ``R`` and ``q``."""
-    if isinstance(spec, (str, dict)) or (isinstance(spec, (list, tuple)) and spec
-                                          and all(isinstance(s, str) for s in spec)):
+    written = isinstance(spec, (list, tuple)) and any(isinstance(s, str) for s in spec)
+    if isinstance(spec, (str, dict)) or written:
+        others = [f"item {i} ({s!r})" for i, s in enumerate(spec, 1)
+                  if not isinstance(s, str)] if written else []
+        if others:
+            raise DataError(f"a list of hypotheses holds strings only, not "
+                            f"{', '.join(others)}. Fix: write every equation as a string "
+                            "(['age = 0', 'exang = 0']), or pass a matrix R of numbers.")
         if q is not None:
             raise DataError("q= goes with a matrix R; a written hypothesis carries its own "
                             "right-hand sides ('age = 1').")
         return parse(res, spec)
-    R = np.atleast_2d(np.asarray(spec, dtype=float))
+    R = np.atleast_2d(_numbers(spec, "R"))
     if R.ndim != 2 or R.shape[1] != res.k:
         raise DataError(f"R must have one column per coefficient (k = {res.k}); it has shape "
                         f"{R.shape}. The columns are {coefficients.names(res)}.")
-    q = np.zeros(R.shape[0]) if q is None else np.atleast_1d(np.asarray(q, dtype=float))
+    q = np.zeros(R.shape[0]) if q is None else np.atleast_1d(_numbers(q, "q"))
     if q.shape != (R.shape[0],):
         raise DataError(f"q must have one value per row of R ({R.shape[0]}); it has {q.size}.")
     return R, q
+
+
+def _numbers(values, name: str) -> np.ndarray:
+    """``values`` as a float array of finite numbers, else a DataError naming ``name``."""
+    try:
+        out = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must hold numbers: {exc}. Fix: pass a numeric array, or "
+                        "write the hypothesis as a string ('age = 0').") from exc
+    if not np.isfinite(out).all():
+        raise DataError(f"{name} holds NaN or infinite values; a constraint needs finite "
+                        f"numbers. Fix: replace them in {name}.")
+    return out
 
 
 def wald_test(res, spec, q=None, *, use_f: bool | None = None) -> WaldTest:

@@ -98,10 +98,13 @@ class PowerVarianceShape:
                 + np.zeros(n)}
 
     def start(self, y, weights):
-        """Moments: ``mu`` the weighted mean, ``shape = V(mean) / variance``."""
+        """Moments: ``mu`` the weighted mean, ``shape = V(mean) / variance``, as
+        ``mean^(power - 2) / CV^2`` (no overflow for responses near 1e300)."""
         mu = float(np.average(y, weights=weights))
-        var = float(np.average((y - mu) ** 2, weights=weights))
-        return {"mu": mu, "shape": mu**self.variance_power / var if var > 0 else 1.0}
+        cv2 = float(np.average((y / mu - 1.0) ** 2, weights=weights))
+        with np.errstate(over="ignore"):
+            shape = float(np.power(mu, self.variance_power - 2.0)) / cv2 if cv2 > 0 else 1.0
+        return {"mu": mu, "shape": shape}
 
     # moments and GLM pieces ----------------------------------------------------------
     def mean(self, mu, shape):

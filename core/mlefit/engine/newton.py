@@ -10,7 +10,10 @@ Each iteration solves ``I d = g`` for the information ``I`` at the current point
 
 Step halving rejects steps whose log-likelihood is NaN or -inf. The fit has converged
 when the Newton decrement ``g' I^-1 g`` is below ``tol``; one more full step then polishes
-the estimate.
+the estimate. When rounding keeps the decrement above ``tol`` (a response of size 1e12
+with residuals of size 1: the gradient is rounding noise), the fit has also converged once
+the decrement is below ``FLOOR`` and stops shrinking while the log-likelihood gains
+nothing above its rounding level, ``STALL`` iterations in a row.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ from .objective import Objective, Rows
 
 ARMIJO = 1e-4
 MIN_STEP = 2.0**-40
+#: a decrement below this that stops shrinking while the log-likelihood gains nothing
+#: above its rounding level, STALL times in a row, is the rounding floor: converged
+FLOOR = 1e-6
+STALL = 3
 
 
 @dataclass(frozen=True)
@@ -142,7 +149,7 @@ def newton(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
         return Solution(rows.beta, rows.llf, False, 0, np.inf, message="log-likelihood is "
                         "not finite at the start values")
     fallbacks: list[str] = []
-    dec, step = np.inf, None
+    dec, step, stalled = np.inf, None, 0
     for it in range(1, maxiter + 1):
         g = obj.gradient(rows)
         if not np.all(np.isfinite(g)):
@@ -154,6 +161,7 @@ def newton(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
         d = direction(obj, rows, g)
         if d.kind != "newton":
             fallbacks.append(d.kind)
+        shrinking = d.decrement < 0.25 * dec
         dec, step = d.decrement, d.step
         if dec <= tol:
             cand = obj.rows(rows.beta + d.step)  # one more step: iterative refinement
@@ -177,6 +185,12 @@ def newton(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
                 return Solution(rows.beta, rows.llf, converged, it, dec,
                                 tuple(dict.fromkeys(fallbacks)), why, step, rows=rows)
             fallbacks.append("levenberg-marquardt")
+        gained = nxt.llf - rows.llf > _noise(rows.llf, obj.n)
+        stalled = stalled + 1 if dec < FLOOR and not shrinking and not gained else 0
         rows = nxt
+        if stalled >= STALL:
+            return Solution(rows.beta, rows.llf, True, it, dec,
+                            tuple(dict.fromkeys(fallbacks)), "Newton decrement at the "
+                            "rounding level of the log-likelihood", step, rows=rows)
     return Solution(rows.beta, rows.llf, False, maxiter, dec, tuple(dict.fromkeys(fallbacks)),
                     f"iteration limit {maxiter} reached", step, rows=rows)
