@@ -254,3 +254,20 @@ def test_no_profile_interval_at_an_exact_fit():
         exact.conf_int(method="profile")
     with pytest.raises(DataError, match="exact fit"):
         exact.profile("x")
+
+
+def test_a_profile_running_to_an_overflow_is_infinite_not_the_overflow_point():
+    """Gaussian data fitted with student_t: the profile of log(nu) stays below the cutoff
+    all the way to nu = inf (the LR against the Gaussian is 2.06 < 3.84). Past log(nu) =
+    709.78 exp overflows and the log-likelihood is not finite; that point is not a
+    crossing: the end is +inf, with the does-not-cross warning."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=200)
+    df = pd.DataFrame({"x": x, "y": 1 + x + np.random.default_rng(1).standard_normal(200)})
+    res = mlefit.fit("y ~ x", df, family="student_t")
+    gauss = mlefit.fit("y ~ x", df, family="gaussian")
+    assert 2 * (res.llf - gauss.llf) < stats.chi2(1).ppf(0.95)
+    with pytest.warns(mlefit.InferenceWarning, match="does not cross the 95% cutoff on the "
+                                                     "upper side"):
+        ci = res.conf_int(method="profile", terms=["nu:Intercept"])
+    assert np.isposinf(ci.iloc[0]["upper"]) and np.isfinite(ci.iloc[0]["lower"])

@@ -141,6 +141,10 @@ class Family:
     response_columns: ClassVar[int] = 1
     dispersion: ClassVar[Dispersion | None] = None
     reductions: ClassVar[tuple[Reduction, ...]] = ()
+    #: False when ``expected_information`` is costly (e.g. summed over the support): the
+    #: optimiser's fallback from a non-PD observed information is then BHHH, not Fisher
+    #: scoring; ``cov_type="expected"`` still uses it
+    expected_in_optimiser: ClassVar[bool] = True
 
     def logpdf(self, y, **params):  # pragma: no cover - the contract
         """Log density (or mass) per row; ``-inf`` outside the support."""

@@ -64,7 +64,7 @@ def inverse_information(obj: Objective, W: dict, rows) -> tuple[np.ndarray, np.n
     k = len(obj.active)
     P = None
     if linalg.row_factors(W, k, obj.n) is None:
-        P = obj.expected(rows)
+        P = obj.expected(rows) if obj.family.expected_in_optimiser else None
         if P is None or linalg.row_factors(P, k, obj.n) is None:
             P = linalg.psd_part(W, k, obj.n)
     try:

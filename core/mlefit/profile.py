@@ -17,7 +17,10 @@ coefficients of the dispersion parameter itself are profiled on the full likelih
 
 A side on which ``|r|`` stays below ``z`` up to :data:`MAX_STEPS_SE` standard errors (the
 profile flattens: a parameter whose likelihood levels off towards a limit) gives an
-infinite end and an :class:`~mlefit.errors.InferenceWarning`.
+infinite end and an :class:`~mlefit.errors.InferenceWarning`; so does a side on which
+``l_p`` stays above the cutoff until the held coefficient overflows its parameter (``log
+nu`` past 709: ``nu = inf``). Where ``l_p`` instead stops existing at a finite value (the
+data leave the support), that value is the end.
 """
 
 from __future__ import annotations
@@ -99,6 +102,24 @@ class Profile:
         r = np.sqrt(dev) if dev > 0 else 0.0
         return float(np.sign(v - self.estimate) * min(r, R_CAP)), llf
 
+    def _finite_edge(self, b: float, side: int, lo: float, hi: float) -> float:
+        """The last ``t`` in ``[lo, hi]`` (to 1e-12 relative) where ``l_p`` is finite."""
+        se = self.se
+        while hi - lo > 1e-12 * hi:
+            mid = 0.5 * (lo + hi)
+            if np.isfinite(self.loglik(b + side * mid * se)):
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    def _overflows(self, v: float) -> bool:
+        """Whether holding the coefficient at ``v`` makes a parameter's value non-finite
+        (the link's inverse overflows: the profile runs to the parameter's limit)."""
+        sub = self.obj.restrict(self.pos, v)
+        others = min(self.starts, key=lambda s: abs(s[0] - v))[1]
+        return any(not np.all(np.isfinite(t)) for t in sub.thetas(sub.etas(others)).values())
+
     def end(self, side: int, z: float) -> float:
         """The end of the interval on ``side`` (-1 or +1): ``|r(v)| = z``."""
         b, se = self.estimate, self.se
@@ -112,6 +133,11 @@ class Profile:
         t_prev, r_prev, t = 0.0, 0.0, z
         while t <= MAX_STEPS_SE:
             r = excess(t) + z
+            if r >= z and not np.isfinite(self.loglik(b + side * t * se)):
+                t = self._finite_edge(b, side, t_prev, t)
+                if excess(t) < 0:   # below the cutoff up to where l_p stops existing
+                    beyond = b + side * 2 * t * se
+                    return side * np.inf if self._overflows(beyond) else b + side * t * se
             if r >= z:
                 t_end = optimize.brentq(excess, t_prev, t, xtol=ROOT_XTOL)
                 return b + side * t_end * se

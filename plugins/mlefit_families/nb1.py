@@ -328,6 +328,9 @@ class NegativeBinomial1(Family):
                   description="dispersion; Var = mu (1 + alpha), 0 is the Poisson"),
     )
     reductions = (Reduction("poisson", "alpha", 0.0, boundary=True),)
+    #: the expected information is summed over the support (mu + 12 sd + 40 (1 + alpha)
+    #: passes): too slow for Newton's fallback at large means
+    expected_in_optimiser = False
 
     def logpdf(self, y, mu, alpha):
         y, mu, alpha = as_float(y, mu, alpha)

@@ -5,7 +5,8 @@ Each iteration solves ``I d = g`` for the information ``I`` at the current point
 1. the observed information (exact Newton); by Cholesky of the correlation-scaled
    matrix, or by QR of the stacked weighted design when its condition exceeds 1e7;
 2. if that is not positive definite: the expected information (Fisher scoring) when the
-   family gives it, otherwise BHHH from the per-row scores;
+   family gives it cheaply (``Family.expected_in_optimiser``), otherwise BHHH from the
+   per-row scores;
 3. if still not, or the line search fails: Levenberg-Marquardt damping.
 
 Step halving rejects steps whose log-likelihood is NaN or -inf. The fit has converged
@@ -86,7 +87,7 @@ def direction(obj: Objective, rows, g: np.ndarray) -> Direction:
         return _solve(obj, obj.observed(rows), g, "newton", rows.d1)
     except NotPositiveDefinite:
         pass
-    expected = obj.expected(rows)
+    expected = obj.expected(rows) if obj.family.expected_in_optimiser else None
     alternative = expected if expected is not None else obj.bhhh(rows)
     try:
         kind = "fisher" if expected is not None else "bhhh"
