@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import mlefit
+from mlefit.simulation import inside_open_ends
 
 TRUE = {"mu": np.array([1.0, -0.5, 2.0]), "sigma": np.array([0.2, 0.4])}
 
@@ -46,3 +47,21 @@ def test_wald_coverage_of_distributional_gaussian():
     coverage = hits / reps
     half = 3 * np.sqrt(0.95 * 0.05 / reps)
     assert np.all(np.abs(coverage - 0.95) < half), coverage
+
+
+def test_draws_on_an_open_end_of_the_support_are_moved_inside():
+    """Gamma with shape 1e-3: about half the draws underflow to 0, outside (0, inf); the
+    simulated responses are moved to the smallest positive double and can be refitted.
+    Beta draws of 0 and 1 move inside (0, 1) the same way."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    fam = mlefit.get_family("gamma")[0]
+    y = fam.sample(rng, 300, np.exp(0.2 * x), np.full(300, 0.3))
+    res = mlefit.fit("y ~ x", pd.DataFrame({"y": y, "x": x}), "gamma", fixed={"shape": 1e-3})
+    raw = fam.sample(np.random.default_rng(1), 300, np.ones(300), np.full(300, 1e-3))
+    assert np.mean(raw == 0) > 0.2            # what the family's sampler gives
+    sims = res.simulate(3, seed=1)
+    assert np.all(sims > 0) and np.mean(sims == np.nextafter(0.0, 1.0)) > 0.2
+    beta = mlefit.get_family("beta")[0]
+    np.testing.assert_array_equal(inside_open_ends(beta.support, np.array([0.0, 0.5, 1.0])),
+                                  [np.nextafter(0, 1), 0.5, np.nextafter(1, 0)])

@@ -47,7 +47,20 @@ def draws(res, nsim: int, rng) -> np.ndarray:
                             "sample() takes no trials=.")
         kwargs["trials"] = mean_scale(fam, res.objective.y)[1]
     out = np.asarray(fam.sample(rng, (nsim, n), **thetas, **kwargs), dtype=float)
-    return out
+    return inside_open_ends(fam.support, out)
+
+
+def inside_open_ends(support, y: np.ndarray) -> np.ndarray:
+    """Draws that rounded onto an open end of a continuous support (a gamma draw of shape
+    1e-3 underflowing to 0, a beta draw of mean 1e-10) moved to the nearest double inside
+    it, so that every simulated data set can be refitted."""
+    if support.integer:
+        return y
+    for end, closed, inward in ((support.lower, support.closed_lower, np.inf),
+                                (support.upper, support.closed_upper, -np.inf)):
+        if np.isfinite(end) and not closed:
+            y = np.where(y == end, np.nextafter(end, inward), y)
+    return y
 
 
 def simulate(res, nsim: int = 1, seed=None) -> np.ndarray:
