@@ -417,7 +417,7 @@ def _boundary_pvalues(small_family, large_family, seed, reps=1000, n=200):
     import warnings
 
     rng = np.random.default_rng(seed)
-    pvalues, zeros = [], 0
+    pvalues, zeros, unconverged = [], 0, 0
     for _ in range(reps):
         d = pd.DataFrame({"x": rng.normal(size=n)})
         d["y"] = 1 + 0.5 * d["x"] + rng.normal(size=n)
@@ -428,10 +428,14 @@ def _boundary_pvalues(small_family, large_family, seed, reps=1000, n=200):
             warnings.simplefilter("ignore", mlefit.HessianWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
             large = mlefit.fit("y ~ x", d, family=large_family)
-        test = mlefit.lrtest(small, large)
+            # lrtest warns about those that stop short of the limit: 4 of the 1000
+            # inflated_normal fits (log tau at -19 or -inf, statistic ~0 either way)
+            test = mlefit.lrtest(small, large)
+        unconverged += not large.converged
         assert test.boundary
         pvalues.append(test.pvalue)
         zeros += test.statistic == 0
+    assert unconverged <= 0.01 * reps
     return np.asarray(pvalues), zeros / reps
 
 
