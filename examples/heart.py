@@ -1,21 +1,14 @@
 """The canonical example: maximum heart rate against age, angina and ST depression.
 
-Run from the repository root (the data live in ../shared/data/heart.csv):
+The Cleveland heart-disease data ship with mlefit (``mlefit.datasets.load_heart()``; UCI
+Machine Learning Repository, CC BY 4.0). Run it from anywhere once mlefit is installed:
 
     python examples/heart.py
 """
 
-from pathlib import Path
-
-import pandas as pd
-
 import mlefit
 
-COLUMNS = ["age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach", "exang",
-           "oldpeak", "slope", "ca", "thal", "num"]
-HEART = Path(__file__).resolve().parents[2] / "shared" / "data" / "heart.csv"
-
-heart = pd.read_csv(HEART, header=None, names=COLUMNS, na_values="?")
+heart = mlefit.datasets.load_heart()
 res = mlefit.fit("thalach ~ age + exang + oldpeak", heart, family="gaussian")
 print(res.summary())
 print()

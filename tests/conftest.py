@@ -1,39 +1,38 @@
-"""Shared fixtures: the canonical heart data from ../shared/data (beside the checkout)."""
+"""Shared fixtures: the bundled datasets (mlefit.datasets) and the test-only data (tests/data)."""
 
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-HEART_COLUMNS = ["age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach",
-                 "exang", "oldpeak", "slope", "ca", "thal", "num"]
+from mlefit import datasets
 
-
-def read_heart() -> pd.DataFrame:
-    return pd.read_csv(SHARED / "heart.csv", header=None, names=HEART_COLUMNS, na_values="?")
+#: test-only reference files; their sources, licences and digests: tests/data/README.md
+TEST_DATA = Path(__file__).resolve().parent / "data"
+HEART_COLUMNS = list(datasets.HEART_COLUMNS)
 
 
 @pytest.fixture(scope="session")
 def heart() -> pd.DataFrame:
-    return read_heart()
+    return datasets.load_heart()
 
 
 @pytest.fixture(scope="session")
-def reference_dir() -> Path:
-    return SHARED / "reference"
+def data_dir() -> Path:
+    """tests/data: the test-only reference files (NIST StRD, statsmodels' generated data)."""
+    return TEST_DATA
 
 
 @pytest.fixture(scope="session")
-def cancer(reference_dir) -> pd.DataFrame:
+def cancer() -> pd.DataFrame:
     """Survival times of a drug trial (studytime, age, drug): a classic Gamma/Weibull set."""
-    return pd.read_csv(reference_dir / "cancer.csv")
+    return datasets.load_cancer()
 
 
 @pytest.fixture(scope="session")
-def medpar(reference_dir) -> pd.DataFrame:
+def medpar() -> pd.DataFrame:
     """Hilbe's medpar1: length of hospital stay (a classic overdispersed count set)."""
-    return pd.read_csv(reference_dir / "medpar1.csv")
+    return datasets.load_medpar1()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ https://www.itl.nist.gov/div898/strd/lls/data/<Name>.shtml (certified values at
 https://www.itl.nist.gov/div898/strd/lls/data/LINKS/v-<Name>.shtml) for Norris, Pontius,
 NoInt1, NoInt2, Filip, Longley and Wampler1-5. Values are transcribed with all 15 significant
 digits NIST publishes and were checked against an exact (rational / 100-digit mpmath)
-least-squares solution of the data in ../shared/data/reference: every nonzero value agrees
+least-squares solution of the data in tests/data (nist_<name>.csv): every nonzero value agrees
 to a relative error below 1e-14.
 
 Per dataset: ``degree`` (polynomial degree in x; ``None`` for Longley, which regresses on
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "reference"
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 CERTIFIED: dict[str, dict] = {
     "norris": {
@@ -151,7 +151,7 @@ def term_names(name: str) -> list[str]:
 def load(name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Return ``(y, X, column_names)`` for NIST dataset ``name`` (a key of ``CERTIFIED``)."""
     spec = CERTIFIED[name]
-    path = REFERENCE_DIR / f"nist_{name}.csv"
+    path = DATA_DIR / f"nist_{name}.csv"
     header = path.read_text().splitlines()[0].split(",")
     data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
     y = data[:, header.index("y")]

@@ -5,11 +5,13 @@ import subprocess
 import sys
 
 import pytest
-from conftest import HEART_COLUMNS, SHARED
+from conftest import HEART_COLUMNS
 
+import mlefit
 from mlefit.cli import main
 
-HEART = ["--data", str(SHARED / "heart.csv"), "--no-header", "--names",
+HEART_CSV = str(mlefit.datasets.path("heart"))
+HEART = ["--data", HEART_CSV, "--no-header", "--names",
          ",".join(HEART_COLUMNS), "--na-values", "?"]
 
 
@@ -49,7 +51,7 @@ def test_families_lists_the_gaussian(capsys):
     (["fit", "thalach ~ age", *HEART, "--family", "nosuch"], "no family named 'nosuch'"),
     (["fit", "thalach ~ age", *HEART, "--tau", "~ age"], "unexpected keyword"),
     (["fit", "thalach ~ age", *HEART, "--sigma"], "needs a formula"),
-    (["fit", "thalach ~ age", "--data", str(SHARED / "heart.csv"), "--no-header"],
+    (["fit", "thalach ~ age", "--data", HEART_CSV, "--no-header"],
      "--names"),
 ])
 def test_user_errors_are_one_line_with_status_2(capsys, args, message):

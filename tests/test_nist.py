@@ -58,18 +58,18 @@ def test_certified_coefficients_and_standard_errors(name):
     assert lre(sd, cert["residual_sd"])[0] >= min(9.0, bar)
 
 
-def test_formula_path_keeps_longley_digits(reference_dir):
+def test_formula_path_keeps_longley_digits(data_dir):
     import pandas as pd
 
-    data = pd.read_csv(reference_dir / "nist_longley.csv")
+    data = pd.read_csv(data_dir / "nist_longley.csv")
     res = mlefit.fit("y ~ x1 + x2 + x3 + x4 + x5 + x6", data, "gaussian")
     assert lre(res.params["mu"].to_numpy(), CERTIFIED["longley"]["params"]).min() >= 9
 
 
-def test_filip_polynomial_through_formula(reference_dir):
+def test_filip_polynomial_through_formula(data_dir):
     import pandas as pd
 
-    data = pd.read_csv(reference_dir / "nist_filip.csv")
+    data = pd.read_csv(data_dir / "nist_filip.csv")
     terms = " + ".join(["x"] + [f"I(x**{k})" for k in range(2, 11)])
     res = mlefit.fit(f"y ~ {terms}", data, "gaussian")
     y, X, _ = load("filip")

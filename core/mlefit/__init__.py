@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from . import domains, errors, links
+from . import datasets, domains, errors, links
 from .api import families, fit, fit_arrays, get_family
 from .compare import compare, lrtest
 from .errors import (
@@ -34,8 +34,8 @@ __all__ = [
     "ComparisonError", "ConvergenceError", "ConvergenceWarning", "DataError", "Dispersion",
     "DuplicateFamilyError", "Family", "FamilyContractError", "FamilyInfo", "FitResult",
     "HessianWarning", "InferenceWarning", "Link", "MlefitError", "MlefitWarning", "Parameter",
-    "PluginLoadWarning", "Reduction", "UnknownFamilyError", "compare", "domains", "errors",
-    "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
+    "PluginLoadWarning", "Reduction", "UnknownFamilyError", "compare", "datasets", "domains",
+    "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
     "score_test",
 ]
 

@@ -70,8 +70,8 @@ def star98():
 
 
 @pytest.fixture(scope="module")
-def lbw(reference_dir):
-    d = pd.read_csv(reference_dir / "lbw.csv")
+def lbw(data_dir):
+    d = pd.read_csv(data_dir / "lbw.csv")
     return d.assign(race_black=(d.race == "black").astype(float),
                     race_other=(d.race == "other").astype(float))
 

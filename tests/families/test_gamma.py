@@ -12,7 +12,7 @@ Oracles
   ``statsmodels/genmod/tests/results/results_glm.py``: class ``Scotvote`` (R
   ``glm(YES ~ ..., family=Gamma)`` on ``sm.datasets.scotland``) and classes ``CancerLog``
   / ``CancerIdentity`` (``Gamma(link="log" / "identity")`` on the Stata cancer data,
-  ``../shared/data/reference/cancer.csv``, ``studytime ~ age + factor(drug)``).
+  ``mlefit.datasets.load_cancer()``, ``studytime ~ age + factor(drug)``).
 * R's logLik rule, from R's ``src/library/stats/R/family.R`` (``Gamma()$aic``:
   ``disp <- dev / sum(wt); -2 * sum(dgamma(y, 1/disp, scale = mu * disp, log = TRUE) * wt)
   + 2``; ``logLik.glm`` counts the dispersion and undoes the ``+ 2``), written here with

@@ -1,6 +1,6 @@
 """The Gaussian family with its non-identity links (log, inverse) against R and statsmodels.
 
-Data: ``../shared/data/reference/gaussian_log.csv`` and ``gaussian_inverse.csv`` are the
+Data: ``tests/data/gaussian_log.csv`` and ``gaussian_inverse.csv`` are the
 generated data of statsmodels' ``TestGaussianLog`` / ``TestGaussianInverse``
 (``statsmodels/genmod/tests/test_glm.py``: x = 0..99, design 1, x, x^2, so the model is
 ``y ~ x + I(x**2)``). R's results for them are classes ``GaussianLog`` and
@@ -71,8 +71,8 @@ def link(request):
 
 
 @pytest.fixture
-def data(link, reference_dir):
-    return pd.read_csv(reference_dir / R_RESULTS[link]["file"])
+def data(link, data_dir):
+    return pd.read_csv(data_dir / R_RESULTS[link]["file"])
 
 
 def sm_glm(data, link):

@@ -12,7 +12,7 @@ Oracles
 * R values published in statsmodels' test results,
   ``statsmodels/genmod/tests/results/results_glm.py``, class ``InvGauss`` (R ``glm(xig ~ x1
   + x2, family = inverse.gaussian)``, canonical ``1/mu^2`` link, on the 5000 rows of
-  ``../shared/data/reference/inv_gaussian_5000.csv``, statsmodels' ``inv_gaussian.csv``).
+  ``mlefit.datasets.load_inv_gaussian()``, statsmodels' ``inv_gaussian.csv``).
 * R's logLik rule from R's ``src/library/stats/R/family.R``: ``inverse.gaussian()$aic`` is
   ``sum(wt) (log(disp 2 pi) + 1) + 3 sum(log(y) wt) + 2`` with ``disp = dev / sum(wt)``,
   written here in that closed form.
@@ -101,8 +101,8 @@ def profile_shape(y, mu, v=1.0):
 
 
 @pytest.fixture(scope="module")
-def invgauss(reference_dir):
-    return pd.read_csv(reference_dir / "inv_gaussian_5000.csv")
+def invgauss():
+    return mlefit.datasets.load_inv_gaussian()
 
 
 CASES = [("invgauss", XIG, link) for link in SM_LINKS] + [("heart", HEART, link)

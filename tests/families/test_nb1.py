@@ -13,7 +13,7 @@ Oracles:
 * central differences (``_count_oracles``) for the derivatives; the information identity
   (``E[score score']`` with scipy's or mpmath's mass) for the expected information;
 * statsmodels ``NegativeBinomial(loglike_method="nb1")`` on the RAND health-insurance
-  data and on medpar1 (``../shared/data/reference/medpar1.csv``): its covariance is the
+  data and on medpar1 (``mlefit.datasets.load_medpar1()``): its covariance is the
   inverse of its *analytic* Hessian (``_hessian_nb1`` in ``discrete_model.py``, used by
   ``fit`` for ``method="newton"`` and for the final covariance), so its standard errors
   are those of the same observed information and agree to rounding;

@@ -16,7 +16,7 @@ Oracles:
   ``statsmodels/genmod/tests/results/results_glm.py`` (class ``Committee``);
 * statsmodels ``NegativeBinomial(loglike_method="nb2")`` (joint observed information;
   reports ``alpha = 1/theta``) on randhie and on medpar1
-  (``../shared/data/reference/medpar1.csv``; statsmodels' own medpar1 results are for the
+  (``mlefit.datasets.load_medpar1()``; statsmodels' own medpar1 results are for the
   inverse Gaussian GLM only, so there is no published glm.nb number on it), and
   statsmodels ``GLM(family=NegativeBinomial(alpha))`` for a known theta;
 * simulation (4 standard errors), including ``theta="~ group"``.

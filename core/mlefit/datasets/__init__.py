@@ -1,0 +1,215 @@
+"""Datasets that ship inside mlefit: the heart data of the README and the references the docs use.
+
+Each loader reads a CSV file that is installed with the package (``mlefit/datasets/data/``,
+package data of the wheel) and returns a new :class:`pandas.DataFrame`; nothing is
+downloaded. The files are the published files byte for byte: :data:`DATASETS` records each
+one's SHA-256 digest, source and licence, and the test suite checks the digests (and, where
+statsmodels ships the same file, that the two are identical). ``data/README.md`` beside
+the files says the same for anyone who opens the installed package.
+
+>>> from mlefit import datasets
+>>> heart = datasets.load_heart()
+>>> heart.shape
+(303, 14)
+>>> sorted(datasets.DATASETS)
+['cancer', 'heart', 'inv_gaussian', 'medpar1']
+
+Licences differ between datasets (one is CC BY 4.0, which asks you to cite it; one was
+also distributed in a GPL-licensed R package): read a dataset's ``licence`` before you
+redistribute it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+
+import pandas as pd
+
+__all__ = [
+    "DATASETS",
+    "HEART_COLUMNS",
+    "DatasetInfo",
+    "load_cancer",
+    "load_heart",
+    "load_inv_gaussian",
+    "load_medpar1",
+    "path",
+    "sha256",
+]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Where a bundled dataset comes from and under which terms it may be used."""
+
+    name: str
+    filename: str
+    title: str
+    source: str
+    licence: str
+    citation: str
+    sha256: str
+
+
+HEART_COLUMNS = ("age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach",
+                 "exang", "oldpeak", "slope", "ca", "thal", "num")
+
+DATASETS: dict[str, DatasetInfo] = {
+    "heart": DatasetInfo(
+        name="heart",
+        filename="heart.csv",
+        title="Heart Disease, Cleveland Clinic Foundation (303 patients, 14 attributes)",
+        source=("UCI Machine Learning Repository, Heart Disease, file "
+                "processed.cleveland.data; https://archive.ics.uci.edu/dataset/45/heart+disease"),
+        licence="CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/): cite it as below",
+        citation=("Janosi, A., Steinbrunn, W., Pfisterer, M. and Detrano, R. (1989). Heart "
+                  "Disease [Dataset]. UCI Machine Learning Repository. "
+                  "https://doi.org/10.24432/C52P4X"),
+        sha256="a74b7efa387bc9d108d7d0115d831fe9b414b29ae7124f331b622b4efa0427c8",
+    ),
+    "cancer": DatasetInfo(
+        name="cancer",
+        filename="cancer.csv",
+        title="Patient survival in a drug trial (48 patients: studytime, age, drug)",
+        source=("Stata's example dataset cancer.dta (StataCorp, Stata Reference Manual; "
+                "https://www.stata-press.com/data/r10/rmain.html), in the three columns "
+                "statsmodels ships as statsmodels/genmod/tests/results/stata_cancer_glm.csv"),
+        licence=("statsmodels' copy is distributed under statsmodels' BSD-3-Clause licence; "
+                 "StataCorp publishes its example data for use with its manuals and states "
+                 "no licence of its own"),
+        citation="StataCorp. Stata Reference Manual, example dataset 'cancer'.",
+        sha256="a2f4510b45308201bf3be3cd82098153c96d0efa2e8d9bd75468ec436e076221",
+    ),
+    "medpar1": DatasetInfo(
+        name="medpar1",
+        filename="medpar1.csv",
+        title=("Length of hospital stay, 1991 Arizona Medicare data, DRG 112 (3,676 "
+               "admissions: los, admitype, codes)"),
+        source=("Hardin and Hilbe's medpar1 (https://www.stata-press.com/data/hh2/medpar1), "
+                "in the three columns statsmodels ships as "
+                "statsmodels/genmod/tests/results/stata_medpar1_glm.csv"),
+        licence=("statsmodels' copy is distributed under statsmodels' BSD-3-Clause licence; "
+                 "the same data (as medpar) are also in Hilbe's R package COUNT, which is "
+                 "licensed GPL-2: if that matters for your use, take the Stata Press file"),
+        citation=("Hardin, J. W. and Hilbe, J. M. (2007). Generalized Linear Models and "
+                  "Extensions, 2nd ed. Stata Press; Hilbe, J. M. (2011). Negative Binomial "
+                  "Regression, 2nd ed. Cambridge University Press."),
+        sha256="0cbfddfdad0a7d05a48e1e625a6b28748eb36eead51815c6d7c1908ec6708393",
+    ),
+    "inv_gaussian": DatasetInfo(
+        name="inv_gaussian",
+        filename="inv_gaussian.csv",
+        title="Simulated inverse Gaussian responses (5,000 rows: xig, x1, x2)",
+        source=("Simulated by Hardin and Hilbe in Stata; the first 5,000 rows of "
+                "statsmodels/genmod/tests/results/inv_gaussian.csv (the rows statsmodels' "
+                "R reference results use)"),
+        licence="statsmodels' BSD-3-Clause licence",
+        citation=("Hardin, J. W. and Hilbe, J. M. (2007). Generalized Linear Models and "
+                  "Extensions, 2nd ed. Stata Press."),
+        sha256="e6e948cb97a111cd31f5e23067528c5f9fd8183c07df8f27cc443f18ad42fa5c",
+    ),
+}
+
+
+def path(name: str):
+    """The installed file of dataset ``name`` (an :mod:`importlib.resources` traversable)."""
+    try:
+        info = DATASETS[name]
+    except KeyError:
+        raise KeyError(f"no bundled dataset {name!r}; the datasets are "
+                       f"{', '.join(sorted(DATASETS))}") from None
+    return resources.files(__name__).joinpath("data", info.filename)
+
+
+def sha256(name: str) -> str:
+    """The SHA-256 digest of the installed file (compare with ``DATASETS[name].sha256``)."""
+    return hashlib.sha256(path(name).read_bytes()).hexdigest()
+
+
+def _read(name: str, **read_csv) -> pd.DataFrame:
+    with resources.as_file(path(name)) as file:
+        return pd.read_csv(file, **read_csv)
+
+
+def load_heart() -> pd.DataFrame:
+    """The Cleveland heart-disease data: 303 patients, 14 attributes.
+
+    The processed Cleveland file of the UCI Heart Disease dataset, as published (no header;
+    ``?`` marks a missing value, read here as NaN: 4 in ``ca`` and 2 in ``thal``).
+
+    Columns (all ``float64`` but ``num``, which is ``int64``; the codes are UCI's):
+
+    ========  ================================================================
+    age       age in years
+    sex       1 = male, 0 = female
+    cp        chest pain type: 1 typical angina, 2 atypical, 3 non-anginal, 4 none
+    trestbps  resting blood pressure on admission (mm Hg)
+    chol      serum cholesterol (mg/dl)
+    fbs       fasting blood sugar > 120 mg/dl (1 = true)
+    restecg   resting ECG: 0 normal, 1 ST-T abnormality, 2 left ventricular hypertrophy
+    thalach   maximum heart rate achieved (beats per minute)
+    exang     exercise-induced angina (1 = yes)
+    oldpeak   ST depression induced by exercise relative to rest (mm)
+    slope     slope of the peak exercise ST segment: 1 up, 2 flat, 3 down
+    ca        number of major vessels (0-3) coloured by fluoroscopy
+    thal      3 normal, 6 fixed defect, 7 reversible defect
+    num       diagnosis of heart disease (angiographic): 0 none, 1-4 increasing
+    ========  ================================================================
+
+    Source: UCI Machine Learning Repository, Heart Disease (V.A. Medical Center, Long Beach,
+    and Cleveland Clinic Foundation; principal investigator Robert Detrano).
+    Licence: CC BY 4.0, which asks you to cite it: Janosi, A., Steinbrunn, W., Pfisterer,
+    M. and Detrano, R. (1989). Heart Disease [Dataset]. UCI Machine Learning Repository.
+    https://doi.org/10.24432/C52P4X
+
+    >>> heart = load_heart()
+    >>> list(heart.columns) == list(HEART_COLUMNS)
+    True
+    >>> int(heart["ca"].isna().sum()), int(heart["thal"].isna().sum())
+    (4, 2)
+    """
+    return _read("heart", header=None, names=list(HEART_COLUMNS), na_values="?")
+
+
+def load_cancer() -> pd.DataFrame:
+    """Survival of 48 patients in a drug trial: ``studytime``, ``age``, ``drug`` (int64).
+
+    ``studytime`` is months to death or end of study, ``drug`` the treatment (1 placebo, 2
+    and 3 two drugs); the censoring indicator of the original file is not included. The
+    classic gamma/Weibull GLM example (R values for it are published in statsmodels' test
+    results). Source: Stata's example dataset ``cancer`` as statsmodels ships it; see
+    ``DATASETS["cancer"]`` for the licence.
+
+    >>> load_cancer().shape
+    (48, 3)
+    """
+    return _read("cancer")
+
+
+def load_medpar1() -> pd.DataFrame:
+    """Hilbe's medpar1: length of stay of 3,676 Medicare admissions (overdispersed counts).
+
+    ``los`` (days, int64), ``admitype`` (string: ``"type1|2"`` elective or urgent,
+    ``"type3"`` emergency), ``codes`` (int64, the numeric code of Hardin and Hilbe's
+    file, used as a covariate in statsmodels' reference fits). Source: Hardin and
+    Hilbe's Stata Press data, as statsmodels ships it; the same data are in the GPL-2 R
+    package COUNT: see ``DATASETS["medpar1"]``.
+
+    >>> load_medpar1()["admitype"].value_counts().to_dict()
+    {'type1|2': 2447, 'type3': 1229}
+    """
+    return _read("medpar1")
+
+
+def load_inv_gaussian() -> pd.DataFrame:
+    """5,000 simulated inverse Gaussian responses ``xig`` with covariates ``x1``, ``x2``.
+
+    The data of R's ``glm(xig ~ x1 + x2, family = inverse.gaussian)`` results that
+    statsmodels publishes. Source: Hardin and Hilbe, via statsmodels (BSD-3-Clause).
+
+    >>> load_inv_gaussian().shape
+    (5000, 3)
+    """
+    return _read("inv_gaussian")
