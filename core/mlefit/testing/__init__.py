@@ -51,11 +51,11 @@ from functools import cached_property
 
 import numpy as np
 
-from .contract import validate_family
-from .errors import ConformanceError, ConvergenceWarning, HessianWarning, MlefitError
-from .family import Family, FamilyInfo
-from .hookspecs import hookimpl
-from .links import BUILTIN_LINKS, Link
+from ..contract import validate_family
+from ..errors import ConformanceError, ConvergenceWarning, HessianWarning, MlefitError
+from ..family import Family, FamilyInfo
+from ..hookspecs import hookimpl
+from ..links import BUILTIN_LINKS, Link
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 EPS = np.finfo(float).eps
@@ -184,7 +184,7 @@ class Case:
 
     def __post_init__(self):
         if self.registry is None:
-            from .registry import get_registry
+            from ..registry import get_registry
 
             self.registry = get_registry()
 
@@ -1096,7 +1096,7 @@ def check_recovery(case: Case) -> str | None:
     _require(case, "sample")
     import pandas as pd
 
-    from .api import fit
+    from ..api import fit
 
     fam, point = case.family, case.points[0]
     raw = np.asarray(fam.sample(case.rng("recovery"), N_RECOVERY, **point.rows(N_RECOVERY)),
@@ -1165,7 +1165,7 @@ def plugin_module(families: Iterable[Family], links: Iterable[Link] = ()) -> typ
 
 def check_registry(case: Case) -> str | None:
     """The family loads through a fresh registry from an entry point and is found by name."""
-    from .registry import blocked, build_registry
+    from ..registry import blocked, build_registry
 
     fam = case.family
     builtin = {link.name for link in BUILTIN_LINKS} | {a for link in BUILTIN_LINKS
@@ -1235,7 +1235,7 @@ def _family(family) -> Family:
     if isinstance(family, FamilyInfo):
         return family.family
     if isinstance(family, str):
-        from .registry import get_registry
+        from ..registry import get_registry
 
         return get_registry().family(family)
     return family
@@ -1299,7 +1299,7 @@ def link_checks(link: Link, theta=None) -> CheckReport:
     theta = DEFAULT_LINK_THETA if theta is None else np.asarray(theta, dtype=float)
 
     def declaration():
-        from .contract import validate_link
+        from ..contract import validate_link
 
         try:
             validate_link(link, "under test")
