@@ -30,14 +30,8 @@ from mlefit.cli import main
 from mlefit.domains import Positive
 from mlefit.errors import ConformanceError
 from mlefit.registry import BLOCK_ENV, DISABLE_ENV, build_registry
-from mlefit.testing import (
-    KitDistribution,
-    KitEntryPoint,
-    check_link,
-    family_checks,
-    link_checks,
-    plugin_module,
-)
+from mlefit.testing import check_link, family_checks, link_checks
+from mlefit.testing._registry import KitDistribution, KitEntryPoint, plugin_module
 from mlefit_families.gaussian import Gaussian
 
 

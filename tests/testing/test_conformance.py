@@ -9,12 +9,11 @@ a correct family in exactly one place.
 """
 
 import dataclasses
-import itertools
 import re
 
 import numpy as np
 import pytest
-from scipy import integrate, special, stats
+from scipy import special, stats
 
 import mlefit
 from mlefit import Family, Parameter, Reduction
@@ -27,7 +26,6 @@ from mlefit.testing import (
     FamilyCheck,
     check_family,
     family_checks,
-    integrate_pieces,
     parametrize_with_checks,
 )
 from mlefit_families.gaussian import Gaussian
@@ -334,20 +332,3 @@ def test_a_single_check_skips_through_pytest():
     with pytest.raises(ConformanceError, match=r"\[normalization\]"):
         FamilyCheck("normalization")(mutant(Normal, logpdf=_logpdf_no_constant))
 
-
-# the kit's quadrature -------------------------------------------------------------------------
-@pytest.mark.parametrize("name, g, edges, expected", [
-    # closed forms; scipy.integrate.quad agrees with each to 1e-10 (checked below)
-    ("endpoint singularity", lambda y: y**-0.5, [0.0, 1.0], 2.0),
-    ("exponential tail", lambda y: np.exp(-y), [0.0, 1.0, np.inf], 1.0),
-    ("normal both tails", lambda y: stats.norm.pdf(y, 3.0, 0.2), [-np.inf, 3.0, np.inf], 1.0),
-    ("cauchy-like tail", lambda y: stats.t.pdf(y, 1.5), [-np.inf, -1, 0, 1, np.inf], 1.0),
-    ("log singularity", lambda y: -np.log(y), [0.0, 0.5, 1.0], 1.0),
-])
-def test_kit_quadrature_matches_closed_forms_and_scipy(name, g, edges, expected):
-    with np.errstate(all="ignore"):
-        pieces = integrate_pieces(lambda y: g(y)[:, None], np.array(edges), 1.0)
-    assert pieces.sum() == pytest.approx(expected, rel=1e-9), name
-    reference = sum(integrate.quad(g, a, b, epsabs=1e-13, epsrel=1e-12, limit=500)[0]
-                    for a, b in itertools.pairwise(edges))
-    assert pieces.sum() == pytest.approx(reference, rel=1e-9), name
