@@ -135,8 +135,8 @@ def _fit(args, extra) -> int:
 
 
 def _compare(args, extra) -> int:
-    from .compare import compare, lrtest
     from .errors import ComparisonError
+    from .inference import compare, lrtest
 
     data = _read(args)
     models = [_fit_one(args, f, data, extra) for f in args.formulas]

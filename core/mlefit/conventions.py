@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import DataError
-from .inference import COV_TYPES
+from .inference.covariance import COV_TYPES
 
 
 @dataclass(frozen=True)
