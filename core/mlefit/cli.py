@@ -15,6 +15,8 @@ import pandas as pd
 
 from .errors import MlefitError
 
+__all__ = ["main"]
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlefit", description="Maximum-likelihood "

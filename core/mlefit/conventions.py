@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from .errors import DataError
 from .inference.covariance import COV_TYPES
 
+__all__ = ["Convention", "resolve"]
+
 
 @dataclass(frozen=True)
 class Convention:

@@ -24,6 +24,8 @@ from .inference.covariance import covariance, held_covariance
 from .links import Link
 from .results import Diagnostics, DispersionSummary, FitResult
 
+__all__ = ["Options", "estimate"]
+
 
 @dataclass(frozen=True)
 class Options:

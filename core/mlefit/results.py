@@ -21,6 +21,8 @@ from .inference.wald import wald_table
 from .links import Link
 from .postestimation.goodness_of_fit import GLMStatistics, statistics
 
+__all__ = ["Diagnostics", "DispersionSummary", "FitResult"]
+
 
 @dataclass(frozen=True)
 class Diagnostics:

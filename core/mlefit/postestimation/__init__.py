@@ -9,7 +9,7 @@
 
 Each is reached through a :class:`~mlefit.FitResult` method (``predict``, ``resid``,
 ``simulate``, ``deviance``, ``plot_diagnostics``); the functions behind them are
-exported here.
+exported here (``residuals`` only from its module, whose name it shares).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from __future__ import annotations
 from .goodness_of_fit import GLMStatistics
 from .plots import plot_diagnostics, plot_profile
 from .prediction import predict
-from .residuals import residuals
 from .simulation import simulate
 
-__all__ = ["GLMStatistics", "plot_diagnostics", "plot_profile", "predict", "residuals",
-           "simulate"]
+__all__ = ["GLMStatistics", "plot_diagnostics", "plot_profile", "predict", "simulate"]
