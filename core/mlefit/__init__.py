@@ -7,9 +7,8 @@
 
 from __future__ import annotations
 
-from . import datasets, domains, errors, links
+from . import _moved, datasets, domains, errors, links
 from .api import families, fit, fit_arrays, get_family
-from .compare import compare, lrtest
 from .errors import (
     ComparisonError,
     ConvergenceError,
@@ -26,17 +25,38 @@ from .errors import (
 )
 from .family import Dispersion, Family, FamilyInfo, Parameter, Reduction
 from .hookspecs import hookimpl
+from .inference import (
+    Bootstrap,
+    LRTest,
+    LRTestSequence,
+    ScoreTest,
+    WaldTest,
+    compare,
+    lrtest,
+    score_test,
+)
 from .links import Link
 from .results import FitResult
-from .score import score_test
 
 __all__ = [
-    "ComparisonError", "ConvergenceError", "ConvergenceWarning", "DataError", "Dispersion",
-    "DuplicateFamilyError", "Family", "FamilyContractError", "FamilyInfo", "FitResult",
-    "HessianWarning", "InferenceWarning", "Link", "MlefitError", "MlefitWarning", "Parameter",
-    "PluginLoadWarning", "Reduction", "UnknownFamilyError", "compare", "datasets", "domains",
-    "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
+    "Bootstrap", "ComparisonError", "ConvergenceError", "ConvergenceWarning", "DataError",
+    "Dispersion", "DuplicateFamilyError", "Family", "FamilyContractError", "FamilyInfo",
+    "FitResult", "HessianWarning", "InferenceWarning", "LRTest", "LRTestSequence", "Link",
+    "MlefitError", "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction",
+    "ScoreTest", "UnknownFamilyError", "WaldTest", "compare", "datasets", "domains", "errors",
+    "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
     "score_test",
 ]
 
 __version__ = "0.1.0"
+
+_moved.install()
+
+
+def __getattr__(name: str):
+    """``mlefit.score`` and the other moved modules as attributes (with a warning)."""
+    if f"{__name__}.{name}" in _moved.MOVED:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,6 +20,8 @@ from .links import Link
 from .registry import get_registry
 from .results import FitResult
 
+__all__ = ["families", "fit", "fit_arrays", "get_family"]
+
 
 def families() -> list[FamilyInfo]:
     """Installed families: name, aliases, parameters, links, support, capabilities, source."""

@@ -15,6 +15,8 @@ import pandas as pd
 
 from .errors import MlefitError
 
+__all__ = ["main"]
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlefit", description="Maximum-likelihood "
@@ -135,8 +137,8 @@ def _fit(args, extra) -> int:
 
 
 def _compare(args, extra) -> int:
-    from .compare import compare, lrtest
     from .errors import ComparisonError
+    from .inference import compare, lrtest
 
     data = _read(args)
     models = [_fit_one(args, f, data, extra) for f in args.formulas]

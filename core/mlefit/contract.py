@@ -18,6 +18,9 @@ from .errors import DataError, FamilyContractError
 from .family import OPTIONAL_METHODS, Dispersion, Family, Parameter, Reduction
 from .links import Link
 
+__all__ = ["RESERVED_NAMES", "SUPPORTED_API_VERSIONS", "check_logpdf", "validate_family",
+           "validate_link"]
+
 SUPPORTED_API_VERSIONS = frozenset({1})
 
 #: Keywords of ``fit``; no family may name a parameter after one of them.

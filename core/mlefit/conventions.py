@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import DataError
-from .inference import COV_TYPES
+from .inference.covariance import COV_TYPES
+
+__all__ = ["Convention", "resolve"]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ import numpy as np
 from .engine import Objective
 from .errors import ConvergenceWarning
 
+__all__ = ["boundary_reductions", "warn_fit"]
+
 
 def warn_fit(obj: Objective, sol, columns) -> None:
     """Warn about an exact fit, non-convergence, and fitted values on a domain boundary

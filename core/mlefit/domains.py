@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = ["ClosedUnitInterval", "Domain", "NonNegative", "NonNegativeIntegers", "Positive",
+           "PositiveIntegers", "Real", "UnitInterval"]
+
 _EPS = np.finfo(float).eps
 
 

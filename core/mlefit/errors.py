@@ -4,6 +4,11 @@ Every message names the cause and the fix. Catch :class:`MlefitError` for all of
 mlefit's refusals, :class:`MlefitWarning` for all of its warnings.
 """
 
+__all__ = ["ComparisonError", "ConformanceError", "ConvergenceError", "ConvergenceWarning",
+           "DataError", "DuplicateFamilyError", "FamilyContractError", "HessianWarning",
+           "InferenceWarning", "MlefitError", "MlefitWarning", "PluginLoadWarning",
+           "UnknownFamilyError"]
+
 
 class MlefitError(Exception):
     """Base of every error mlefit raises on purpose."""

@@ -27,6 +27,9 @@ import numpy as np
 
 from .domains import Domain
 
+__all__ = ["OPTIONAL_METHODS", "Dispersion", "Family", "FamilyInfo", "Parameter", "Reduction",
+           "Source", "as_array"]
+
 #: Optional methods a family may define, and what each one buys.
 OPTIONAL_METHODS: dict[str, str] = {
     "dlogpdf": "analytic first derivatives {param: dl/dparam} (speed)",

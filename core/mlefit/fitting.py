@@ -20,9 +20,11 @@ from .engine import Block, DispersionSpec, Objective, linalg
 from .errors import ConvergenceError, DataError
 from .family import Family
 from .formula import ModelFrame
-from .inference import covariance, held_covariance
+from .inference.covariance import covariance, held_covariance
 from .links import Link
 from .results import Diagnostics, DispersionSummary, FitResult
+
+__all__ = ["Options", "estimate"]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,9 @@ from formulaic.errors import DataMismatchWarning, FormulaicError
 
 from .errors import DataError
 
+__all__ = ["CONTEXT", "OFFSET_PREFIX", "Design", "ModelFrame", "OffsetSource", "aligned", "build",
+           "numeric", "offset"]
+
 OFFSET_PREFIX = "offset("
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pluggy
 
+__all__ = ["PROJECT", "hookimpl", "hookspec", "register_families", "register_links"]
+
 PROJECT = "mlefit"
 
 hookspec = pluggy.HookspecMarker(PROJECT)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+__all__ = ["BUILTIN_LINKS", "Array", "Link"]
+
 Array = np.ndarray
 
 

@@ -30,6 +30,9 @@ from .errors import DuplicateFamilyError, FamilyContractError, PluginLoadWarning
 from .family import Family, FamilyInfo, Source
 from .links import BUILTIN_LINKS, Link
 
+__all__ = ["BLOCK_ENV", "DISABLE_ENV", "GROUP", "OWN_DISTRIBUTION", "FailedPlugin", "Registry",
+           "blocked", "build_registry", "get_registry", "reload"]
+
 GROUP = "mlefit"
 OWN_DISTRIBUTION = "mlefit"
 DISABLE_ENV = "MLEFIT_DISABLE_PLUGIN_AUTOLOAD"

@@ -17,9 +17,11 @@ from .conventions import Convention
 from .errors import DataError
 from .family import Family
 from .formula import ModelFrame
-from .glm import GLMStatistics, statistics
-from .inference import wald_table
+from .inference.wald import wald_table
 from .links import Link
+from .postestimation.goodness_of_fit import GLMStatistics, statistics
+
+__all__ = ["Diagnostics", "DispersionSummary", "FitResult"]
 
 
 @dataclass(frozen=True)
@@ -130,13 +132,13 @@ class FitResult:
         ``progress`` shows a bar (tqdm) for many terms.
         """
         if method == "profile":
-            from .profile import conf_int
+            from .inference.profile_likelihood import conf_int
 
             return conf_int(self, alpha, terms, progress)
         if method != "wald":
             raise DataError(f"method={method!r} is not 'wald' or 'profile'.")
-        from .coefficients import positions
-        from .prediction import quantile
+        from .inference.coefficients import positions
+        from .inference.confidence import quantile
 
         q = quantile(self, alpha)
         chosen = positions(self, terms)
@@ -148,14 +150,14 @@ class FitResult:
                 points: int = 21) -> pd.DataFrame:
         """Profile log-likelihood of one coefficient: ``value``, ``llf``, ``signed_root``
         (see :func:`mlefit.profile.profile`)."""
-        from .profile import profile
+        from .inference.profile_likelihood import profile
 
         return profile(self, term, values, alpha=alpha, points=points)
 
     def wald_test(self, constraints, q=None, *, use_f: bool | None = None):
         """Wald test of linear hypotheses, e.g. ``"age = 0, exang = oldpeak"`` or a matrix
         ``R`` with ``q`` (see :func:`mlefit.wald.wald_test`)."""
-        from .wald import wald_test
+        from .inference.wald import wald_test
 
         return wald_test(self, constraints, q, use_f=use_f)
 
@@ -194,7 +196,7 @@ class FitResult:
     # predictions -------------------------------------------------------------------
     def _thetas(self, newdata=None):
         """Linear predictors and natural-scale values of every parameter, and the index."""
-        from .prediction import designs, linear_predictors
+        from .postestimation.prediction import designs, linear_predictors
 
         mats, index = designs(self, newdata)
         etas = linear_predictors(self, mats, len(index))
@@ -211,7 +213,7 @@ class FitResult:
         returns a DataFrame with ``estimate``, ``se``, ``lower``, ``upper`` (delta
         method on the link scale, transformed back; see :mod:`mlefit.prediction`).
         """
-        from .prediction import predict
+        from .postestimation.prediction import predict
 
         return predict(self, newdata, which, interval, alpha)
 
@@ -222,20 +224,20 @@ class FitResult:
 
     def simulate(self, nsim: int = 1, seed=None) -> np.ndarray:
         """Responses drawn from the fitted model on the rows used: ``(n, nsim)``."""
-        from .simulation import simulate
+        from .postestimation.simulation import simulate
 
         return simulate(self, nsim, seed)
 
     def plot_diagnostics(self, nsim: int = 39, seed=None):
         """Residuals vs fitted, QQ with a simulation envelope, scale-location, leverage
         (needs matplotlib: the ``plot`` extra). Returns the Figure."""
-        from .plots import plot_diagnostics
+        from .postestimation.plots import plot_diagnostics
 
         return plot_diagnostics(self, nsim, seed)
 
     def plot_profile(self, term, alpha: float = 0.05):
         """The profile of ``term`` with its interval (matplotlib). Returns the Figure."""
-        from .plots import plot_profile
+        from .postestimation.plots import plot_profile
 
         return plot_profile(self, term, alpha)
 
@@ -276,7 +278,7 @@ class FitResult:
         """Residuals of ``kind``: ``"response"``, ``"pearson"``, ``"deviance"`` or
         ``"quantile"`` (randomized for discrete families; ``seed`` makes them
         reproducible). See :mod:`mlefit.residuals`."""
-        from .residuals import residuals
+        from .postestimation.residuals import residuals
 
         return residuals(self, kind, seed)
 

@@ -12,6 +12,8 @@ import numpy as np
 from .engine import Block, Objective, linalg, newton
 from .errors import DataError
 
+__all__ = ["coefficients", "constants", "first_guess", "generic_constants", "start_vector"]
+
 
 def generic_constants(family, y: np.ndarray, w: np.ndarray) -> dict[str, float]:
     """The first parameter at the weighted mean of y (if in its domain), others typical."""

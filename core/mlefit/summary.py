@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["format_summary"]
+
 
 def _stars(p: float) -> str:
     if not np.isfinite(p):

@@ -16,6 +16,9 @@ import numpy as np
 from .newton import Solution, newton
 from .objective import Objective
 
+__all__ = ["EXACT_FIT", "DispersionSpec", "applies", "base_offset", "maximize_split",
+           "pearson_phi"]
+
 #: relative Pearson dispersion below which residuals are at rounding level (exact fit)
 EXACT_FIT = (1e3 * np.finfo(float).eps) ** 2
 

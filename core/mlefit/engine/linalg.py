@@ -18,6 +18,11 @@ import numpy as np
 from scipy import linalg as sla
 from scipy.linalg import blas, lapack
 
+__all__ = ["CHUNK", "EPS", "QR_CHUNK", "QR_CONDITION", "RANK_TOL", "CholeskySolve", "Factor",
+           "NotPositiveDefinite", "PivotedR", "block_information", "cholesky_inverse", "condition",
+           "cross", "design_rank", "factorize", "gram", "pivoted", "psd_part", "qr_step",
+           "row_factors", "scaled", "solve_psd", "stacked_r"]
+
 CHUNK = 1 << 15
 EPS = np.finfo(float).eps
 #: scaled condition number above which Newton steps switch from Cholesky to QR

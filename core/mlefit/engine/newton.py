@@ -27,6 +27,9 @@ from . import linalg
 from .linalg import NotPositiveDefinite
 from .objective import Objective, Rows
 
+__all__ = ["ARMIJO", "FLOOR", "MIN_STEP", "STALL", "Direction", "Solution", "damped", "direction",
+           "line_search", "newton"]
+
 ARMIJO = 1e-4
 MIN_STEP = 2.0**-40
 #: a decrement below this that stops shrinking while the log-likelihood gains nothing

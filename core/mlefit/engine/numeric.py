@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+__all__ = ["EPS", "H1", "H2", "NumericDerivatives"]
+
 EPS = np.finfo(float).eps
 H1 = EPS ** (1 / 3)
 H2 = EPS ** (1 / 4)

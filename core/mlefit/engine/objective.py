@@ -24,6 +24,8 @@ from ..links import Link
 from . import linalg
 from .numeric import NumericDerivatives
 
+__all__ = ["Block", "Objective", "Rows"]
+
 
 @dataclass(frozen=True)
 class Block:

@@ -16,6 +16,8 @@ from .linalg import NotPositiveDefinite
 from .newton import Solution, direction
 from .objective import Objective
 
+__all__ = ["DECREMENT_TOL", "METHODS", "maximize_scipy"]
+
 #: Newton decrement at the optimiser's answer below which it counts as converged even
 #: when scipy's own rule reports "precision loss" (llf within ~tol/2 of the maximum)
 DECREMENT_TOL = 1e-8

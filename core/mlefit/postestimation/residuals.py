@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .errors import DataError
-from .glm import mean_scale
+from ..errors import DataError
+from .goodness_of_fit import mean_scale
 from .simulation import make_rng
+
+__all__ = ["KINDS", "quantile_residuals", "residuals"]
 
 KINDS = ("response", "pearson", "deviance", "quantile")
 

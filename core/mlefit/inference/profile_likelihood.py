@@ -32,11 +32,16 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from . import coefficients, engine
-from .engine import Objective
-from .engine.linalg import NotPositiveDefinite, solve_psd
-from .errors import ConvergenceWarning, DataError, InferenceWarning
-from .prediction import check_alpha
+from .. import engine
+from ..engine import Objective
+from ..engine.linalg import NotPositiveDefinite, solve_psd
+from ..errors import ConvergenceWarning, DataError, InferenceWarning
+from . import coefficients
+from ._progress import progress_bar
+from .confidence import check_alpha
+
+__all__ = ["MANY_TERMS", "MAX_STEPS_SE", "ROOT_XTOL", "R_CAP", "Profile", "conf_int",
+           "interval", "profile", "setup"]
 
 #: tolerance of the interval ends, in standard errors
 ROOT_XTOL = 1e-9
@@ -217,25 +222,14 @@ def interval(res, position: int, alpha: float = 0.05) -> tuple[float, float]:
     return lower, upper
 
 
-def _progress(items, total: int, progress: bool | None):
-    if progress is False or (progress is None and total < MANY_TERMS):
-        return items
-    try:
-        from tqdm.auto import tqdm
-    except ImportError as exc:
-        if progress:
-            raise ImportError("progress=True needs tqdm. Fix: pip install "
-                              "'mlefit[progress]'.") from exc
-        return items
-    return tqdm(items, total=total, desc="profile intervals", unit="term")
-
-
 def conf_int(res, alpha: float = 0.05, terms=None, progress: bool | None = None
              ) -> pd.DataFrame:
     """Profile-likelihood intervals of ``terms`` (default all) as ``lower``, ``upper``."""
     check_alpha(alpha)
     chosen = coefficients.positions(res, terms)
-    ends = [interval(res, j, alpha) for j in _progress(chosen, len(chosen), progress)]
+    shown = progress_bar(chosen, len(chosen), progress, threshold=MANY_TERMS,
+                         desc="profile intervals", unit="term")
+    ends = [interval(res, j, alpha) for j in shown]
     return pd.DataFrame(ends, columns=["lower", "upper"], index=res.index[chosen])
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from .errors import DataError
+from ..errors import DataError
 from .residuals import quantile_residuals, residuals
 from .simulation import draws, refit
+
+__all__ = ["leverage", "plot_diagnostics", "plot_profile", "qq_envelope"]
 
 
 def _pyplot():

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
+
+__all__ = ["SEPARATOR", "aliases", "ml_coef", "names", "position", "positions"]
 
 SEPARATOR = ":"
 

@@ -10,9 +10,9 @@ from scipy import stats
 
 import mlefit
 from mlefit import DataError
-from mlefit.prediction import predict
-from mlefit.residuals import residuals
-from mlefit.simulation import refit, simulate
+from mlefit.postestimation.prediction import predict
+from mlefit.postestimation.residuals import residuals
+from mlefit.postestimation.simulation import refit, simulate
 
 FORMULA = "thalach ~ age + exang + oldpeak"
 LOG_GAUSSIAN = sm.families.Gaussian(sm.families.links.Log())

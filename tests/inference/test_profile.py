@@ -116,7 +116,7 @@ def test_budworm_matches_r_mass_confint():
     ci = res.conf_int(method="profile", terms="ldose")
     assert ci.to_numpy().ravel() == pytest.approx([0.8228708, 1.3390581], rel=1e-4)
     # the exact crossings, as docs/comparison.md quotes them
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "comparison.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "comparison.md").read_text()
     assert "mlefit gives {:.7f}, {:.7f}".format(*ci.to_numpy().ravel()) in doc
 
 

@@ -13,9 +13,11 @@ import inspect
 
 import numpy as np
 
-from . import engine
-from .errors import DataError
-from .glm import mean_scale
+from .. import engine
+from ..errors import DataError
+from .goodness_of_fit import mean_scale
+
+__all__ = ["draws", "inside_open_ends", "make_rng", "refit", "simulate"]
 
 
 def make_rng(seed) -> np.random.Generator:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import mlefit
-from mlefit.plots import leverage
+from mlefit.postestimation.plots import leverage
 
 matplotlib.use("Agg")
 

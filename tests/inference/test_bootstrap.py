@@ -55,3 +55,16 @@ def test_bad_bootstrap_requests(heart):
         mlefit.lrtest(m0, m1, bootstrap=0)
     with pytest.raises(ComparisonError, match="two models"):
         mlefit.lrtest(m0, m1, m2, bootstrap=10)
+
+
+def test_bootstrap_progress_bar_is_the_profile_one(heart, capsys, monkeypatch):
+    """One progress helper: a bar when asked for, an ImportError naming the extra when
+    asked for without tqdm (as conf_int(method="profile") does), none by default."""
+    m0 = mlefit.fit("thalach ~ age", heart, "gaussian")
+    m1 = mlefit.fit("thalach ~ age + chol", heart, "gaussian")
+    mlefit.lrtest(m0, m1, bootstrap=3, seed=1, progress=True)
+    assert "bootstrap refits" in capsys.readouterr().err
+    monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)
+    with pytest.raises(ImportError, match=r"pip install 'mlefit\[progress\]'"):
+        mlefit.lrtest(m0, m1, bootstrap=3, seed=1, progress=True)
+    assert mlefit.lrtest(m0, m1, bootstrap=3, seed=1).bootstrap.B == 3

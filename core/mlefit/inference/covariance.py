@@ -1,4 +1,4 @@
-"""Covariance of the estimates and the Wald table.
+"""Covariance of the estimates: observed, expected, sandwich and cluster-robust.
 
 The covariance is the inverse of an information matrix at the MLE (observed by default,
 what ``optim(hessian=TRUE)`` and bbmle report; expected on request), or a sandwich
@@ -13,10 +13,12 @@ import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import stats
 
-from .engine import Objective, linalg
-from .errors import DataError, HessianWarning
+from ..engine import Objective, linalg
+from ..errors import DataError, HessianWarning
+
+__all__ = ["COV_CONDITION", "COV_TYPES", "Covariance", "covariance", "held_covariance",
+           "information_rows", "inverse_information", "sandwich"]
 
 #: scaled condition number below which the covariance comes from a Cholesky factor
 COV_CONDITION = 1e5
@@ -129,14 +131,6 @@ def sandwich(obj: Objective, rows, bread: np.ndarray, cov_type: str, groups):
 def _codes(groups):
     labels, codes = np.unique(np.asarray(groups), return_inverse=True)
     return codes.reshape(-1), labels
-
-
-def wald_table(params: np.ndarray, se: np.ndarray, df: float | None):
-    """Statistic and two-sided p-value: z (normal) or, with ``df``, t on ``df``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = params / se
-    dist = stats.norm if df is None else stats.t(df)
-    return stat, 2 * dist.sf(np.abs(stat))
 
 
 def held_covariance(obj: Objective, beta, names, cov_type, groups) -> Covariance:

@@ -1,10 +1,11 @@
-"""GLM quantities for families with a unit deviance: deviance, null deviance, Pearson X2.
+"""Goodness of fit of families with a unit deviance: deviance, null deviance, Pearson X2.
 
 ``deviance = sum w v m d(ybar, mu)`` with frequency weights ``w``, precision weights
 ``v`` and, for a multi-column response, the trials ``m`` and mean-scale response ``ybar``
 (the family's ``glm_response``). The null deviance refits the mean with an intercept
 only (or nothing, when the model has no intercept) and the same offset and weights, the
-other parameters held at their estimates: R's rule.
+other parameters held at their estimates: R's rule. These are the GLM statistics of a fit
+(``res.glm``, ``res.deviance``, ``res.pearson_chi2``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .engine import Objective, newton
+from ..engine import Objective, newton
+
+__all__ = ["GLMStatistics", "mean_scale", "statistics", "unit_weights"]
 
 
 @dataclass(frozen=True)

@@ -13,29 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .errors import DataError
+from ..errors import DataError
+from ..inference.confidence import quantile
+
+__all__ = ["INTERVALS", "designs", "linear_predictors", "predict"]
 
 INTERVALS = (None, "confidence")
-
-
-def check_alpha(alpha) -> float:
-    """``alpha`` of a ``1 - alpha`` interval, refused unless it lies in (0, 1)."""
-    try:
-        value = float(alpha)
-    except (TypeError, ValueError):
-        value = np.nan
-    if not 0 < value < 1:
-        raise DataError(f"alpha={alpha!r} must lie in (0, 1): the interval covers 1 - alpha. "
-                        "Fix: pass e.g. alpha=0.05 for a 95% interval.")
-    return value
-
-
-def quantile(res, alpha) -> float:
-    """The two-sided ``1 - alpha`` quantile of the Wald tests (normal, or t on df_resid)."""
-    dist = stats.t(res.df_resid) if res.t_tests else stats.norm
-    return float(dist.ppf(1 - check_alpha(alpha) / 2))
 
 
 def _check_exposure(design, newdata: pd.DataFrame) -> None:

@@ -25,10 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ..engine.linalg import NotPositiveDefinite, solve_psd
+from ..errors import ComparisonError
 from . import coefficients
-from .compare import NESTING_TOL, Nesting, check_finite, check_order, check_same_data, nesting
-from .engine.linalg import NotPositiveDefinite, solve_psd
-from .errors import ComparisonError
+from .comparability import check_finite, check_same_data
+from .nesting import NESTING_TOL, Nesting, check_order, nesting
+
+__all__ = ["ScoreTest", "embed", "score_test"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class ScoreTest:
     restricted: np.ndarray
 
     def summary(self) -> str:
+        """The test in one line: statistic, degrees of freedom and p-value."""
         return (f"Score (Rao) test, {self.information} information: chi2({self.df}) = "
                 f"{self.statistic:.6g}, p-value = {self.pvalue:.4g}")
 

@@ -1,18 +1,23 @@
-"""Wald tests of linear hypotheses ``R beta = q`` on the stacked coefficients.
+"""Wald tests: of each coefficient, and of linear hypotheses ``R beta = q``.
 
-With ``d = R b - q`` and ``V = R C R'`` (``C``: the fit's covariance, whatever
-``cov_type`` it was made with), the joint statistic is ``W = d' V^-1 d``, chi-square on
-``m = rank(R)`` degrees of freedom; for a fit whose summary uses t tests
-(``convention="R"`` with a dispersion family) it is ``F = W / m`` on ``(m, df_resid)``,
-as R's and statsmodels' F tests. Each row also gets its own z (or t) test.
+Each coefficient's test divides it by its standard error: z (normal), or t on the
+residual degrees of freedom for a fit that reports t tests (:func:`wald_table`).
+
+For hypotheses on the stacked coefficients, with ``d = R b - q`` and ``V = R C R'``
+(``C``: the fit's covariance, whatever ``cov_type`` it was made with), the joint statistic
+is ``W = d' V^-1 d``, chi-square on ``m = rank(R)`` degrees of freedom; for a fit whose
+summary uses t tests (``convention="R"`` with a dispersion family) it is ``F = W / m`` on
+``(m, df_resid)``, as R's and statsmodels' F tests. Each row also gets its own z (or t)
+test.
 
 Hypotheses are written with formulaic's linear-constraint grammar, naming coefficients as
-:mod:`mlefit.coefficients` does: ``"age = 0, exang = oldpeak"``, ``"sigma:age = 0"``
-(terms of parameters other than the first are qualified by the parameter). Names with
-characters outside the grammar (``C(cp)[T.2]``, ``sigma:age``) need no quoting here: every
-known name is quoted before parsing, and each equation is parsed as ``lhs - (rhs)`` so that
-``age = -1`` reads as meant. Numbers are written in decimal notation (``0.001``, not
-``1e-3``, which the grammar does not read). Or give the matrix ``R`` (and ``q``).
+:mod:`mlefit.inference.coefficients` does: ``"age = 0, exang = oldpeak"``,
+``"sigma:age = 0"`` (terms of parameters other than the first are qualified by the
+parameter). Names with characters outside the grammar (``C(cp)[T.2]``, ``sigma:age``)
+need no quoting here: every known name is quoted before parsing, and each equation is
+parsed as ``lhs - (rhs)`` so that ``age = -1`` reads as meant. Numbers are written in
+decimal notation (``0.001``, not ``1e-3``, which the grammar does not read). Or give the
+matrix ``R`` (and ``q``).
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import DataError
 from . import coefficients
-from .errors import DataError
+
+__all__ = ["WaldTest", "constraints", "parse", "wald_table", "wald_test"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class WaldTest:
     covariance: str
 
     def summary(self) -> str:
+        """The constraints' table and the joint test, as text."""
         kind = "t" if self.df_denom is not None else "z"
         width = max(12, *(len(s) for s in self.table.index))
         lines = [f"Wald test (covariance: {self.covariance})",
@@ -61,6 +69,14 @@ class WaldTest:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def wald_table(params: np.ndarray, se: np.ndarray, df: float | None):
+    """Statistic and two-sided p-value: z (normal) or, with ``df``, t on ``df``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = params / se
+    dist = stats.norm if df is None else stats.t(df)
+    return stat, 2 * dist.sf(np.abs(stat))
 
 
 def _quote(spec: str, names: list[str]) -> str:

@@ -13,8 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DataError
-from .simulation import draws, make_rng, refit
+from ..errors import DataError
+from ..postestimation.simulation import draws, make_rng, refit
+from ._progress import progress_bar
+
+__all__ = ["MANY_REFITS", "Bootstrap", "bootstrap_lrt"]
+
+#: the bootstrap shows a progress bar (if tqdm is installed) from this many refits on
+MANY_REFITS = 50
 
 
 @dataclass(frozen=True)
@@ -28,21 +34,13 @@ class Bootstrap:
 
     @property
     def B(self) -> int:
+        """The number of replicates asked for (converged and failed)."""
         return int(self.replicates.size + self.failed)
 
     def describe(self) -> str:
+        """The bootstrap p-value and its replicates, in one line."""
         return (f"parametric bootstrap: p = {self.pvalue:.4g} from {self.replicates.size} "
                 f"replicates ({self.failed} failed refits left out)")
-
-
-def _progress(iterable, total: int, show: bool | None):
-    if show is False or (show is None and total < 50):
-        return iterable
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # the progress bar is an optional extra
-        return iterable
-    return tqdm(iterable, total=total, desc="bootstrap refits")
 
 
 def bootstrap_lrt(m0, m1, B: int, seed=None, progress: bool | None = None) -> Bootstrap:
@@ -52,7 +50,8 @@ def bootstrap_lrt(m0, m1, B: int, seed=None, progress: bool | None = None) -> Bo
     rng = make_rng(seed)
     observed = 2.0 * (m1.llf_ml - m0.llf_ml)
     values, failed = [], 0
-    for _ in _progress(range(int(B)), int(B), progress):
+    for _ in progress_bar(range(int(B)), int(B), progress, threshold=MANY_REFITS,
+                          desc="bootstrap refits"):
         y = draws(m0, 1, rng)[0]
         small, large = refit(m0, y), refit(m1, y)
         if small.converged and large.converged and np.isfinite(small.llf) and \

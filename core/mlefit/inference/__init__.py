@@ -1,0 +1,31 @@
+"""Inference after a fit: covariances, tests, intervals and model comparison.
+
+* :mod:`~mlefit.inference.coefficients`: the stacked coefficient vector's names and
+  positions;
+* :mod:`~mlefit.inference.covariance`: the covariance of the estimates (observed,
+  expected, sandwich, cluster);
+* :mod:`~mlefit.inference.confidence`: confidence levels and critical values;
+* :mod:`~mlefit.inference.wald`: Wald tests (:class:`WaldTest`);
+* :mod:`~mlefit.inference.comparability` and :mod:`~mlefit.inference.nesting`: whether
+  fits can be compared, and whether one is nested in another;
+* :mod:`~mlefit.inference.likelihood_ratio`: likelihood-ratio tests (:func:`lrtest`);
+* :mod:`~mlefit.inference.score`: score tests (:func:`score_test`);
+* :mod:`~mlefit.inference.criteria`: information criteria (:func:`compare`);
+* :mod:`~mlefit.inference.profile_likelihood`: profile likelihoods and their intervals;
+* :mod:`~mlefit.inference.bootstrap`: the parametric bootstrap of an LR test.
+
+The result types and the functions that take fits are exported here (and, the common
+ones, from :mod:`mlefit`).
+"""
+
+from __future__ import annotations
+
+from .bootstrap import Bootstrap, bootstrap_lrt
+from .criteria import compare
+from .likelihood_ratio import LRTest, LRTestSequence, lrtest
+from .profile_likelihood import profile
+from .score import ScoreTest, score_test
+from .wald import WaldTest, wald_test
+
+__all__ = ["Bootstrap", "LRTest", "LRTestSequence", "ScoreTest", "WaldTest",
+           "bootstrap_lrt", "compare", "lrtest", "profile", "score_test", "wald_test"]

@@ -1,0 +1,176 @@
+"""Whether a smaller fit is nested in a larger one, as a likelihood-ratio test needs.
+
+* **designs**, per distribution parameter: every linear predictor ``X0 b + o0`` of the
+  smaller model is one of the larger model's ``X1 c + o1``, i.e. each column of
+  ``[X0, o0 - o1]`` lies in the column space of ``X1``. Checked numerically: the residual
+  of its projection onto ``X1`` (a QR of the column-scaled ``X1``), relative to the
+  column's norm, must be below :data:`NESTING_TOL`. A fixed parameter is a design with no
+  columns and the constant offset ``link(value)``, so fixing versus estimating a parameter
+  falls under the same rule.
+* **families**: when they differ, the larger family must declare that it reduces to the
+  smaller one at a parameter value (:class:`mlefit.Reduction`); the core names no family.
+  A reduction whose value lies on the boundary of the parameter space marks the nesting
+  as a boundary one (the test's null distribution changes).
+* **order**: the larger model comes second and has more coefficients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ComparisonError
+from ..family import Reduction
+
+__all__ = ["FIX_NOT_NESTED", "NESTING_TOL", "Nesting", "check_order", "nesting", "outside"]
+
+#: largest relative projection residual of a column still counted inside a column space
+NESTING_TOL = 1e-7
+FIX_NOT_NESTED = ("Fix: compare non-nested models with mlefit.compare() (AIC), or pass "
+                  "nested=True if you know the smaller model is a special case of the larger.")
+
+
+@dataclass(frozen=True)
+class Nesting:
+    """How the smaller model sits inside the larger one."""
+
+    #: the larger family's declared reduction, when the families differ
+    reduction: Reduction | None
+    #: the reduced parameter's null value is on a boundary: chi-bar-squared null
+    boundary: bool
+    #: nesting asserted by ``nested=True`` rather than checked
+    asserted: bool
+
+
+def outside(X: np.ndarray, A: np.ndarray, tol: float = NESTING_TOL) -> np.ndarray:
+    """Indices of the nonzero columns of ``A`` not in the column space of ``X``."""
+    norms = np.linalg.norm(A, axis=0)
+    if X.shape[1]:
+        scale = np.linalg.norm(X, axis=0)
+        Q, _ = np.linalg.qr(X / np.where(scale > 0, scale, 1.0))
+        resid = A - Q @ (Q.T @ A)
+    else:
+        resid = A
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.linalg.norm(resid, axis=0) / norms
+    return np.flatnonzero((norms > 0) & (rel > tol))
+
+
+def nesting(m0, m1, nested: bool | None = None, which: tuple[int, int] = (1, 2)) -> Nesting:
+    """Check that ``m0`` is nested in ``m1`` (see the module docstring)."""
+    if nested is False:
+        raise ComparisonError("nested=False: a likelihood-ratio test needs nested models. "
+                              "Fix: compare non-nested models with mlefit.compare() (AIC).")
+    red = _reduction(m0, m1, nested, which)
+    if red is not None:
+        _check_reduced(m0, m1, red, which, asserted=nested is True)
+    if nested is True:
+        return Nesting(red, bool(red and red.boundary and red.parameter not in m1.fixed), True)
+    for name in m0.family.parameter_names:
+        _check_parameter(m0, m1, name, which)
+    return Nesting(red, bool(red and red.boundary and red.parameter not in m1.fixed), False)
+
+
+def _reduction(m0, m1, nested, which) -> Reduction | None:
+    f0, f1 = m0.family, m1.family
+    if f0.name == f1.name:
+        return None
+    known = {f0.name, *f0.aliases}
+    found = [r for r in f1.reductions if r.family in known]
+    if not found:
+        if nested is True:
+            return None
+        declared = [f"{r.family} at {r.parameter} = {r.value:g}" for r in f1.reductions]
+        raise ComparisonError(
+            f"model {which[0]} ({f0.name}) is not nested in model {which[1]} ({f1.name}): "
+            f"{f1.name} declares no reduction to {f0.name} (it declares "
+            f"{declared or 'none'}). {FIX_NOT_NESTED}")
+    red = found[0]
+    rest = [n for n in f1.parameter_names if n != red.parameter]
+    if sorted(rest) != sorted(f0.parameter_names):
+        raise ComparisonError(
+            f"{f1.name} declares a reduction to {f0.name} at {red.parameter} = {red.value:g}, "
+            f"but its other parameters {rest} are not {f0.name}'s {list(f0.parameter_names)}. "
+            f"The declaration of {f1.name} is inconsistent; report it to its author.")
+    return red
+
+
+def _check_reduced(m0, m1, red: Reduction, which, asserted: bool) -> None:
+    """The reduced parameter of the larger model can take the reduction's value."""
+    name = red.parameter
+    if name in m1.fixed:
+        if not asserted and m1.fixed[name] != red.value:
+            raise ComparisonError(
+                f"model {which[1]} fixes {name} at {m1.fixed[name]:g}, where {m1.family.name} "
+                f"is not {m0.family.name} (that needs {name} = {red.value:g}). "
+                f"{FIX_NOT_NESTED}")
+        return
+    obj = m1.objective
+    block = obj.blocks[obj.index(name)]
+    X, offset = block.X, block.offset
+    intercept_only = X.shape[1] == 1 and np.ptp(X[:, 0]) == 0 and np.ptp(offset) == 0
+    if red.boundary and not intercept_only:
+        raise ComparisonError(
+            f"{name} has its own design in model {which[1]} ({m1.formulas[name]}) and its "
+            f"null value {red.value:g} ({m0.family.name}) lies on the boundary of its domain: "
+            "the likelihood-ratio statistic then has neither a chi-square nor a chi-bar-squared "
+            "null distribution. Fix: use a parametric bootstrap (simulate from the smaller "
+            "fit, refit both models to each simulated response, and compare the observed "
+            f"statistic with the simulated ones), or make {name} intercept-only.")
+    if red.boundary or asserted:
+        return
+    with np.errstate(all="ignore"):
+        eta = float(block.link.link(np.float64(red.value)))
+    if not np.isfinite(eta) or outside(X, (eta - offset)[:, None]).size:
+        raise ComparisonError(
+            f"{name} = {red.value:g} ({m0.family.name}) is not reachable in model "
+            f"{which[1]}: its design for {name} ({m1.formulas[name]}, link "
+            f"{block.link.name}) cannot give the constant {eta:g}. Fix: include an intercept "
+            f"in {name}'s formula. {FIX_NOT_NESTED}")
+
+
+def _constant(block) -> bool:
+    """The parameter is one constant on every row (intercept-only or fixed)."""
+    flat_x = block.X.size == 0 or (block.X.shape[1] == 1 and not np.ptp(block.X))
+    return flat_x and not np.ptp(block.offset)
+
+
+def _check_parameter(m0, m1, name: str, which) -> None:
+    b0 = m0.objective.blocks[m0.objective.index(name)]
+    b1 = m1.objective.blocks[m1.objective.index(name)]
+    if b0.link.name != b1.link.name:
+        if _constant(b0) and b1.X.shape[1] and not np.ptp(b1.offset) and not outside(
+                b1.X, np.ones((b1.X.shape[0], 1))).size:
+            return      # a constant parameter is a constant on every scale
+        raise ComparisonError(
+            f"{name} has link {b0.link.name} in model {which[0]} and {b1.link.name} in model "
+            f"{which[1]}: the models are not nested (their linear predictors live on "
+            f"different scales). Fix: use the same link. {FIX_NOT_NESTED[5:]}")
+    A = np.column_stack([b0.X, b0.offset - b1.offset])
+    bad = outside(b1.X, A)
+    if not bad.size:
+        return
+    cols = list(m0.frame.designs[name].columns) if name not in m0.fixed else []
+    what = [f"term(s) {[cols[j] for j in bad if j < len(cols)]}"] if bad[0] < len(cols) else []
+    if bad[-1] == len(cols):
+        what.append(f"the fixed value {m0.fixed[name]:g}" if name in m0.fixed else
+                    "the offset (it differs between the models)")
+    there = (f"{name} fixed at {m1.fixed[name]:g}" if name in m1.fixed
+             else f"{name}'s design ({m1.formulas[name]})")
+    raise ComparisonError(
+        f"model {which[0]} is not nested in model {which[1]}: {name}'s "
+        f"{' and '.join(what)} in model {which[0]} cannot be written with {there} in model "
+        f"{which[1]}. {FIX_NOT_NESTED}")
+
+
+def check_order(small, large, which: tuple[int, int] = (1, 2)) -> None:
+    """Refuse a "larger" model that does not have more coefficients (never an abs())."""
+    i, j = which
+    if large.k <= small.k:
+        raise ComparisonError(
+            f"model {j} has k = {large.k} coefficients and model {i} has {small.k}: a test "
+            "of nested models needs the larger model second, with more coefficients. Fix: "
+            "pass the models from the smallest to the largest (lrtest(small, large)); "
+            "models with as many coefficients are not nested: compare them with "
+            "mlefit.compare().")

@@ -1,0 +1,22 @@
+"""After the fit: predictions, residuals, simulation, goodness of fit and plots.
+
+* :mod:`~mlefit.postestimation.prediction`: predictions with delta-method intervals;
+* :mod:`~mlefit.postestimation.residuals`: response, Pearson, deviance and quantile
+  residuals;
+* :mod:`~mlefit.postestimation.simulation`: responses drawn from a fit, and refits;
+* :mod:`~mlefit.postestimation.goodness_of_fit`: deviance, null deviance and Pearson X2;
+* :mod:`~mlefit.postestimation.plots`: diagnostic and profile plots (matplotlib).
+
+Each is reached through a :class:`~mlefit.FitResult` method (``predict``, ``resid``,
+``simulate``, ``deviance``, ``plot_diagnostics``); the functions behind them are
+exported here (``residuals`` only from its module, whose name it shares).
+"""
+
+from __future__ import annotations
+
+from .goodness_of_fit import GLMStatistics
+from .plots import plot_diagnostics, plot_profile
+from .prediction import predict
+from .simulation import simulate
+
+__all__ = ["GLMStatistics", "plot_diagnostics", "plot_profile", "predict", "simulate"]
