@@ -74,7 +74,7 @@ def _check_fit(res, i: int) -> None:
     if not isinstance(res, FitResult):
         raise ComparisonError(f"model {i} is a {type(res).__name__}, not a fit. Fix: pass the "
                               "results of mlefit.fit().")
-    if res.objective is None or res.rows is None:
+    if res._context.objective is None or res._context.rows is None:
         raise ComparisonError(f"model {i} carries no objective (made by an older version or "
                               "by hand). Fix: refit it with mlefit.fit().")
 
@@ -97,7 +97,8 @@ def check_same_data(models: Sequence) -> None:
 
 
 def _same_rows(ref, m, i: int) -> None:
-    a, b = ref.frame.index[ref.rows], m.frame.index[m.rows]
+    a = ref._context.frame.index[ref._context.rows]
+    b = m._context.frame.index[m._context.rows]
     if len(a) == len(b) and a.equals(b):
         return
     set_a, set_b = set(a), set(b)
@@ -114,10 +115,11 @@ def _same_rows(ref, m, i: int) -> None:
 
 
 def _same_response(ref, m, i: int) -> None:
-    a, b = ref.frame.y[ref.rows], m.frame.y[m.rows]
+    a = ref._context.frame.y[ref._context.rows]
+    b = m._context.frame.y[m._context.rows]
     if a.shape == b.shape and np.array_equal(a, b):
         return
-    ra, rb = " + ".join(ref.frame.response), " + ".join(m.frame.response)
+    ra, rb = " + ".join(ref._context.frame.response), " + ".join(m._context.frame.response)
     raise ComparisonError(
         f"the responses differ (model 1: {ra}; model {i}: {rb}). Likelihoods of different "
         "responses cannot be compared (a transformed response changes the likelihood by its "
@@ -125,12 +127,14 @@ def _same_response(ref, m, i: int) -> None:
 
 
 def _same_weights(ref, m, i: int) -> None:
-    if not np.array_equal(ref.frame.weights[ref.rows], m.frame.weights[m.rows]):
+    if not np.array_equal(ref._context.frame.weights[ref._context.rows],
+                          m._context.frame.weights[m._context.rows]):
         raise ComparisonError(f"models 1 and {i} have different weights. Fix: fit every model "
                               "with the same weights=.")
-    va, vb = ref.frame.var_weights, m.frame.var_weights
+    va, vb = ref._context.frame.var_weights, m._context.frame.var_weights
     same = (va is None and vb is None) or (
-        va is not None and vb is not None and np.array_equal(va[ref.rows], vb[m.rows]))
+        va is not None and vb is not None
+        and np.array_equal(va[ref._context.rows], vb[m._context.rows]))
     if not same:
         raise ComparisonError(f"models 1 and {i} have different var_weights. Fix: fit every "
                               "model with the same var_weights=.")
@@ -212,7 +216,7 @@ def _check_reduced(m0, m1, red: Reduction, which, asserted: bool) -> None:
                 f"is not {m0.family.name} (that needs {name} = {red.value:g}). "
                 f"{FIX_NOT_NESTED}")
         return
-    obj = m1.objective
+    obj = m1._context.objective
     block = obj.blocks[obj.index(name)]
     X, offset = block.X, block.offset
     intercept_only = X.shape[1] == 1 and np.ptp(X[:, 0]) == 0 and np.ptp(offset) == 0
@@ -243,8 +247,8 @@ def _constant(block) -> bool:
 
 
 def _check_parameter(m0, m1, name: str, which) -> None:
-    b0 = m0.objective.blocks[m0.objective.index(name)]
-    b1 = m1.objective.blocks[m1.objective.index(name)]
+    b0 = m0._context.objective.blocks[m0._context.objective.index(name)]
+    b1 = m1._context.objective.blocks[m1._context.objective.index(name)]
     if b0.link.name != b1.link.name:
         if _constant(b0) and b1.X.shape[1] and not np.ptp(b1.offset) and not outside(
                 b1.X, np.ones((b1.X.shape[0], 1))).size:
@@ -257,7 +261,7 @@ def _check_parameter(m0, m1, name: str, which) -> None:
     bad = outside(b1.X, A)
     if not bad.size:
         return
-    cols = list(m0.frame.designs[name].columns) if name not in m0.fixed else []
+    cols = list(m0._context.frame.designs[name].columns) if name not in m0.fixed else []
     what = [f"term(s) {[cols[j] for j in bad if j < len(cols)]}"] if bad[0] < len(cols) else []
     if bad[-1] == len(cols):
         what.append(f"the fixed value {m0.fixed[name]:g}" if name in m0.fixed else
