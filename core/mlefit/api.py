@@ -141,10 +141,6 @@ def _array_frame(request: FitRequest, y, X) -> ModelFrame:
     if not np.all(np.isfinite(y)):
         raise DataError("y has missing or non-finite values. Fix: drop those rows first.")
     first = fam.parameters[0].name
-    unknown = set(designs) - set(fam.parameter_names[1:])
-    if unknown:
-        raise DataError(f"designs names {sorted(unknown)}; {fam.name!r} has other parameters "
-                        f"{list(fam.parameter_names[1:])}.")
     mats = {first: X, **designs}
     out = {}
     for p in fam.parameter_names:
