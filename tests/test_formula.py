@@ -29,7 +29,7 @@ def test_joint_missing_mask_across_formulas(messy):
     assert res.nobs == len(complete) == 297
     assert res.n_dropped == len(messy) - len(complete)
     assert res.dropped_by["ca"] == 4 and res.dropped_by["chol"] == 2
-    assert list(res.frame.index) == list(complete.index)
+    assert list(res._context.frame.index) == list(complete.index)
     ref = mlefit.fit("thalach ~ age + chol", complete, "gaussian", sigma="~ ca")
     np.testing.assert_allclose(res.coef, ref.coef, rtol=1e-12)
     assert "6 dropped" in res.summary()

@@ -5,20 +5,31 @@
 * ``R``: what ``summary(glm(...))`` prints for the GLM families: expected information,
   the dispersion at its Pearson estimate on ``n - p`` degrees of freedom, t tests on
   ``n - p`` when the family has a dispersion (z otherwise), and R's ``logLik`` rule.
+
+Every rule in which the conventions differ lives here: :func:`resolve` (the covariance,
+dispersion and tests in force), :meth:`Convention.reported_coef` (the dispersion
+coefficient a result reports) and :meth:`Convention.reported_llf` (its log-likelihood).
+The estimation itself is the same maximum-likelihood fit under every convention.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .errors import DataError
 from .inference.covariance import COV_TYPES
+
+__all__ = ["Convention", "resolve"]
 
 __all__ = ["Convention", "resolve"]
 
 
 @dataclass(frozen=True)
 class Convention:
+    """The reporting rules in force for a fit (made by :func:`resolve`)."""
+
     name: str          # "ML" or "R"
     cov_type: str
     dispersion: str    # "ml" or "pearson"
@@ -31,6 +42,30 @@ class Convention:
         parts.append("t tests on df_resid" if self.t_tests else "z tests")
         label = "R glm" if self.name == "R" else "maximum likelihood"
         return f"{label} ({'; '.join(parts)})"
+
+    def reported_coef(self, obj, beta: np.ndarray, spec, disp, base) -> np.ndarray:
+        """The coefficients a result reports for the ML estimate ``beta``: the same, or
+        with the intercept-only dispersion coefficient moved to the Pearson estimate
+        ``disp.phi_pearson`` (``dispersion="pearson"``). ``base`` is the dispersion
+        block's constant offset; ``disp`` is None when there is no such estimate."""
+        if self.dispersion != "pearson" or disp is None:
+            return beta
+        beta = beta.copy()
+        block = obj.blocks[obj.index(spec.name)]
+        beta[obj.block_slice(spec.name)] = (block.link.link(
+            disp.phi_pearson ** (1 / spec.power)) - base) / block.X[0, 0]
+        return beta
+
+    def reported_llf(self, obj, beta_ml: np.ndarray, llf_ml: float, var_weights,
+                     dispersion_modelled: bool) -> float:
+        """The log-likelihood a result reports: the maximum ``llf_ml``, or under ``R`` the
+        family's ``loglik_r`` (R's ``logLik``) at the ML mean, unless the dispersion has
+        its own design (which R's glm cannot fit)."""
+        family = obj.family
+        if self.name != "R" or not family.has("loglik_r") or dispersion_modelled:
+            return llf_ml
+        mu = obj.thetas(obj.etas(beta_ml))[family.parameters[0].name]
+        return float(family.loglik_r(obj.y, mu, obj.weights, var_weights))
 
 
 def resolve(family, convention: str | None, cov_type: str, dispersion: str) -> Convention:

@@ -1,59 +1,30 @@
-"""From a model frame and a family to a :class:`FitResult`: checks, engine, inference.
+"""From a fit request and a model frame to a :class:`FitResult`: checks, engine, inference.
 
-This is the one place where the pieces meet: the response and support checks, the
-parameter blocks (designs, links, offsets, fixed values, variance weights), rank
-deficiency, the runtime contract check, start values, the optimiser, the conventions
-and the covariance.
+This is the one place where the pieces meet: the response step of the request
+(:func:`mlefit.request.bind_response`), the parameter blocks (designs, links, offsets,
+fixed values, variance weights), rank deficiency, the runtime contract check, start
+values, the optimiser, the covariance, and what the convention reports
+(:mod:`mlefit.conventions`). The result keeps what refits need in its private
+:class:`~mlefit.context.FitContext`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from . import diagnose, engine, start
+from .context import FitContext
 from .contract import check_logpdf
-from .conventions import Convention
 from .engine import Block, DispersionSpec, Objective, linalg
 from .errors import ConvergenceError, DataError
-from .family import Family
 from .formula import ModelFrame
 from .inference.covariance import covariance, held_covariance
 from .links import Link
+from .request import FitRequest, Options, bind_response
 from .results import Diagnostics, DispersionSummary, FitResult
 
 __all__ = ["Options", "estimate"]
-
-
-@dataclass(frozen=True)
-class Options:
-    convention: Convention
-    method: str = "newton"
-    start: object = None
-    maxiter: int = 100
-    tol: float = 1e-12
-
-
-def _response(family: Family, origin: str, y: np.ndarray) -> np.ndarray:
-    if family.has("prepare_response"):
-        y = np.asarray(family.prepare_response(y), dtype=float)
-    cols = 1 if y.ndim == 1 else y.shape[1]
-    if cols != family.response_columns:
-        raise DataError(f"family {family.name!r} takes a response of {family.response_columns} "
-                        f"column(s); the formula gives {cols}. Fix: write the left-hand side "
-                        "with that many columns (e.g. 'successes + failures ~ x').")
-    inside = family.support.contains(y)
-    if inside.ndim == 2:
-        inside = inside.all(axis=1)
-    if not inside.all():
-        bad = np.flatnonzero(~inside)
-        shown = ", ".join(f"{v!r}" for v in np.unique(y[bad])[:5].tolist())
-        raise DataError(f"{bad.size} response value(s) lie outside the support {family.support} "
-                        f"of family {family.name!r} (e.g. {shown}). Fix: choose a family whose "
-                        "support contains the data, or remove/recode those rows.")
-    return y
 
 
 def _take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -111,10 +82,11 @@ def _active_rows(frame: ModelFrame) -> np.ndarray:
     return rows
 
 
-def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Link],
-             fixed: dict[str, float], options: Options) -> FitResult:
-    """Fit ``family`` to ``frame``; see the module docstring."""
-    y_all = _response(family, origin, frame.y)
+def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
+    """Fit ``request`` to ``frame``; see the module docstring."""
+    request, y_all = bind_response(request, frame.y)
+    family, links, fixed, options = request.family, request.links, request.fixed, \
+        request.options
     rows = _active_rows(frame)
     estimated = [p.name for p in family.parameters if p.name not in fixed]
     n_rows, p = int(rows.sum()), sum(len(frame.designs[n].columns) for n in estimated)
@@ -125,7 +97,8 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     blocks = _blocks(family, frame, links, fixed, rows)
     obj = Objective(family, _take(y_all, rows), blocks, _take(frame.weights, rows))
     columns = {n: frame.designs[n].columns for n in estimated}
-    check_logpdf(family, origin, obj.y, obj.thetas(obj.etas(start.first_guess(obj, family))))
+    check_logpdf(family, request.origin, obj.y,
+                 obj.thetas(obj.etas(start.first_guess(obj, family))))
     beta0 = start.start_vector(obj, family, columns, options.start)
     if not np.isfinite(obj.loglik(beta0)):
         raise ConvergenceError(f"the log-likelihood is -inf or NaN at the start values "
@@ -141,7 +114,7 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
     diagnose.warn_fit(obj, sol, columns)
     at_boundary = diagnose.boundary_reductions(obj, sol)
     conv = options.convention
-    beta, disp = sol.beta.copy(), None
+    disp = None
     nobs = _nobs(family, obj)
     p_first = blocks[0].size
     base = None
@@ -149,11 +122,8 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
             blocks[obj.index(spec.name)].size == 1 and family.has("unit_variance"):
         base = engine.base_offset(blocks[obj.index(spec.name)], spec)
     if base is not None:
-        disp = _dispersion(obj, beta, spec, nobs - p_first, base)
-        if conv.dispersion == "pearson":
-            block = blocks[obj.index(spec.name)]
-            beta[obj.block_slice(spec.name)] = (block.link.link(
-                disp.phi_pearson ** (1 / spec.power)) - base) / block.X[0, 0]
+        disp = _dispersion(obj, sol.beta, spec, nobs - p_first, base)
+    beta = conv.reported_coef(obj, sol.beta.copy(), spec, disp, base)
     if sol.exact_fit:
         cov_matrix = _exact_fit_cov(obj, spec)
         cov = None
@@ -166,13 +136,10 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
         cov_matrix = cov.matrix
     index = pd.MultiIndex.from_tuples([(n, t) for n in estimated for t in columns[n]],
                                       names=["parameter", "term"])
-    llf = sol.llf
     modelled = spec is not None and spec.name in estimated and \
         blocks[obj.index(spec.name)].size > 1
-    if conv.name == "R" and family.has("loglik_r") and not modelled:
-        mu = obj.thetas(obj.etas(sol.beta))[family.parameters[0].name]
-        vw = None if frame.var_weights is None else frame.var_weights[rows]
-        llf = float(family.loglik_r(obj.y, mu, obj.weights, vw))
+    vw = None if frame.var_weights is None else frame.var_weights[rows]
+    llf = conv.reported_llf(obj, sol.beta, sol.llf, vw, modelled)
     diagnostics = Diagnostics(
         converged=sol.converged, iterations=sol.iterations, decrement=sol.decrement,
         gradient_se=cov.gradient_se if cov else 0.0, condition=cov.condition if cov else np.nan,
@@ -185,8 +152,7 @@ def estimate(family: Family, origin: str, frame: ModelFrame, links: dict[str, Li
         n_dropped=frame.n_dropped, dropped_by=dict(frame.dropped_by),
         df_resid=nobs - p_first, convention=conv, diagnostics=diagnostics,
         covariance_kind=cov.kind if cov else "exact fit (zero residual variance)",
-        frame=frame, dispersion=disp, objective=obj, rows=rows,
-        options=options)
+        _context=FitContext.of(frame, obj, rows, options), dispersion=disp)
 
 
 def _nobs(family, obj) -> float:

@@ -20,8 +20,8 @@ from formulaic.errors import DataMismatchWarning, FormulaicError
 
 from .errors import DataError
 
-__all__ = ["CONTEXT", "OFFSET_PREFIX", "Design", "ModelFrame", "OffsetSource", "aligned", "build",
-           "numeric", "offset"]
+__all__ = ["CONTEXT", "OFFSET_PREFIX", "Design", "ModelFrame", "OffsetSource", "aligned",
+           "build", "numeric", "offset"]
 
 OFFSET_PREFIX = "offset("
 
@@ -244,9 +244,8 @@ def _response(lhs, formula: str) -> tuple[np.ndarray, tuple[str, ...]]:
 def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
           offsets: dict | None = None, exposure=None, groups=None,
           missing: str = "drop") -> ModelFrame:
-    """Materialise ``formulas`` ({parameter: formula}, the first with a response)."""
-    if missing not in ("drop", "raise"):
-        raise DataError(f"missing={missing!r} is not one of 'drop', 'raise'.")
+    """Materialise ``formulas`` ({parameter: formula}, the first with a response);
+    ``missing`` ("drop" or "raise", checked with the request) says what missing values do."""
     frame = _as_frame(data)
     params = list(formulas)
     first = params[0]

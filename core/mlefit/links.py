@@ -8,12 +8,14 @@ links through the ``register_links`` hook; the ones below ship with the core.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy import special
 
-__all__ = ["BUILTIN_LINKS", "Array", "Link"]
+from .errors import MlefitError
+
+__all__ = ["BUILTIN_LINKS", "Array", "Link", "registered_link"]
 
 Array = np.ndarray
 
@@ -49,6 +51,26 @@ class Link:
 
     def __str__(self) -> str:
         return self.name
+
+    def __reduce__(self):
+        """Pickled by name when it is the registered link of that name (most links are
+        lambdas, which pickle cannot store), else by value."""
+        from .registry import get_registry
+
+        try:
+            registered = get_registry().link(self.name) is self
+        except MlefitError:
+            registered = False
+        if registered:
+            return registered_link, (self.name,)
+        return Link, tuple(getattr(self, f.name) for f in fields(self))
+
+
+def registered_link(name: str) -> Link:
+    """The installed link called ``name`` (how a pickled link is found again)."""
+    from .registry import get_registry
+
+    return get_registry().link(name)
 
 
 def _logit_d1(eta):

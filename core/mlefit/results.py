@@ -1,27 +1,33 @@
 """The fitted model: an immutable record of estimates, covariance and diagnostics.
 
 ``params`` and ``bse`` are pandas Series on a (parameter, term) MultiIndex; coefficients
-of every parameter are on its link scale. Predictions rebuild each parameter's design
-(and offset) from new data through the formulaic specs kept from the fit.
+of every parameter are on its link scale. What refits and predictions need besides (the
+model frame with its formula specs, the engine's objective, the rows used, the options)
+is kept in one private :class:`~mlefit.context.FitContext`, whose docstring states the
+data policy (references, never copies; :meth:`FitResult.remove_data`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from .context import FitContext
 from .conventions import Convention
 from .errors import DataError
 from .family import Family
-from .formula import ModelFrame
 from .inference.wald import wald_table
 from .links import Link
 from .postestimation.goodness_of_fit import GLMStatistics, statistics
 
 __all__ = ["Diagnostics", "DispersionSummary", "FitResult"]
+
+#: former public attributes, now in the private context: reading them warns
+MOVED_TO_CONTEXT = ("frame", "objective", "options", "rows")
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,31 @@ class DispersionSummary:
 
 @dataclass(frozen=True)
 class FitResult:
-    """A fitted model (immutable). Create it with :func:`mlefit.fit`."""
+    """A fitted model (immutable). Create it with :func:`mlefit.fit`.
+
+    What a result offers, by topic (everything else is private):
+
+    - **estimates**: `params`, `bse`, `cov_params()`, `tvalues` (alias `zvalues`),
+      `pvalues`, `t_tests`, `k`, `parameter_names`;
+    - **intervals and tests**: `conf_int()`, `profile()`, `wald_test()`; between fits
+      `mlefit.lrtest`, `mlefit.score_test` and `mlefit.compare`;
+    - **fit statistics**: `llf`, `llf_ml`, `aic`, `bic`, `aicc`, `nobs`, `df_resid`,
+      `dispersion`, `deviance`, `null_deviance`, `pearson_chi2`, `glm`;
+    - **the model**: `family`, `formulas`, `links`, `fixed`, `convention`,
+      `covariance_kind`;
+    - **the rows**: `nobs`, `n_dropped`, `dropped_by`;
+    - **the optimiser**: `converged`, `diagnostics`;
+    - **predictions and simulation**: `predict()`, `fittedvalues`, `simulate()`;
+    - **residuals**: `resid()`, `resid_response`, `resid_pearson`, `resid_deviance`;
+    - **presentation**: `summary()`, `plot_diagnostics()`, `plot_profile()`;
+    - **storage**: `remove_data()` (a copy without the data, small to pickle);
+    - **raw arrays**: `coef`, `cov`, `index` (what `params` and `cov_params()` are
+      built from).
+
+    The former attributes `frame`, `objective`, `options` and `rows` are internal refit
+    state, kept in the private context (:mod:`mlefit.context`); reading them still works
+    but issues a DeprecationWarning.
+    """
 
     family: Family
     formulas: dict[str, str]
@@ -70,18 +100,43 @@ class FitResult:
     convention: Convention
     diagnostics: Diagnostics
     covariance_kind: str
-    frame: ModelFrame = field(repr=False)
+    #: what refits, predictions and residuals need (private; see mlefit.context)
+    _context: FitContext = field(repr=False, compare=False)
     dispersion: DispersionSummary | None = None
-    #: the engine's objective on the rows used (weight > 0), for refits by inference tools
-    objective: object = field(default=None, repr=False, compare=False)
-    #: which of ``frame``'s rows the objective uses
-    rows: np.ndarray | None = field(default=None, repr=False, compare=False)
-    #: estimation options (method, maxiter, tol) for refits
-    options: object = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         for arr in (self.coef, self.cov):
             arr.setflags(write=False)
+
+    def __getattr__(self, name: str):
+        # only reached when normal lookup fails: the attributes that moved to the context
+        context = self.__dict__.get("_context")
+        if name in MOVED_TO_CONTEXT and context is not None:
+            warnings.warn(f"FitResult.{name} is internal refit state; it moved to the private "
+                          f"fit context (FitResult._context.{name}) and will be removed. Use "
+                          "the result's public attributes and methods instead.",
+                          DeprecationWarning, stacklevel=2)
+            return getattr(context, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def remove_data(self) -> FitResult:
+        """A copy of this result without the data, small to pickle or keep.
+
+        As statsmodels' ``remove_data()``, but returning a new result (a FitResult is
+        immutable; this one keeps its data): ``small = res.remove_data()``. The copy
+        keeps every statistic: ``params``, ``bse``, ``cov_params()``, tests, Wald
+        ``conf_int()``, ``llf``, AIC and BIC, the GLM deviances (computed now) and
+        ``summary()``; ``predict(newdata)`` still rebuilds the designs from new data.
+        What needs the fit's rows (``predict()`` without ``newdata``, ``fittedvalues``,
+        residuals, profiles and profile intervals, ``simulate()``, plots, and
+        ``lrtest``, ``score_test`` and ``compare`` with other fits) raises a
+        :class:`~mlefit.errors.DataError` that says so; refit to get them back. See
+        :mod:`mlefit.context` for the data policy.
+        """
+        glm = self.glm if self._context.has_data else self.__dict__.get("glm")
+        out = replace(self, _context=self._context.without_data())
+        out.__dict__["glm"] = glm     # the cached_property's value, computed on the data
+        return out
 
     # estimates ---------------------------------------------------------------------
     @property
@@ -247,10 +302,11 @@ class FitResult:
         """Deviance, null deviance (a refit, computed on first use) and Pearson X2."""
         fam = self.family
         if not (fam.has("unit_deviance") and fam.has("unit_variance")) or \
-                self.diagnostics.exact_fit or self.objective is None:
+                self.diagnostics.exact_fit or self._context.objective is None:
             return None
-        vw = None if self.frame.var_weights is None else self.frame.var_weights[self.rows]
-        return statistics(self.objective, self.coef, vw)
+        ctx = self._context
+        vw = None if ctx.frame.var_weights is None else ctx.frame.var_weights[ctx.rows]
+        return statistics(ctx.objective, self.coef, vw)
 
     def _glm(self) -> GLMStatistics:
         if self.glm is None:

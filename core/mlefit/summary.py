@@ -57,8 +57,8 @@ def format_summary(res) -> str:
     diag = res.diagnostics
     first = res.family.parameters[0].name
     lines = [f"mlefit: {res.family.name} family, maximum-likelihood fit",
-             f"Response: {' + '.join(res.frame.response)}   Formula: {res.formulas[first]}",
-             f"Observations: {res.frame.n} rows used ({res.n_dropped} dropped), "
+             f"Response: {' + '.join(res._context.response)}   Formula: {res.formulas[first]}",
+             f"Observations: {res._context.n_rows} rows used ({res.n_dropped} dropped), "
              f"nobs = {res.nobs:g}",
              f"Convention: {res.convention.describe()}; covariance: {res.covariance_kind}",
              ""]

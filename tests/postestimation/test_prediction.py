@@ -118,4 +118,4 @@ def test_bad_seeds_are_refused(heart):
         with pytest.raises(DataError, match="is not a random seed"):
             res.simulate(2, seed=seed)
     generator = np.random.default_rng(5)
-    assert res.simulate(2, seed=generator).shape == (res.objective.n, 2)
+    assert res.simulate(2, seed=generator).shape == (res._context.objective.n, 2)

@@ -80,7 +80,7 @@ def ml_coef(res) -> np.ndarray:
     disp = res.dispersion
     if res.convention.dispersion != "pearson" or disp is None:
         return beta
-    obj = res.objective
+    obj = res._context.objective
     block = obj.blocks[obj.index(disp.parameter)]
     power = res.family.dispersion.power
     beta[obj.block_slice(disp.parameter)] = (block.link.link(disp.phi_ml ** (1 / power))

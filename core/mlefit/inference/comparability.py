@@ -48,7 +48,7 @@ def _check_fit(res, i: int) -> None:
     if not isinstance(res, FitResult):
         raise ComparisonError(f"model {i} is a {type(res).__name__}, not a fit. Fix: pass the "
                               "results of mlefit.fit().")
-    if res.objective is None or res.rows is None:
+    if res._context.objective is None or res._context.rows is None:
         raise ComparisonError(f"model {i} carries no objective (made by an older version or "
                               "by hand). Fix: refit it with mlefit.fit().")
 
@@ -71,7 +71,8 @@ def check_same_data(models: Sequence) -> None:
 
 
 def _same_rows(ref, m, i: int) -> None:
-    a, b = ref.frame.index[ref.rows], m.frame.index[m.rows]
+    a = ref._context.frame.index[ref._context.rows]
+    b = m._context.frame.index[m._context.rows]
     if len(a) == len(b) and a.equals(b):
         return
     set_a, set_b = set(a), set(b)
@@ -88,10 +89,11 @@ def _same_rows(ref, m, i: int) -> None:
 
 
 def _same_response(ref, m, i: int) -> None:
-    a, b = ref.frame.y[ref.rows], m.frame.y[m.rows]
+    a = ref._context.frame.y[ref._context.rows]
+    b = m._context.frame.y[m._context.rows]
     if a.shape == b.shape and np.array_equal(a, b):
         return
-    ra, rb = " + ".join(ref.frame.response), " + ".join(m.frame.response)
+    ra, rb = " + ".join(ref._context.frame.response), " + ".join(m._context.frame.response)
     raise ComparisonError(
         f"the responses differ (model 1: {ra}; model {i}: {rb}). Likelihoods of different "
         "responses cannot be compared (a transformed response changes the likelihood by its "
@@ -99,12 +101,14 @@ def _same_response(ref, m, i: int) -> None:
 
 
 def _same_weights(ref, m, i: int) -> None:
-    if not np.array_equal(ref.frame.weights[ref.rows], m.frame.weights[m.rows]):
+    if not np.array_equal(ref._context.frame.weights[ref._context.rows],
+                          m._context.frame.weights[m._context.rows]):
         raise ComparisonError(f"models 1 and {i} have different weights. Fix: fit every model "
                               "with the same weights=.")
-    va, vb = ref.frame.var_weights, m.frame.var_weights
+    va, vb = ref._context.frame.var_weights, m._context.frame.var_weights
     same = (va is None and vb is None) or (
-        va is not None and vb is not None and np.array_equal(va[ref.rows], vb[m.rows]))
+        va is not None and vb is not None
+        and np.array_equal(va[ref._context.rows], vb[m._context.rows]))
     if not same:
         raise ComparisonError(f"models 1 and {i} have different var_weights. Fix: fit every "
                               "model with the same var_weights=.")

@@ -106,7 +106,7 @@ def _check_reduced(m0, m1, red: Reduction, which, asserted: bool) -> None:
                 f"is not {m0.family.name} (that needs {name} = {red.value:g}). "
                 f"{FIX_NOT_NESTED}")
         return
-    obj = m1.objective
+    obj = m1._context.objective
     block = obj.blocks[obj.index(name)]
     X, offset = block.X, block.offset
     intercept_only = X.shape[1] == 1 and np.ptp(X[:, 0]) == 0 and np.ptp(offset) == 0
@@ -137,8 +137,8 @@ def _constant(block) -> bool:
 
 
 def _check_parameter(m0, m1, name: str, which) -> None:
-    b0 = m0.objective.blocks[m0.objective.index(name)]
-    b1 = m1.objective.blocks[m1.objective.index(name)]
+    b0 = m0._context.objective.blocks[m0._context.objective.index(name)]
+    b1 = m1._context.objective.blocks[m1._context.objective.index(name)]
     if b0.link.name != b1.link.name:
         if _constant(b0) and b1.X.shape[1] and not np.ptp(b1.offset) and not outside(
                 b1.X, np.ones((b1.X.shape[0], 1))).size:
@@ -151,7 +151,7 @@ def _check_parameter(m0, m1, name: str, which) -> None:
     bad = outside(b1.X, A)
     if not bad.size:
         return
-    cols = list(m0.frame.designs[name].columns) if name not in m0.fixed else []
+    cols = list(m0._context.frame.designs[name].columns) if name not in m0.fixed else []
     what = [f"term(s) {[cols[j] for j in bad if j < len(cols)]}"] if bad[0] < len(cols) else []
     if bad[-1] == len(cols):
         what.append(f"the fixed value {m0.fixed[name]:g}" if name in m0.fixed else

@@ -154,7 +154,7 @@ class Profile:
 
 def setup(res, position: int) -> Profile:
     """The profile of the coefficient at ``position`` of ``res``'s stacked vector."""
-    if res.objective is None:
+    if res._context.objective is None:
         raise DataError("this fit carries no objective (made by an older version or by "
                         "hand). Fix: refit it with mlefit.fit().")
     if res.diagnostics.exact_fit:
@@ -163,7 +163,7 @@ def setup(res, position: int) -> Profile:
                         "profile interval. Fix: check the response (is it constant or an exact "
                         "function of the predictors?); the data carry no uncertainty to "
                         "report.")
-    obj, beta, pos = res.objective, coefficients.ml_coef(res), position
+    obj, beta, pos = res._context.objective, coefficients.ml_coef(res), position
     disp = res.dispersion
     if res.convention.dispersion == "pearson" and disp is not None:
         sl = obj.block_slice(disp.parameter)
@@ -176,7 +176,7 @@ def setup(res, position: int) -> Profile:
             pos = pos - (sl.stop - sl.start) if pos >= sl.stop else pos
     se, slope = _scale(obj, beta, pos, float(res.bse.iloc[position]))
     others = np.delete(beta, pos)
-    return Profile(obj, beta, obj.loglik(beta), pos, se, slope, res.options,
+    return Profile(obj, beta, obj.loglik(beta), pos, se, slope, res._context.options,
                    starts=[(float(beta[pos]), others)])
 
 

@@ -57,7 +57,7 @@ class ScoreTest:
 
 def embed(m0, m1, nest: Nesting) -> np.ndarray:
     """The smaller fit's ML estimate as a coefficient vector of the larger model."""
-    obj0, obj1 = m0.objective, m1.objective
+    obj0, obj1 = m0._context.objective, m1._context.objective
     etas0 = dict(zip([b.name for b in obj0.blocks], obj0.etas(coefficients.ml_coef(m0)),
                      strict=True))
     links0 = {b.name: b.link for b in obj0.blocks}
@@ -109,7 +109,7 @@ def score_test(m0, m1, *, nested: bool | None = None,
             "boundary of the parameter space where the score on the link scale is not "
             "defined. Fix: use mlefit.lrtest(m0, m1), which refers the statistic to the "
             "chi-bar-squared mixture.")
-    obj = m1.objective
+    obj = m1._context.objective
     if information is None:
         information = "expected" if obj.family.has("expected_information") else "observed"
     if information not in ("expected", "observed"):

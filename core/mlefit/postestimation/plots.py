@@ -27,15 +27,15 @@ def leverage(res) -> np.ndarray:
     """Diagonal of the hat matrix of the first parameter's design, ``w_i W_i x_i' C x_i``,
     with ``W_i`` its per-row information (expected when the family gives it) and ``C``
     its block of the covariance (R's ``hatvalues`` for a GLM)."""
-    obj = res.objective
+    obj = res._context.objective
     rows = obj.rows(res.coef)
     W = obj.expected(rows) or obj.observed(rows)
     first = res.family.parameters[0].name
     sl = res.index.get_locs([first])
     X = obj.designs[0]
     C = res.cov[np.ix_(sl, sl)]
-    h = np.full(res.frame.n, np.nan)
-    h[res.rows] = obj.weights * W[(0, 0)] * np.einsum("ij,jk,ik->i", X, C, X)
+    h = np.full(res._context.frame.n, np.nan)
+    h[res._context.rows] = obj.weights * W[(0, 0)] * np.einsum("ij,jk,ik->i", X, C, X)
     return h
 
 
@@ -43,7 +43,7 @@ def qq_envelope(res, nsim: int, seed) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise 2.5% and 97.5% bands of the sorted quantile residuals of ``nsim``
     responses simulated from the fit and refitted (the parametric-bootstrap envelope)."""
     rng = np.random.default_rng(seed)
-    obj = res.objective
+    obj = res._context.objective
     sims = draws(res, nsim, rng)
     sorted_r = []
     for y in sims:
@@ -71,7 +71,7 @@ def plot_diagnostics(res, nsim: int = 39, seed=None):
     ax.axhline(0, color="grey", lw=1)
     ax.set(xlabel=xlabel, ylabel=f"{kind} residual", title="Residuals vs fitted")
     ax = axes[0, 1]
-    used = np.sort(q[res.rows])
+    used = np.sort(q[res._context.rows])
     theo = stats.norm.ppf((np.arange(1, used.size + 1) - 0.5) / used.size)
     ax.scatter(theo, used, s=8)
     if res.family.has("sample") and nsim > 0:

@@ -41,14 +41,15 @@ def designs(res, newdata=None):
         raise DataError("newdata must be a pandas DataFrame. Fix: wrap it with "
                         "pd.DataFrame(...).")
     out = {}
+    source = res._context.frame if newdata is None else res._context  # the fit's rows need data
     for name in res.formulas:
-        design = res.frame.designs[name]
+        design = source.designs[name]
         if newdata is None:
             out[name] = design.X, design.offset
         else:
             _check_exposure(design, newdata)
             out[name] = design.rebuild(newdata)
-    index = res.frame.index if newdata is None else newdata.index
+    index = res._context.frame.index if newdata is None else newdata.index
     return out, index
 
 

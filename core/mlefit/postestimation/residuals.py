@@ -30,7 +30,7 @@ KINDS = ("response", "pearson", "deviance", "quantile")
 def _pieces(res):
     """Response in logpdf's form, its mean-scale form and trials, and the fitted thetas."""
     fam = res.family
-    y = res.frame.y
+    y = res._context.frame.y
     if fam.has("prepare_response"):
         y = np.asarray(fam.prepare_response(y), dtype=float)
     ybar, m = mean_scale(fam, y) if y.ndim == 2 else (y, np.ones(y.shape[0]))
@@ -51,7 +51,7 @@ def residuals(res, kind: str = "response", seed=None) -> pd.Series:
         raise DataError(f"kind={kind!r} is not one of {list(KINDS)}.")
     fam = res.family
     y, ybar, m, thetas = _pieces(res)
-    v = (1.0 if res.frame.var_weights is None else res.frame.var_weights) * m
+    v = (1.0 if res._context.frame.var_weights is None else res._context.frame.var_weights) * m
     mu = thetas[fam.parameters[0].name]
     if kind == "response":
         _needs(fam, "mean")
@@ -68,7 +68,7 @@ def residuals(res, kind: str = "response", seed=None) -> pd.Series:
         values = np.sign(ybar - mu) * np.sqrt(dev)
     else:
         values = quantile_residuals(fam, y, thetas, seed)
-    return pd.Series(np.asarray(values, dtype=float), index=res.frame.index,
+    return pd.Series(np.asarray(values, dtype=float), index=res._context.frame.index,
                      name=f"resid_{kind}")
 
 

@@ -30,7 +30,7 @@ def make_rng(seed) -> np.random.Generator:
 
 
 def _thetas(res):
-    obj = res.objective
+    obj = res._context.objective
     return obj.thetas(obj.etas(res.coef))
 
 
@@ -41,13 +41,13 @@ def draws(res, nsim: int, rng) -> np.ndarray:
         raise DataError(f"family {fam.name!r} defines no sample(), so it cannot be "
                         "simulated. Fix: add sample(rng, size, **params) to the family.")
     thetas = _thetas(res)
-    n = res.objective.n
+    n = res._context.objective.n
     kwargs = {}
-    if res.objective.y.ndim == 2:
+    if res._context.objective.y.ndim == 2:
         if "trials" not in inspect.signature(fam.sample).parameters:
             raise DataError(f"family {fam.name!r} has a multi-column response but its "
                             "sample() takes no trials=.")
-        kwargs["trials"] = mean_scale(fam, res.objective.y)[1]
+        kwargs["trials"] = mean_scale(fam, res._context.objective.y)[1]
     out = np.asarray(fam.sample(rng, (nsim, n), **thetas, **kwargs), dtype=float)
     return inside_open_ends(fam.support, out)
 
@@ -75,16 +75,16 @@ def simulate(res, nsim: int = 1, seed=None) -> np.ndarray:
 
 def refit(res, y: np.ndarray) -> engine.Solution:
     """Re-estimate ``res``'s model on response ``y`` (rows as the fit used them)."""
-    obj = res.objective
+    obj = res._context.objective
     new = engine.Objective(obj.family, np.asarray(y, dtype=float), obj.blocks, obj.weights,
                            obj.derivatives)
-    opts = res.options
+    opts = res._context.options
     spec = None
     if obj.family.dispersion is not None:
         fam = obj.family
         spec = engine.DispersionSpec(fam.dispersion.parameter, fam.dispersion.power,
                                      fam.unit_variance if fam.has("unit_variance") else None,
-                                     None if res.frame.var_weights is None
-                                     else res.frame.var_weights[res.rows])
+                                     None if res._context.frame.var_weights is None
+                                     else res._context.frame.var_weights[res._context.rows])
     return engine.maximize(new, res.coef.copy(), method=opts.method, dispersion=spec,
                            maxiter=opts.maxiter, tol=opts.tol)

@@ -17,8 +17,8 @@ import numpy as np
 
 from ..errors import MlefitError
 from ..family import Family
-from ..glm import mean_scale
 from ..links import Link
+from ..postestimation.goodness_of_fit import mean_scale
 
 #: rows of parameters and responses the per-row checks evaluate
 N_DRAWS = 200
@@ -167,8 +167,9 @@ def support_draws(domain, rng, n: int, columns: int = 1) -> np.ndarray:
 
 
 def mean_scale_or_none(family: Family, y: np.ndarray):
-    """``(ybar, trials)`` of a response, trials one per row (:func:`mlefit.glm.mean_scale`
-    for a multi-column one); ``None`` for a multi-column one without ``glm_response``."""
+    """``(ybar, trials)`` of a response, trials one per row (for a multi-column one:
+    :func:`mlefit.postestimation.goodness_of_fit.mean_scale`); ``None`` for a multi-column
+    one without ``glm_response``."""
     if y.ndim == 1:
         return y, np.ones(y.shape[0])
     if not family.has("glm_response"):

@@ -1,0 +1,305 @@
+"""One frozen, validated fit request, built once and shared by every entry point.
+
+A fit runs in four steps, in this order:
+
+1. **The request.** :func:`build_request` resolves the family and checks every option
+   against it: links, fixed values, the per-parameter options (formulas, designs, column
+   names, offsets), weights, exposure, ``cov_type`` and ``groups``, the convention
+   (:func:`mlefit.conventions.resolve`), ``missing``, ``method``, ``start``, ``maxiter``
+   and ``tol``. It raises the first problem it meets, in that order, and returns a
+   :class:`FitRequest`. Nothing else in mlefit validates options.
+2. **The model frame.** Each entry point builds a :class:`~mlefit.formula.ModelFrame`
+   from its own kind of data and nothing else: :func:`mlefit.fit` from formulas and a
+   data frame (:func:`mlefit.formula.build`), :func:`mlefit.fit_arrays` from arrays
+   (and, later, other entry points such as a Dask frame from theirs). The data checks
+   (missing values, row counts, negative weights) happen here.
+3. **The response.** :func:`bind_response` is where the family first sees the response:
+   ``Family.prepare_response`` (optional), the number of response columns and the
+   support. This is the slot for families whose parameters depend on the data (ordinal
+   cutpoints, counted from the response's levels): such a family is bound to the data
+   here, and the request it returns is final. The request is frozen after this step:
+   nothing downstream changes it.
+4. **The estimate.** :func:`mlefit.fitting.estimate` fits the request to the frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+
+import numpy as np
+
+from .contract import RESERVED_NAMES, validate_family
+from .conventions import Convention, resolve
+from .engine import METHODS
+from .errors import DataError
+from .family import Family
+from .links import Link
+from .registry import get_registry
+
+__all__ = ["FitRequest", "Options", "bind_response", "build_request", "get_family"]
+
+MISSING = ("drop", "raise")
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to estimate, and what a refit reuses: the convention in force and the
+    optimiser's method, start values, iteration limit and tolerance."""
+
+    convention: Convention
+    method: str = "newton"
+    start: object = None
+    maxiter: int = 100
+    tol: float = 1e-12
+
+
+@dataclass(frozen=True)
+class FitRequest:
+    """A validated fit request (see the module docstring for where it is built).
+
+    Per-row arguments (``weights``, ``offsets``, ``exposure``, ``groups``, the arrays'
+    ``designs``) are kept as given, a column name or the user's values: the model frame
+    turns them into arrays on the rows it keeps.
+    """
+
+    family: Family
+    #: where the family came from, for error messages
+    origin: str
+    #: every parameter's link, the defaults filled in
+    links: dict[str, Link]
+    #: natural-scale values of the parameters held fixed
+    fixed: dict[str, float]
+    options: Options
+    #: ``fit()``: ``{parameter: formula}``, the first with the response; None for arrays
+    formulas: dict[str, str] | None = None
+    #: ``fit_arrays()``: the other parameters' design matrices, and column names
+    designs: dict[str, object] = field(default_factory=dict, repr=False)
+    names: dict[str, object] = field(default_factory=dict)
+    #: per-parameter offsets, ``offset=`` as the first parameter's
+    offsets: dict[str, object] = field(default_factory=dict, repr=False)
+    weights: object = field(default=None, repr=False)
+    var_weights: object = field(default=None, repr=False)
+    exposure: object = field(default=None, repr=False)
+    groups: object = field(default=None, repr=False)
+    missing: str = "drop"
+
+
+def get_family(family: str | Family) -> tuple[Family, str]:
+    """The family object and a label of where it came from (for error messages)."""
+    registry = get_registry()
+    if isinstance(family, Family):
+        origin = f"{type(family).__module__}.{type(family).__qualname__} (instance)"
+        return validate_family(family, origin, set(registry.links)), origin
+    if isinstance(family, type) and issubclass(family, Family):
+        raise DataError(f"family={family.__name__} is a class. Fix: pass an instance, "
+                        f"family={family.__name__}().")
+    if not isinstance(family, str):
+        raise DataError(f"family={family!r} is neither a name nor an mlefit.Family instance.")
+    fam = registry.family(family)
+    infos = [i for i in registry.infos() if i.family is fam]
+    return fam, f"{infos[0].source}" if infos else family
+
+
+def build_request(family: str | Family, *, formula=None, parameter_formulas=None,
+                  designs=None, names=None, link=None, links=None, weights=None,
+                  var_weights=None, offset=None, offsets=None, exposure=None, fixed=None,
+                  start=None, missing: str = "drop", cov_type: str = "observed",
+                  dispersion: str = "ml", convention: str | None = None,
+                  method: str = "newton", groups=None, maxiter: int = 100,
+                  tol: float = 1e-12) -> FitRequest:
+    """Resolve and validate everything a fit is asked for (step 1 of the module docstring).
+
+    ``formula`` and ``parameter_formulas`` (a dict, possibly empty) are those of
+    :func:`mlefit.fit`; an array entry point passes neither and may pass ``designs`` and
+    ``names``. Every other argument is as :func:`mlefit.fit` documents it.
+    """
+    fam, origin = get_family(family)
+    links_ = _links(fam, link, links)
+    fixed_ = _fixed(fam, fixed)
+    options = _options(fam, cov_type=cov_type, dispersion=dispersion, convention=convention,
+                       method=method, start=start, maxiter=maxiter, tol=tol)
+    forms = None
+    if formula is not None or parameter_formulas is not None:
+        if not isinstance(formula, str):
+            raise DataError(f"formula must be a string like 'y ~ x', not "
+                            f"{type(formula).__name__}.")
+        forms = _formulas(fam, formula, parameter_formulas or {}, fixed_)
+    first = fam.parameters[0].name
+    if exposure is not None and links_[first].name != "log":
+        raise DataError(f"exposure= adds log(exposure) to a log-link predictor, but {first!r} "
+                        f"has link {links_[first].name!r}. Fix: use offset= instead.")
+    _check_groups(cov_type, groups)
+    _check_var_weights(fam, links_, var_weights)
+    designs_ = _per_parameter(fam, "designs", designs, fixed_, first=False)
+    names_ = _per_parameter(fam, "names", names, fixed_)
+    offsets_ = _offsets(fam, offset, offsets, fixed_)
+    if missing not in MISSING:
+        raise DataError(f"missing={missing!r} is not one of 'drop', 'raise'.")
+    return FitRequest(fam, origin, links_, fixed_, options, forms, designs_, names_, offsets_,
+                      weights, var_weights, exposure, groups, missing)
+
+
+def bind_response(request: FitRequest, y: np.ndarray) -> tuple[FitRequest, np.ndarray]:
+    """Step 3: the family first sees the response ``y`` of the model frame.
+
+    Returns the request to fit, final from here on (today the one given: the place where
+    a family whose parameters depend on the data is bound to it), and ``y`` in the form
+    the family's ``logpdf`` takes, checked against its column count and support.
+    """
+    family = request.family
+    if family.has("prepare_response"):
+        y = np.asarray(family.prepare_response(y), dtype=float)
+    cols = 1 if y.ndim == 1 else y.shape[1]
+    if cols != family.response_columns:
+        raise DataError(f"family {family.name!r} takes a response of {family.response_columns} "
+                        f"column(s); the formula gives {cols}. Fix: write the left-hand side "
+                        "with that many columns (e.g. 'successes + failures ~ x').")
+    inside = family.support.contains(y)
+    if inside.ndim == 2:
+        inside = inside.all(axis=1)
+    if not inside.all():
+        bad = np.flatnonzero(~inside)
+        shown = ", ".join(f"{v!r}" for v in np.unique(y[bad])[:5].tolist())
+        raise DataError(f"{bad.size} response value(s) lie outside the support {family.support} "
+                        f"of family {family.name!r} (e.g. {shown}). Fix: choose a family whose "
+                        "support contains the data, or remove/recode those rows.")
+    return request, y
+
+
+# the checks, in the order build_request makes them ---------------------------------------
+def _mapping(label: str, value) -> dict:
+    """A per-parameter option (``links=``, ``fixed=``, ``offsets=``, ...) as a dict."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise DataError(f"{label}= must be a dict keyed by parameter name (e.g. "
+                        f"{label}={{'sigma': ...}}), not a {type(value).__name__}.")
+    return dict(value)
+
+
+def _links(family: Family, link, links) -> dict[str, Link]:
+    registry = get_registry()
+    chosen = {p.name: p.default_link for p in family.parameters}
+    requested = _mapping("links", links)
+    if link is not None:
+        requested[family.parameters[0].name] = link
+    for name, value in requested.items():
+        if name not in chosen:
+            raise DataError(f"links names {name!r}, not a parameter of {family.name!r} "
+                            f"({list(chosen)}).")
+        value = value.name if isinstance(value, Link) else str(value)
+        canonical = registry.link(value).name
+        allowed = family.parameter(name).allowed_links
+        if canonical not in allowed:
+            raise DataError(f"link {value!r} is not allowed for {family.name!r} parameter "
+                            f"{name!r}. Allowed: {list(allowed)}.")
+        chosen[name] = canonical
+    return {name: registry.link(value) for name, value in chosen.items()}
+
+
+def _fixed(family: Family, fixed) -> dict[str, float]:
+    fixed = _mapping("fixed", fixed)
+    first = family.parameters[0].name
+    for name, value in fixed.items():
+        if name not in family.parameter_names:
+            raise DataError(f"fixed names {name!r}, not a parameter of {family.name!r} "
+                            f"({list(family.parameter_names)}).")
+        if name == first:
+            raise DataError(f"the first parameter {first!r} carries the main formula and cannot "
+                            "be fixed. Fix: use offset= for a known linear predictor.")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise DataError(f"fixed {name}={value!r} is not a number. Fix: give one "
+                            "natural-scale value per fixed parameter.") from None
+        if not family.parameter(name).domain.contains(value):
+            raise DataError(f"fixed {name}={value!r} is outside its domain "
+                            f"{family.parameter(name).domain}.")
+    return {k: float(v) for k, v in fixed.items()}
+
+
+def _options(family, *, cov_type, dispersion, convention, method, start, maxiter,
+             tol) -> Options:
+    if method not in METHODS:
+        raise DataError(f"method={method!r} is not one of {list(METHODS)}.")
+    if isinstance(maxiter, bool) or not isinstance(maxiter, Integral) or maxiter < 1:
+        raise DataError(f"maxiter={maxiter!r} must be a positive integer.")
+    if not isinstance(tol, Real) or not 0 < tol < 1:
+        raise DataError(f"tol={tol!r} must be a number in (0, 1) (default 1e-12).")
+    conv = resolve(family, convention, cov_type, dispersion)
+    return Options(conv, method, start, maxiter, tol)
+
+
+def _formulas(family: Family, formula: str, extra: dict, fixed) -> dict[str, str]:
+    """``{parameter: formula}``: the main formula, and a one-sided formula (default
+    ``~ 1``) for every other parameter not fixed."""
+    names = family.parameter_names
+    unknown = [k for k in extra if k not in names]
+    if unknown:
+        raise TypeError(f"fit() got unexpected keyword(s) {unknown}. Family {family.name!r} has "
+                        f"parameters {list(names)} (a parameter's formula is passed as a "
+                        f"keyword named after it, e.g. {names[-1]}='~ x'); options are "
+                        f"{sorted(RESERVED_NAMES - {'y', 'X', 'names', 'designs'})}.")
+    out = {names[0]: formula}
+    for name in names[1:]:
+        given = extra.get(name)
+        if name in fixed:
+            if given is not None:
+                raise DataError(f"{name} is both fixed and given a formula. Fix: choose one.")
+            continue
+        if given is None:
+            given = "~ 1"
+        given = str(given).strip()
+        if not given.startswith("~"):
+            given = "~ " + given
+        out[name] = given
+    return out
+
+
+def _check_groups(cov_type: str, groups) -> None:
+    if cov_type == "cluster" and groups is None:
+        raise DataError("cov_type='cluster' needs groups= (a column name or labels per row).")
+    if cov_type != "cluster" and groups is not None:
+        raise DataError(f"groups= is used only by cov_type='cluster' (here {cov_type!r}); "
+                        "its missing labels would drop rows for nothing. Fix: drop groups= "
+                        "or set cov_type='cluster'.")
+
+
+def _check_var_weights(fam: Family, links_, var_weights) -> None:
+    if var_weights is None:
+        return
+    if fam.dispersion is None:
+        raise DataError(f"var_weights are precision weights of an exponential-dispersion "
+                        f"family; {fam.name!r} has no dispersion parameter. Fix: use "
+                        "weights= (frequency weights).")
+    name = fam.dispersion.parameter
+    if links_[name].name != "log":
+        raise DataError(f"var_weights need the log link on {name!r}. Fix: drop links= for it.")
+
+
+def _per_parameter(family: Family, label: str, value, fixed, *, first: bool = True) -> dict:
+    """``value`` checked to name estimated parameters of ``family`` only."""
+    out = _mapping(label, value)
+    allowed = family.parameter_names if first else family.parameter_names[1:]
+    for name in out:
+        if name not in allowed:
+            raise DataError(f"{label} names {name!r}, not a parameter of {family.name!r} "
+                            f"({list(allowed)}).")
+        if name in fixed:
+            raise DataError(f"{label} names {name!r}, which is fixed (not estimated). Fix: "
+                            f"drop it from {label}, or do not fix {name!r}.")
+    return out
+
+
+def _offsets(family: Family, offset, offsets, fixed) -> dict:
+    """``offsets=`` with ``offset=`` as the first parameter's entry (not both)."""
+    out = _per_parameter(family, "offsets", offsets, fixed)
+    first = family.parameters[0].name
+    if offset is not None:
+        if first in out:
+            raise DataError(f"offset= and offsets={{{first!r}: ...}} both give the offset of "
+                            f"{first!r}. Fix: pass one of them (add the two if both apply).")
+        out[first] = offset
+    return out
