@@ -9,7 +9,6 @@ from mlefit import datasets
 
 #: test-only reference files; their sources, licences and digests: tests/data/README.md
 TEST_DATA = Path(__file__).resolve().parent / "data"
-HEART_COLUMNS = list(datasets.HEART_COLUMNS)
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,13 @@ import subprocess
 import sys
 
 import pytest
-from conftest import HEART_COLUMNS
 
 import mlefit
 from mlefit.cli import main
 
 HEART_CSV = str(mlefit.datasets.path("heart"))
 HEART = ["--data", HEART_CSV, "--no-header", "--names",
-         ",".join(HEART_COLUMNS), "--na-values", "?"]
+         ",".join(mlefit.datasets.HEART_COLUMNS), "--na-values", "?"]
 
 
 def test_fit_prints_the_summary(capsys, heart):

@@ -211,9 +211,13 @@ def test_term_selection_and_errors(gaussian):
         gaussian.conf_int(alpha=1.5, method="profile")
 
 
-def test_progress_bar(gaussian, capsys, monkeypatch):
+def test_progress_bar(gaussian, capsys):
+    pytest.importorskip("tqdm")
     gaussian.conf_int(method="profile", terms=["age"], progress=True)
     assert "profile intervals" in capsys.readouterr().err
+
+
+def test_progress_bar_without_tqdm_names_the_extra(gaussian, monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)
     with pytest.raises(ImportError, match=r"pip install 'mlefit\[progress\]'"):
         gaussian.conf_int(method="profile", terms=["age"], progress=True)

@@ -1,12 +1,12 @@
 """Diagnostic and profile plots render (Agg backend) with the expected axes."""
 
-import matplotlib
 import numpy as np
 import pytest
 
 import mlefit
 from mlefit.postestimation.plots import leverage
 
+matplotlib = pytest.importorskip("matplotlib")   # the plot extra
 matplotlib.use("Agg")
 
 
