@@ -183,8 +183,9 @@ class FitResult:
         ``"sigma:age"`` or ``(parameter, term)``).
 
         ``method="wald"``: ``estimate -+ q * se`` (normal, or t on df_resid).
-        ``method="profile"``: profile-likelihood intervals (:mod:`mlefit.profile`);
-        ``progress`` shows a bar (tqdm) for many terms.
+        ``method="profile"``: profile-likelihood intervals
+        (:mod:`mlefit.inference.profile_likelihood`); ``progress`` shows a bar (tqdm) for
+        many terms.
         """
         if method == "profile":
             from .inference.profile_likelihood import conf_int
@@ -204,14 +205,14 @@ class FitResult:
     def profile(self, term, values=None, *, alpha: float = 0.01,
                 points: int = 21) -> pd.DataFrame:
         """Profile log-likelihood of one coefficient: ``value``, ``llf``, ``signed_root``
-        (see :func:`mlefit.profile.profile`)."""
+        (see :func:`mlefit.inference.profile_likelihood.profile`)."""
         from .inference.profile_likelihood import profile
 
         return profile(self, term, values, alpha=alpha, points=points)
 
     def wald_test(self, constraints, q=None, *, use_f: bool | None = None):
         """Wald test of linear hypotheses, e.g. ``"age = 0, exang = oldpeak"`` or a matrix
-        ``R`` with ``q`` (see :func:`mlefit.wald.wald_test`)."""
+        ``R`` with ``q`` (see :func:`mlefit.inference.wald.wald_test`)."""
         from .inference.wald import wald_test
 
         return wald_test(self, constraints, q, use_f=use_f)
@@ -266,7 +267,7 @@ class FitResult:
         ``which``: ``"mean"`` (E[y]), ``"link"`` (the first parameter's linear
         predictor) or any parameter's name (natural scale). ``interval="confidence"``
         returns a DataFrame with ``estimate``, ``se``, ``lower``, ``upper`` (delta
-        method on the link scale, transformed back; see :mod:`mlefit.prediction`).
+        method on the link scale, transformed back; see :mod:`mlefit.postestimation.prediction`).
         """
         from .postestimation.prediction import predict
 
@@ -333,7 +334,7 @@ class FitResult:
     def resid(self, kind: str = "response", seed=None) -> pd.Series:
         """Residuals of ``kind``: ``"response"``, ``"pearson"``, ``"deviance"`` or
         ``"quantile"`` (randomized for discrete families; ``seed`` makes them
-        reproducible). See :mod:`mlefit.residuals`."""
+        reproducible). See :mod:`mlefit.postestimation.residuals`."""
         from .postestimation.residuals import residuals
 
         return residuals(self, kind, seed)
