@@ -128,7 +128,7 @@ def sha256(name: str) -> str:
     return hashlib.sha256(path(name).read_bytes()).hexdigest()
 
 
-def _read(name: str, **read_csv) -> pd.DataFrame:
+def _load_csv(name: str, **read_csv) -> pd.DataFrame:
     with resources.as_file(path(name)) as file:
         return pd.read_csv(file, **read_csv)
 
@@ -170,7 +170,7 @@ def load_heart() -> pd.DataFrame:
     >>> int(heart["ca"].isna().sum()), int(heart["thal"].isna().sum())
     (4, 2)
     """
-    return _read("heart", header=None, names=list(HEART_COLUMNS), na_values="?")
+    return _load_csv("heart", header=None, names=list(HEART_COLUMNS), na_values="?")
 
 
 def load_cancer() -> pd.DataFrame:
@@ -185,7 +185,7 @@ def load_cancer() -> pd.DataFrame:
     >>> load_cancer().shape
     (48, 3)
     """
-    return _read("cancer")
+    return _load_csv("cancer")
 
 
 def load_medpar1() -> pd.DataFrame:
@@ -200,7 +200,7 @@ def load_medpar1() -> pd.DataFrame:
     >>> load_medpar1()["admitype"].value_counts().to_dict()
     {'type1|2': 2447, 'type3': 1229}
     """
-    return _read("medpar1")
+    return _load_csv("medpar1")
 
 
 def load_inv_gaussian() -> pd.DataFrame:
@@ -212,4 +212,4 @@ def load_inv_gaussian() -> pd.DataFrame:
     >>> load_inv_gaussian().shape
     (5000, 3)
     """
-    return _read("inv_gaussian")
+    return _load_csv("inv_gaussian")
