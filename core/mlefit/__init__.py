@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from . import _moved, datasets, domains, errors, links
-from .api import families, fit, fit_arrays, get_family
+from .api import families, fit, fit_arrays
 from .errors import (
     ComparisonError,
     ConvergenceError,
@@ -36,6 +36,7 @@ from .inference import (
     score_test,
 )
 from .links import Link
+from .request import get_family
 from .results import FitResult
 
 __all__ = [

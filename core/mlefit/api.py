@@ -16,10 +16,10 @@ from .family import Family, FamilyInfo
 from .fitting import estimate
 from .formula import Design, ModelFrame
 from .registry import get_registry
-from .request import FitRequest, build_request, get_family
+from .request import FitRequest, build_request
 from .results import FitResult
 
-__all__ = ["families", "fit", "fit_arrays", "get_family"]
+__all__ = ["families", "fit", "fit_arrays"]
 
 
 def families() -> list[FamilyInfo]:

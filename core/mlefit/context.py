@@ -69,15 +69,18 @@ class FitContext:
     #: each estimated parameter's design: its columns and the formula spec that rebuilds
     #: it for new data (its arrays are the frame's, or empty without data)
     designs: dict[str, Design]
+    #: the maximum-likelihood coefficients (a convention may report others: R's reports
+    #: the dispersion at its Pearson value); tests and profiles start from these
+    coef_ml: np.ndarray
     #: the arrays, or None after ``remove_data()``
     data: FitData | None = None
 
     @classmethod
     def of(cls, frame: ModelFrame, objective: Objective, rows: np.ndarray,
-           options: Options) -> FitContext:
-        """The context of a fit made on ``frame``."""
+           options: Options, coef_ml: np.ndarray) -> FitContext:
+        """The context of a fit made on ``frame`` with ML estimate ``coef_ml``."""
         return cls(options, tuple(frame.response), frame.n, dict(frame.designs),
-                   FitData(frame, objective, rows))
+                   np.array(coef_ml, dtype=float), FitData(frame, objective, rows))
 
     @property
     def has_data(self) -> bool:

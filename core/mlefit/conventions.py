@@ -19,11 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import DataError
-from .inference.covariance import COV_TYPES
 
-__all__ = ["Convention", "resolve"]
+__all__ = ["COV_TYPES", "ROBUST_COV_TYPES", "Convention", "resolve"]
 
-__all__ = ["Convention", "resolve"]
+#: the covariances a fit may report (``cov_type=``); see mlefit.inference.covariance
+COV_TYPES = ("observed", "expected", "robust", "HC0", "HC1", "cluster")
+#: those that do not assume the model is true (a likelihood-ratio test does)
+ROBUST_COV_TYPES = ("robust", "HC0", "HC1", "cluster")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import numpy as np
 from .domains import Domain
 
 __all__ = ["OPTIONAL_METHODS", "Dispersion", "Family", "FamilyInfo", "Parameter", "Reduction",
-           "Source", "as_array"]
+           "Source", "as_array", "mean_scale"]
 
 #: Optional methods a family may define, and what each one buys.
 OPTIONAL_METHODS: dict[str, str] = {
@@ -221,3 +221,13 @@ class FamilyInfo:
 def as_array(x) -> np.ndarray:
     """Float array view of ``x`` (the engine's one conversion)."""
     return np.asarray(x, dtype=float)
+
+
+def mean_scale(family: Family, y: np.ndarray):
+    """``(ybar, trials)`` of a response: on the mean scale with its binomial-style trials
+    (the family's ``glm_response`` for a multi-column one), else ``y`` with one trial a
+    row."""
+    if family.has("glm_response"):
+        ybar, m = family.glm_response(y)
+        return np.asarray(ybar, dtype=float), np.asarray(m, dtype=float)
+    return y, np.ones(y.shape[0])

@@ -21,10 +21,10 @@ from .errors import ConvergenceError, DataError
 from .formula import ModelFrame
 from .inference.covariance import covariance, held_covariance
 from .links import Link
-from .request import FitRequest, Options, bind_response
+from .request import FitRequest, bind_response
 from .results import Diagnostics, DispersionSummary, FitResult
 
-__all__ = ["Options", "estimate"]
+__all__ = ["estimate"]
 
 
 def _take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -104,7 +104,8 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
         raise ConvergenceError(f"the log-likelihood is -inf or NaN at the start values "
                                f"({_constants(obj, beta0)}). Fix: pass start= values inside "
                                "the support, or check the links.")
-    spec = _dispersion_spec(family, frame, rows)
+    spec = DispersionSpec.of(family, None if frame.var_weights is None
+                             else frame.var_weights[rows])
     sol = engine.maximize(obj, beta0, method=options.method, dispersion=spec,
                           maxiter=options.maxiter, tol=options.tol)
     if not sol.exact_fit and not np.isfinite(sol.llf):
@@ -152,7 +153,7 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
         n_dropped=frame.n_dropped, dropped_by=dict(frame.dropped_by),
         df_resid=nobs - p_first, convention=conv, diagnostics=diagnostics,
         covariance_kind=cov.kind if cov else "exact fit (zero residual variance)",
-        _context=FitContext.of(frame, obj, rows, options), dispersion=disp)
+        _context=FitContext.of(frame, obj, rows, options, sol.beta), dispersion=disp)
 
 
 def _nobs(family, obj) -> float:
@@ -168,14 +169,6 @@ def _constants(obj, beta):
     etas = obj.etas(beta)
     return ", ".join(f"{b.name} ~ {float(np.median(b.link.inverse(e))):.4g}"
                      for b, e in zip(obj.blocks, etas, strict=True))
-
-
-def _dispersion_spec(family, frame, rows) -> DispersionSpec | None:
-    if family.dispersion is None:
-        return None
-    vw = None if frame.var_weights is None else frame.var_weights[rows]
-    uv = family.unit_variance if family.has("unit_variance") else None
-    return DispersionSpec(family.dispersion.parameter, family.dispersion.power, uv, vw)
 
 
 def _dispersion(obj, beta, spec, dof, base: float) -> DispersionSummary:

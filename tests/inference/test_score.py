@@ -130,3 +130,22 @@ def test_refusals(heart, small):
         mlefit.score_test(g, t)
     with pytest.raises(ComparisonError, match="not 'expected' or 'observed'"):
         mlefit.score_test(small, large, information="opg")
+
+
+def test_r_convention_with_a_dispersion_offset_scores_at_the_ml_estimate(heart):
+    """Under convention="R" a result reports the shape at its Pearson value; the score test
+    needs the ML estimate back. A constant offset on the shape's intercept-only predictor
+    is absorbed by the intercept, so it must change neither the ML shape nor the test:
+    the oracles are the same fits without the offset (before this fix the offset was
+    subtracted on the way out and not added back: 216.6 instead of 47.6)."""
+    from mlefit.inference.coefficients import ml_coef
+
+    data = heart.assign(o=0.7)
+    stats_ = []
+    for offsets in ({"shape": "o"}, None):
+        m0 = mlefit.fit("chol ~ 1", data, "gamma", convention="R", offsets=offsets)
+        m1 = mlefit.fit("chol ~ age", data, "gamma", convention="R", offsets=offsets)
+        ml = mlefit.fit("chol ~ 1", data, "gamma", offsets=offsets)   # ML convention
+        np.testing.assert_allclose(ml_coef(m0), ml.coef, rtol=1e-9)
+        stats_.append(mlefit.score_test(m0, m1).statistic)
+    assert stats_[0] == pytest.approx(stats_[1], rel=1e-9)

@@ -10,9 +10,10 @@ from scipy import stats
 
 import mlefit
 from mlefit import DataError
+from mlefit.inference.resampling import refit
 from mlefit.postestimation.prediction import predict
 from mlefit.postestimation.residuals import residuals
-from mlefit.postestimation.simulation import refit, simulate
+from mlefit.postestimation.simulation import simulate
 
 FORMULA = "thalach ~ age + exang + oldpeak"
 LOG_GAUSSIAN = sm.families.Gaussian(sm.families.links.Log())

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import mlefit
-from mlefit.postestimation.simulation import inside_open_ends
+from mlefit.inference.resampling import inside_open_ends
 
 TRUE = {"mu": np.array([1.0, -0.5, 2.0]), "sigma": np.array([0.2, 0.4])}
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from mlefit import Family, Parameter
 from mlefit.domains import NonNegativeIntegers, UnitInterval
-from mlefit.postestimation.goodness_of_fit import mean_scale
+from mlefit.family import mean_scale
 from mlefit.registry import get_registry
 from mlefit.testing._case import mean_scale_or_none
 

@@ -32,6 +32,15 @@ class DispersionSpec:
     unit_variance: object  # the family's unit_variance(mu, **others), or None
     var_weights: np.ndarray | None = None
 
+    @classmethod
+    def of(cls, family, var_weights: np.ndarray | None) -> DispersionSpec | None:
+        """The spec of ``family`` (None when it declares no dispersion), with the precision
+        weights of the rows fitted: the fit and every refit of it use this one."""
+        if family.dispersion is None:
+            return None
+        uv = family.unit_variance if family.has("unit_variance") else None
+        return cls(family.dispersion.parameter, family.dispersion.power, uv, var_weights)
+
 
 def pearson_phi(y, mu, weights, var_weights, V, dof: float) -> float:
     """``sum w v (y - mu)^2 / V / dof``: the Pearson estimate of the dispersion."""

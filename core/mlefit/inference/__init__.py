@@ -12,6 +12,7 @@
 * :mod:`~mlefit.inference.score`: score tests (:func:`score_test`);
 * :mod:`~mlefit.inference.criteria`: information criteria (:func:`compare`);
 * :mod:`~mlefit.inference.profile_likelihood`: profile likelihoods and their intervals;
+* :mod:`~mlefit.inference.resampling`: responses drawn from a fit, and refits to them;
 * :mod:`~mlefit.inference.bootstrap`: the parametric bootstrap of an LR test.
 
 The result types and the functions that take fits are exported here (and, the common

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DataError
-from ..postestimation.simulation import draws, make_rng, refit
 from ._progress import progress_bar
+from .resampling import draws, make_rng, refit
 
 __all__ = ["MANY_REFITS", "Bootstrap", "bootstrap_lrt"]
 

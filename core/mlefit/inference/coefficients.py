@@ -70,19 +70,9 @@ def positions(res, terms=None) -> list[int]:
 
 
 def ml_coef(res) -> np.ndarray:
-    """The maximum-likelihood coefficient vector.
+    """The maximum-likelihood coefficient vector (a copy).
 
     Equal to ``res.coef`` except under a convention that reports the dispersion at its
-    Pearson estimate (``convention="R"``): there the dispersion coefficient is put back
-    at its ML value ``link(phi_ml ** (1 / power))``.
+    Pearson estimate (``convention="R"``); the fit keeps the ML vector it found.
     """
-    beta = np.array(res.coef, dtype=float)
-    disp = res.dispersion
-    if res.convention.dispersion != "pearson" or disp is None:
-        return beta
-    obj = res._context.objective
-    block = obj.blocks[obj.index(disp.parameter)]
-    power = res.family.dispersion.power
-    beta[obj.block_slice(disp.parameter)] = (block.link.link(disp.phi_ml ** (1 / power))
-                                             / block.X[0, 0])
-    return beta
+    return res._context.coef_ml.copy()

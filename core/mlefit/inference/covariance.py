@@ -17,12 +17,11 @@ import numpy as np
 from ..engine import Objective, linalg
 from ..errors import DataError, HessianWarning
 
-__all__ = ["COV_CONDITION", "COV_TYPES", "Covariance", "covariance", "held_covariance",
+__all__ = ["COV_CONDITION", "Covariance", "covariance", "held_covariance",
            "information_rows", "inverse_information", "sandwich"]
 
 #: scaled condition number below which the covariance comes from a Cholesky factor
 COV_CONDITION = 1e5
-COV_TYPES = ("observed", "expected", "robust", "HC0", "HC1", "cluster")
 
 
 @dataclass(frozen=True)

@@ -21,16 +21,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..conventions import ROBUST_COV_TYPES
 from ..errors import ComparisonError, InferenceWarning
+from .bootstrap import bootstrap_lrt
 from .comparability import check_finite, check_same_data, labels, warn_unconverged
 from .nesting import check_order, nesting
 
-__all__ = ["LLF_ROUNDING", "ROBUST_COV", "LRTest", "LRTestSequence", "chi2_sf",
+__all__ = ["LLF_ROUNDING", "LRTest", "LRTestSequence", "chi2_sf",
            "format_table", "lrtest"]
 
 #: relative shortfall of the larger model's log-likelihood tolerated as rounding
 LLF_ROUNDING = 1e-10
-ROBUST_COV = ("robust", "HC0", "HC1", "cluster")
 
 
 def chi2_sf(x: float, df: int) -> float:
@@ -116,7 +117,7 @@ def format_table(title: str, table: pd.DataFrame, notes: Sequence[str]) -> str:
 
 
 def _warn_robust(models) -> None:
-    robust = [i for i, m in enumerate(models, 1) if m.convention.cov_type in ROBUST_COV]
+    robust = [i for i, m in enumerate(models, 1) if m.convention.cov_type in ROBUST_COV_TYPES]
     if robust:
         warnings.warn(
             f"model(s) {robust} use a robust covariance (cov_type="
@@ -193,8 +194,6 @@ def lrtest(m0, m1, *more, nested: bool | None = None,
 
 
 def _bootstrapped(m0, m1, more, nested, names, B, seed, progress) -> LRTest:
-    from .bootstrap import bootstrap_lrt
-
     if more:
         raise ComparisonError("bootstrap= compares two models. Fix: call lrtest(m0, m1, "
                               "bootstrap=B) for each pair.")

@@ -3,13 +3,16 @@
 * :mod:`~mlefit.postestimation.prediction`: predictions with delta-method intervals;
 * :mod:`~mlefit.postestimation.residuals`: response, Pearson, deviance and quantile
   residuals;
-* :mod:`~mlefit.postestimation.simulation`: responses drawn from a fit, and refits;
+* :mod:`~mlefit.postestimation.simulation`: ``res.simulate()``, responses drawn from a fit;
 * :mod:`~mlefit.postestimation.goodness_of_fit`: deviance, null deviance and Pearson X2;
 * :mod:`~mlefit.postestimation.plots`: diagnostic and profile plots (matplotlib).
 
 Each is reached through a :class:`~mlefit.FitResult` method (``predict``, ``resid``,
 ``simulate``, ``deviance``, ``plot_diagnostics``); the functions behind them are
 exported here (``residuals`` only from its module, whose name it shares).
+
+Post-estimation stands on inference (intervals, the draws and refits of
+:mod:`mlefit.inference.resampling`); inference never imports post-estimation.
 """
 
 from __future__ import annotations

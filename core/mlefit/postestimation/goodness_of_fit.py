@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..engine import Objective, newton
+from ..family import mean_scale
 
-__all__ = ["GLMStatistics", "mean_scale", "statistics", "unit_weights"]
+__all__ = ["GLMStatistics", "statistics", "unit_weights"]
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,6 @@ class GLMStatistics:
     null_deviance: float
     df_null: float
     pearson_chi2: float
-
-
-def mean_scale(family, y: np.ndarray):
-    """``(ybar, trials)``: the response on the mean scale and its binomial-style trials."""
-    if family.has("glm_response"):
-        ybar, m = family.glm_response(y)
-        return np.asarray(ybar, dtype=float), np.asarray(m, dtype=float)
-    return y, np.ones(y.shape[0])
 
 
 def unit_weights(obj: Objective, var_weights, trials) -> np.ndarray:

@@ -9,8 +9,8 @@ import numpy as np
 from scipy import stats
 
 from ..errors import DataError
+from ..inference.resampling import draws, make_rng, refit
 from .residuals import quantile_residuals, residuals
-from .simulation import draws, refit
 
 __all__ = ["leverage", "plot_diagnostics", "plot_profile", "qq_envelope"]
 
@@ -42,7 +42,7 @@ def leverage(res) -> np.ndarray:
 def qq_envelope(res, nsim: int, seed) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise 2.5% and 97.5% bands of the sorted quantile residuals of ``nsim``
     responses simulated from the fit and refitted (the parametric-bootstrap envelope)."""
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     obj = res._context.objective
     sims = draws(res, nsim, rng)
     sorted_r = []

@@ -19,8 +19,8 @@ import pandas as pd
 from scipy import special
 
 from ..errors import DataError
-from .goodness_of_fit import mean_scale
-from .simulation import make_rng
+from ..family import mean_scale
+from ..inference.resampling import make_rng
 
 __all__ = ["KINDS", "quantile_residuals", "residuals"]
 

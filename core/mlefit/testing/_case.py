@@ -16,9 +16,8 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import MlefitError
-from ..family import Family
+from ..family import Family, mean_scale
 from ..links import Link
-from ..postestimation.goodness_of_fit import mean_scale
 
 #: rows of parameters and responses the per-row checks evaluate
 N_DRAWS = 200
@@ -168,7 +167,7 @@ def support_draws(domain, rng, n: int, columns: int = 1) -> np.ndarray:
 
 def mean_scale_or_none(family: Family, y: np.ndarray):
     """``(ybar, trials)`` of a response, trials one per row (for a multi-column one:
-    :func:`mlefit.postestimation.goodness_of_fit.mean_scale`); ``None`` for a multi-column
+    :func:`mlefit.family.mean_scale`); ``None`` for a multi-column
     one without ``glm_response``."""
     if y.ndim == 1:
         return y, np.ones(y.shape[0])

@@ -1,0 +1,79 @@
+"""Responses drawn from a fitted model, and refits of the model to them.
+
+``draws`` samples from the family's ``sample`` at the fitted parameters of every row
+(for a multi-column response, with the observed row totals as ``trials``). ``refit``
+re-estimates a fitted model on a new response with the same design, weights and
+options, warm-started at the original estimate: the engine's objective with ``y``
+replaced. The parametric bootstrap of :func:`mlefit.lrtest` stands on both, and so do
+``res.simulate()``, the quantile residuals and the plots' simulation envelopes.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .. import engine
+from ..errors import DataError
+from ..family import mean_scale
+
+__all__ = ["draws", "inside_open_ends", "make_rng", "refit"]
+
+
+def make_rng(seed) -> np.random.Generator:
+    """``np.random.default_rng(seed)``; a seed numpy cannot use is refused as a DataError."""
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"seed={seed!r} is not a random seed ({exc}). Fix: pass None, a "
+                        "non-negative integer or a numpy Generator.") from exc
+
+
+def _thetas(res):
+    obj = res._context.objective
+    return obj.thetas(obj.etas(res.coef))
+
+
+def draws(res, nsim: int, rng) -> np.ndarray:
+    """``(nsim, n, ...)`` responses in logpdf's form for the rows the fit used."""
+    fam = res.family
+    if not fam.has("sample"):
+        raise DataError(f"family {fam.name!r} defines no sample(), so it cannot be "
+                        "simulated. Fix: add sample(rng, size, **params) to the family.")
+    thetas = _thetas(res)
+    n = res._context.objective.n
+    kwargs = {}
+    if res._context.objective.y.ndim == 2:
+        if "trials" not in inspect.signature(fam.sample).parameters:
+            raise DataError(f"family {fam.name!r} has a multi-column response but its "
+                            "sample() takes no trials=.")
+        kwargs["trials"] = mean_scale(fam, res._context.objective.y)[1]
+    out = np.asarray(fam.sample(rng, (nsim, n), **thetas, **kwargs), dtype=float)
+    return inside_open_ends(fam.support, out)
+
+
+def inside_open_ends(support, y: np.ndarray) -> np.ndarray:
+    """Draws that rounded onto an open end of a continuous support (a gamma draw of shape
+    1e-3 underflowing to 0, a beta draw of mean 1e-10) moved to the nearest double inside
+    it, so that every simulated data set can be refitted."""
+    if support.integer:
+        return y
+    for end, closed, inward in ((support.lower, support.closed_lower, np.inf),
+                                (support.upper, support.closed_upper, -np.inf)):
+        if np.isfinite(end) and not closed:
+            y = np.where(y == end, np.nextafter(end, inward), y)
+    return y
+
+
+def refit(res, y: np.ndarray) -> engine.Solution:
+    """Re-estimate ``res``'s model on response ``y`` (rows as the fit used them)."""
+    obj = res._context.objective
+    new = engine.Objective(obj.family, np.asarray(y, dtype=float), obj.blocks, obj.weights,
+                           obj.derivatives)
+    opts = res._context.options
+    var_weights = res._context.frame.var_weights
+    spec = engine.DispersionSpec.of(
+        obj.family, None if var_weights is None else var_weights[res._context.rows])
+    return engine.maximize(new, res.coef.copy(), method=opts.method, dispersion=spec,
+                           maxiter=opts.maxiter, tol=opts.tol)
