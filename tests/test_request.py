@@ -64,3 +64,20 @@ def test_both_entry_points_give_the_same_fit():
     b = mlefit.fit_arrays(y, X, "gaussian", method="bfgs", tol=1e-10)
     np.testing.assert_allclose(a.coef, b.coef)
     assert a._context.options == b._context.options
+    # and both are the least-squares line (BFGS stops near it, not at it)
+    ols = np.linalg.lstsq(X, y, rcond=None)[0]
+    np.testing.assert_allclose(a.params["mu"].to_numpy(), ols, rtol=1e-5)
+
+
+def test_every_keyword_of_the_entry_points_is_reserved():
+    """A family parameter named like an option of fit() could never get a formula
+    (``fit(..., sigma="~ x")`` is how one is given): every keyword of fit and fit_arrays
+    must be in the contract's reserved names, so that a new option cannot forget it."""
+    import inspect
+
+    from mlefit.contract import RESERVED_NAMES
+
+    for entry in (mlefit.fit, mlefit.fit_arrays):
+        keywords = {name for name, p in inspect.signature(entry).parameters.items()
+                    if p.kind is not inspect.Parameter.VAR_KEYWORD}
+        assert keywords <= RESERVED_NAMES, sorted(keywords - RESERVED_NAMES)

@@ -16,9 +16,15 @@ import warnings
 
 __all__ = ["MOVED", "install"]
 
-#: old module path -> new module path (the old ones are named in published docs)
+#: old module path -> new module path. Not here, and so an ImportError: mlefit.compare
+#: (the name of the function; its contents are in mlefit.inference), mlefit.simulation
+#: (split: mlefit.inference.resampling and mlefit.postestimation.simulation); the
+#: former module mlefit.inference is now the package (docs/api.md lists the moves)
 MOVED = {
     "mlefit.bootstrap": "mlefit.inference.bootstrap",
+    "mlefit.coefficients": "mlefit.inference.coefficients",
+    "mlefit.glm": "mlefit.postestimation.goodness_of_fit",
+    "mlefit.plots": "mlefit.postestimation.plots",
     "mlefit.prediction": "mlefit.postestimation.prediction",
     "mlefit.profile": "mlefit.inference.profile_likelihood",
     "mlefit.residuals": "mlefit.postestimation.residuals",

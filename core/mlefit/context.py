@@ -4,9 +4,10 @@ A :class:`~mlefit.FitResult` carries the statistics users read. Everything else 
 made from lives in one :class:`FitContext`, the result's private ``_context`` field (not
 in its repr, not compared): the estimation options, the model frame (response, designs,
 weights and the formula specs that rebuild designs for new data), the engine's objective
-on the rows used, and the mask of those rows. Every internal consumer (profile, score,
-Wald and likelihood-ratio tests, the bootstrap, simulation, prediction, residuals,
-plots, the summary) reads them from there, never from public attributes.
+on the rows used, the mask of those rows, and the maximum-likelihood coefficients (which a
+convention may report otherwise). Every internal consumer (profiles, score and
+likelihood-ratio tests, the bootstrap, simulation, prediction, residuals, plots, the
+summary) reads them from there, never from public attributes.
 
 Data policy
 -----------

@@ -6,8 +6,10 @@ A fit runs in four steps, in this order:
    against it: links, fixed values, the per-parameter options (formulas, designs, column
    names, offsets), weights, exposure, ``cov_type`` and ``groups``, the convention
    (:func:`mlefit.conventions.resolve`), ``missing``, ``method``, ``start``, ``maxiter``
-   and ``tol``. It raises the first problem it meets, in that order, and returns a
-   :class:`FitRequest`. Nothing else in mlefit validates options.
+   and ``tol``. It raises the first problem it meets and returns a :class:`FitRequest`.
+   Two checks need the data and come later: ``start=`` values against the designs'
+   columns (:mod:`mlefit.start`), and per-row arguments (weights, offsets, groups)
+   against the rows (the model frame).
 2. **The model frame.** Each entry point builds a :class:`~mlefit.formula.ModelFrame`
    from its own kind of data and nothing else: :func:`mlefit.fit` from formulas and a
    data frame (:func:`mlefit.formula.build`), :func:`mlefit.fit_arrays` from arrays
@@ -57,7 +59,9 @@ class Options:
 
 @dataclass(frozen=True)
 class FitRequest:
-    """A validated fit request (see the module docstring for where it is built).
+    """A validated fit request (see the module docstring for where it is built): a frozen
+    dataclass, and its dicts are read-only by agreement: nothing after
+    :func:`bind_response` changes the request.
 
     Per-row arguments (``weights``, ``offsets``, ``exposure``, ``groups``, the arrays'
     ``designs``) are kept as given, a column name or the user's values: the model frame

@@ -303,7 +303,7 @@ class FitResult:
         """Deviance, null deviance (a refit, computed on first use) and Pearson X2."""
         fam = self.family
         if not (fam.has("unit_deviance") and fam.has("unit_variance")) or \
-                self.diagnostics.exact_fit or self._context.objective is None:
+                self.diagnostics.exact_fit:
             return None
         ctx = self._context
         vw = None if ctx.frame.var_weights is None else ctx.frame.var_weights[ctx.rows]

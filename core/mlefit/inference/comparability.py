@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import ComparisonError, ConvergenceWarning
+from ..context import DATA_REMOVED
+from ..errors import ComparisonError, ConvergenceWarning, DataError
 
 __all__ = ["check_finite", "check_same_data", "describe", "labels", "warn_unconverged"]
 
@@ -48,9 +49,8 @@ def _check_fit(res, i: int) -> None:
     if not isinstance(res, FitResult):
         raise ComparisonError(f"model {i} is a {type(res).__name__}, not a fit. Fix: pass the "
                               "results of mlefit.fit().")
-    if res._context.objective is None or res._context.rows is None:
-        raise ComparisonError(f"model {i} carries no objective (made by an older version or "
-                              "by hand). Fix: refit it with mlefit.fit().")
+    if not res._context.has_data:
+        raise DataError(f"model {i}: {DATA_REMOVED}")
 
 
 def check_same_data(models: Sequence) -> None:

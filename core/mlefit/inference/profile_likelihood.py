@@ -154,9 +154,6 @@ class Profile:
 
 def setup(res, position: int) -> Profile:
     """The profile of the coefficient at ``position`` of ``res``'s stacked vector."""
-    if res._context.objective is None:
-        raise DataError("this fit carries no objective (made by an older version or by "
-                        "hand). Fix: refit it with mlefit.fit().")
     if res.diagnostics.exact_fit:
         raise DataError("this is an exact fit (every residual is zero, the log-likelihood is "
                         "infinite), so the likelihood has no profile to cut and there is no "
