@@ -73,15 +73,20 @@ class FitContext:
     #: the maximum-likelihood coefficients (a convention may report others: R's reports
     #: the dispersion at its Pearson value); tests and profiles start from these
     coef_ml: np.ndarray
+    #: after (quasi-)separation: the direction in which the coefficients move towards
+    #: infinity and the likelihood keeps rising (zero where they do not move); else None
+    unbounded: np.ndarray | None = None
     #: the arrays, or None after ``remove_data()``
     data: FitData | None = None
 
     @classmethod
     def of(cls, frame: ModelFrame, objective: Objective, rows: np.ndarray,
-           options: Options, coef_ml: np.ndarray) -> FitContext:
+           options: Options, coef_ml: np.ndarray,
+           unbounded: np.ndarray | None = None) -> FitContext:
         """The context of a fit made on ``frame`` with ML estimate ``coef_ml``."""
         return cls(options, tuple(frame.response), frame.n, dict(frame.designs),
-                   np.array(coef_ml, dtype=float), FitData(frame, objective, rows))
+                   np.array(coef_ml, dtype=float), unbounded,
+                   FitData(frame, objective, rows))
 
     @property
     def has_data(self) -> bool:

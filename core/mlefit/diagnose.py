@@ -18,15 +18,20 @@ from .errors import ConvergenceWarning
 __all__ = ["boundary_reductions", "warn_fit"]
 
 
-def warn_fit(obj: Objective, sol, columns) -> None:
+def warn_fit(obj: Objective, sol, columns) -> np.ndarray | None:
     """Warn about an exact fit, non-convergence, and fitted values on a domain boundary
-    (separation); name the coefficients moving towards infinity."""
+    (separation); name the coefficients moving towards infinity.
+
+    Returns, when fitted values are on a boundary, the direction along which the
+    coefficients move towards infinity (the last step, zero on the coefficients it did not
+    move): the likelihood keeps rising that way, and profiles use it (else None)."""
+    unbounded = None
     if sol.exact_fit:
         warnings.warn("exact fit: every residual is zero to rounding, so the dispersion is "
                       "0 (or at rounding level) and the log-likelihood is degenerate. The "
                       "coefficients are fine; their standard errors are 0.",
                       ConvergenceWarning, stacklevel=4)
-        return
+        return unbounded
     if not sol.converged:
         warnings.warn(f"the fit did not converge: {sol.message} (Newton decrement "
                       f"{sol.decrement:.3g}). Fix: raise maxiter=, give start= values, "
@@ -42,13 +47,19 @@ def warn_fit(obj: Objective, sol, columns) -> None:
             with np.errstate(all="ignore"):
                 at_edge &= ~_at_edge(b, b.link.inverse(b.offset), b.offset)
         if at_edge.any():
+            moving = _moving(obj, sol, b)
+            if moving is not None:
+                unbounded = np.zeros(obj.p) if unbounded is None else unbounded
+                sl = obj.block_slice(b.name)
+                unbounded[sl] = np.where(moving, sol.last_step[sl], unbounded[sl])
             warnings.warn(f"{b.name}: {int(at_edge.sum())} fitted value(s) are numerically on "
-                          f"the boundary of {b.domain} ({_direction(obj, sol, b, columns)}). "
+                          f"the boundary of {b.domain} ({_direction(moving, b, columns)}). "
                           "This is (quasi-)complete separation or a parameter running to "
                           "its limit: those estimates are not finite maximum-likelihood "
                           "values and their standard errors are meaningless. Fix: remove "
                           "the separating terms, merge sparse categories, or use a "
                           "penalised fit.", ConvergenceWarning, stacklevel=4)
+    return unbounded
 
 
 def boundary_reductions(obj: Objective, sol) -> list[str]:
@@ -85,13 +96,22 @@ def _at_edge(block, theta, eta) -> np.ndarray:
     return edge
 
 
-def _direction(obj, sol, block, columns) -> str:
+def _moving(obj, sol, block) -> np.ndarray | None:
+    """Which of ``block``'s coefficients the last step moved (by their effect on the
+    linear predictor, at least a tenth of the largest); None when that is unknown."""
     if sol.last_step is None:
-        return "direction unknown"
+        return None
     step = sol.last_step[obj.block_slice(block.name)]
-    scale = np.sqrt(np.einsum("ij,ij->j", block.X, block.X))
-    size = np.abs(step) * scale
+    size = np.abs(step) * np.sqrt(np.einsum("ij,ij->j", block.X, block.X))
     if not np.any(size > 0):
+        return np.zeros(step.size, dtype=bool)
+    return size >= 0.1 * size.max()
+
+
+def _direction(moving, block, columns) -> str:
+    if moving is None:
+        return "direction unknown"
+    if not moving.any():
         return "the estimates have stopped moving"
-    names = [columns[block.name][i] for i in np.flatnonzero(size >= 0.1 * size.max())]
+    names = [columns[block.name][i] for i in np.flatnonzero(moving)]
     return f"the estimates move towards infinity along {names}"

@@ -112,7 +112,7 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
         raise ConvergenceError(f"the optimiser ended where the log-likelihood is not finite "
                                f"({sol.message}), e.g. after an overflow. Fix: rescale the "
                                "response or covariates, or give start= values.")
-    diagnose.warn_fit(obj, sol, columns)
+    unbounded = diagnose.warn_fit(obj, sol, columns)
     at_boundary = diagnose.boundary_reductions(obj, sol)
     conv = options.convention
     disp = None
@@ -153,7 +153,7 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
         n_dropped=frame.n_dropped, dropped_by=dict(frame.dropped_by),
         df_resid=nobs - p_first, convention=conv, diagnostics=diagnostics,
         covariance_kind=cov.kind if cov else "exact fit (zero residual variance)",
-        _context=FitContext.of(frame, obj, rows, options, sol.beta), dispersion=disp)
+        _context=FitContext.of(frame, obj, rows, options, sol.beta, unbounded), dispersion=disp)
 
 
 def _nobs(family, obj) -> float:

@@ -67,6 +67,11 @@ class Profile:
     starts: list = field(default_factory=list)
     unconverged: int = 0
     higher: float = -np.inf
+    #: +1 or -1 when the fit is separated and this coefficient runs to +inf or -inf there
+    #: (the likelihood keeps rising on that side: that end is infinite at once); else 0
+    unbounded_side: int = 0
+    #: after separation, the other coefficients' direction towards infinity (unit max-norm)
+    ray: np.ndarray | None = None
 
     @property
     def estimate(self) -> float:
@@ -78,19 +83,28 @@ class Profile:
         if sub.p == 0:
             return sub.loglik(np.empty(0))
         v0, others = min(self.starts, key=lambda s: abs(s[0] - v))
+        bound = self._ray_bound(sub, others)
+        if bound >= self.llf - 1e-8 * max(1.0, abs(self.llf)):
+            return bound    # l_p(v) >= bound: already at the top, nothing to refit
         # the nearest solution moved along the first-order path, or as it is (far from
         # the estimate the linear path can leave the region where Newton converges)
         starts = sorted((others + self.slope * (v - v0), others), key=sub.loglik, reverse=True)
         opts = self.options
         best = None
         for start in starts:
-            sol = engine.maximize(sub, start, method=getattr(opts, "method", "newton"),
-                                  maxiter=max(getattr(opts, "maxiter", 100), 100),
-                                  tol=getattr(opts, "tol", 1e-12))
+            try:
+                sol = engine.maximize(sub, start, method=getattr(opts, "method", "newton"),
+                                      maxiter=max(getattr(opts, "maxiter", 100), 100),
+                                      tol=getattr(opts, "tol", 1e-12))
+            except (np.linalg.LinAlgError, NotPositiveDefinite):
+                continue    # a degenerate refit (separated data): try the next start
             if best is None or sol.llf > best.llf:
                 best = sol
             if sol.converged:
                 break
+        if best is None:    # no refit got anywhere: a start's value bounds l_p from below
+            self.unconverged += 1
+            return float(max(bound, *(sub.loglik(s) for s in starts)))
         if not np.isfinite(best.llf):
             return -np.inf
         if best.converged:
@@ -99,6 +113,20 @@ class Profile:
             self.unconverged += 1
         self.higher = max(self.higher, best.llf)
         return float(best.llf)
+
+    def _ray_bound(self, sub: Objective, others: np.ndarray) -> float:
+        """After separation, the best log-likelihood at the warm start and along the ray
+        on which the other coefficients run to infinity: a lower bound of ``l_p`` that
+        needs no refit (refits of separated data stall); -inf for a fit not separated."""
+        if self.ray is None:
+            return -np.inf
+        reach = max(1.0, float(np.max(np.abs(others), initial=0.0)))
+        steps = range(20) if self.ray.any() else ()
+        with np.errstate(all="ignore"):
+            values = [sub.loglik(others)] + [sub.loglik(others + reach * 16.0**k * self.ray)
+                                             for k in steps]
+        finite = [x for x in values if np.isfinite(x)]
+        return float(max(finite)) if finite else -np.inf
 
     def signed_root(self, v: float) -> tuple[float, float]:
         """``(r(v), l_p(v))``."""
@@ -127,6 +155,8 @@ class Profile:
 
     def end(self, side: int, z: float) -> float:
         """The end of the interval on ``side`` (-1 or +1): ``|r(v)| = z``."""
+        if side == self.unbounded_side:
+            return side * np.inf
         b, se = self.estimate, self.se
         seen: dict[float, float] = {}
 
@@ -173,8 +203,19 @@ def setup(res, position: int) -> Profile:
             pos = pos - (sl.stop - sl.start) if pos >= sl.stop else pos
     se, slope = _scale(obj, beta, pos, float(res.bse.iloc[position]))
     others = np.delete(beta, pos)
+    unbounded = res._context.unbounded
+    if unbounded is None or obj.p != unbounded.size:
+        return Profile(obj, beta, obj.loglik(beta), pos, se, slope, res._context.options,
+                       starts=[(float(beta[pos]), others)])
+    ray = np.delete(unbounded, pos)
+    ray = ray / np.max(np.abs(ray)) if ray.any() else ray
+    # separated: the information is near 0 and its "standard error" huge (4.7e8 for a
+    # slope of 6.8e3): step in units of the estimate instead, so the search brackets the
+    # finite end in a few refits rather than from beyond where the likelihood underflows
+    se = min(se, max(1.0, abs(float(beta[pos]))) / 8)
     return Profile(obj, beta, obj.loglik(beta), pos, se, slope, res._context.options,
-                   starts=[(float(beta[pos]), others)])
+                   starts=[(float(beta[pos]), others)],
+                   unbounded_side=int(np.sign(unbounded[position])), ray=ray)
 
 
 def _scale(obj: Objective, beta: np.ndarray, pos: int, fallback: float):
@@ -193,12 +234,22 @@ def _scale(obj: Objective, beta: np.ndarray, pos: int, fallback: float):
 
 
 def _warn(prof: Profile, name: str, infinite: list[str], alpha: float) -> None:
+    if prof.unbounded_side:
+        warnings.warn(f"the fit is separated and {name} runs to "
+                      f"{'+' if prof.unbounded_side > 0 else '-'}inf (the likelihood keeps "
+                      "rising that way): that end of its interval is infinite. Fix: remove "
+                      "the separating terms, or use a penalised fit.", InferenceWarning,
+                      stacklevel=4)
+        side = "upper" if prof.unbounded_side > 0 else "lower"
+        infinite = [s for s in infinite if s != side]
     if infinite:
+        why = ("the fit is separated: the likelihood stays at its supremum while the "
+               "separating coefficients run off" if prof.ray is not None else
+               "the likelihood levels off, e.g. a parameter approaching a limit")
         warnings.warn(f"the profile likelihood of {name} does not cross the {1 - alpha:.0%} "
                       f"cutoff on the {' and '.join(infinite)} side within "
                       f"{MAX_STEPS_SE:g} standard errors: that end is reported as infinite "
-                      "(the likelihood levels off, e.g. a parameter approaching a limit).",
-                      InferenceWarning, stacklevel=4)
+                      f"({why}).", InferenceWarning, stacklevel=4)
     if prof.unconverged:
         warnings.warn(f"{prof.unconverged} refit(s) of the profile of {name} did not converge;"
                       " the interval ends may be inaccurate.", ConvergenceWarning, stacklevel=4)
