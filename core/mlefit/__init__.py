@@ -10,10 +10,12 @@ from __future__ import annotations
 from . import _moved, datasets, domains, errors, links
 from .api import families, fit, fit_arrays
 from .errors import (
+    CollinearityWarning,
     ComparisonError,
     ConvergenceError,
     ConvergenceWarning,
     DataError,
+    DataWarning,
     DuplicateFamilyError,
     FamilyContractError,
     HessianWarning,
@@ -22,6 +24,7 @@ from .errors import (
     MlefitWarning,
     PluginLoadWarning,
     UnknownFamilyError,
+    UnknownLinkError,
 )
 from .family import Dispersion, Family, FamilyInfo, Parameter, Reduction
 from .hookspecs import hookimpl
@@ -40,13 +43,13 @@ from .request import get_family
 from .results import FitResult
 
 __all__ = [
-    "Bootstrap", "ComparisonError", "ConvergenceError", "ConvergenceWarning", "DataError",
-    "Dispersion", "DuplicateFamilyError", "Family", "FamilyContractError", "FamilyInfo",
-    "FitResult", "HessianWarning", "InferenceWarning", "LRTest", "LRTestSequence", "Link",
-    "MlefitError", "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction",
-    "ScoreTest", "UnknownFamilyError", "WaldTest", "compare", "datasets", "domains", "errors",
-    "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
-    "score_test",
+    "Bootstrap", "CollinearityWarning", "ComparisonError", "ConvergenceError",
+    "ConvergenceWarning", "DataError", "DataWarning", "Dispersion", "DuplicateFamilyError",
+    "Family", "FamilyContractError", "FamilyInfo", "FitResult", "HessianWarning",
+    "InferenceWarning", "LRTest", "LRTestSequence", "Link", "MlefitError", "MlefitWarning",
+    "Parameter", "PluginLoadWarning", "Reduction", "ScoreTest", "UnknownFamilyError",
+    "UnknownLinkError", "WaldTest", "compare", "datasets", "domains", "errors", "families",
+    "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest", "score_test",
 ]
 
 __version__ = "0.1.0"

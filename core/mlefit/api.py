@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import formula as formulas_
+from .columns import refuse_complex
 from .errors import DataError
 from .family import Family, FamilyInfo
 from .fitting import estimate
@@ -93,8 +94,9 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
     """Fit from arrays: ``y`` and the first parameter's design ``X`` (no formula).
 
     ``designs={"sigma": X_sigma}`` gives other parameters their own design (default: an
-    intercept column). ``names={"mu": [...]}`` names the columns. Rows with a missing
-    value are refused (clean them first); everything else is as :func:`fit`.
+    intercept column). ``names={"mu": [...]}`` names the columns (default: a DataFrame's
+    column names, else ``x0, x1, ...``). Rows with a missing value are refused (clean them
+    first); everything else is as :func:`fit`.
     """
     request = build_request(
         family, designs=designs, names=names, link=link, links=links, weights=weights,
@@ -119,6 +121,7 @@ def _matrix(name: str, value) -> np.ndarray:
     """A dense 1-D or 2-D float array, or a DataError naming ``name``."""
     if hasattr(value, "toarray") and not isinstance(value, np.ndarray):
         raise DataError(f"{name} is a sparse matrix. Fix: pass a dense array (.toarray()).")
+    refuse_complex(name, value)
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -126,6 +129,16 @@ def _matrix(name: str, value) -> np.ndarray:
     if arr.ndim not in (1, 2):
         raise DataError(f"{name} has {arr.ndim} dimensions. Fix: pass a vector or a matrix.")
     return arr
+
+
+def _labels(value) -> tuple[str, ...] | None:
+    """The column names of a pandas design (a DataFrame's columns, a named Series), which
+    ``fit_arrays`` keeps as the terms' names when ``names=`` does not give them."""
+    if isinstance(value, pd.DataFrame):
+        return tuple(str(c) for c in value.columns)
+    if isinstance(value, pd.Series) and value.name is not None:
+        return (str(value.name),)
+    return None
 
 
 def _array_frame(request: FitRequest, y, X) -> ModelFrame:
@@ -154,6 +167,7 @@ def _array_frame(request: FitRequest, y, X) -> ModelFrame:
         if not np.all(np.isfinite(M)):
             raise DataError(f"the design of {p!r} has missing or non-finite values.")
         cols = tuple(names.get(p) or (("Intercept",) if p not in mats else
+                                      _labels(mats[p]) or
                                       tuple(f"x{i}" for i in range(M.shape[1]))))
         if len(cols) != M.shape[1]:
             raise DataError(f"names for {p!r} has {len(cols)} entries for {M.shape[1]} columns.")

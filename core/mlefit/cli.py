@@ -54,9 +54,26 @@ def _model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-header", action="store_true", help="the file has no header row")
     p.add_argument("--names", help="comma-separated column names (with --no-header)")
     p.add_argument("--convention", choices=["ML", "R"], default=None)
-    p.add_argument("--cov-type", default="observed")
+    p.add_argument("--cov-type", default=None,
+                   help="observed (default), expected, robust, HC0, HC1 or cluster "
+                   "(the default with --groups)")
     p.add_argument("--weights", help="column of frequency weights")
+    _row_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _row_arguments(p: argparse.ArgumentParser) -> None:
+    """The per-row columns beside --weights: offset, exposure and cluster labels."""
+    p.add_argument("--offset", help="column added to the first parameter's linear predictor")
+    p.add_argument("--exposure", help="column whose log joins the offset (log link only)")
+    p.add_argument("--groups", help="column of cluster labels for --cov-type cluster")
+
+
+def _cov_type(args) -> str:
+    """--cov-type as given; cluster when only --groups is given, else observed."""
+    if args.cov_type is not None:
+        return args.cov_type
+    return "cluster" if args.groups is not None else "observed"
 
 
 def _read(args) -> pd.DataFrame:
@@ -127,7 +144,8 @@ def _fit_one(args, formula: str, data, extra):
     from .api import fit
 
     return fit(formula, data, args.family, link=args.link, convention=args.convention,
-               cov_type=args.cov_type, weights=args.weights, **_parameter_formulas(extra))
+               cov_type=_cov_type(args), weights=args.weights, offset=args.offset,
+               exposure=args.exposure, groups=args.groups, **_parameter_formulas(extra))
 
 
 def _fit(args, extra) -> int:

@@ -4,10 +4,10 @@ Every message names the cause and the fix. Catch :class:`MlefitError` for all of
 mlefit's refusals, :class:`MlefitWarning` for all of its warnings.
 """
 
-__all__ = ["ComparisonError", "ConformanceError", "ConvergenceError", "ConvergenceWarning",
-           "DataError", "DuplicateFamilyError", "FamilyContractError", "HessianWarning",
-           "InferenceWarning", "MlefitError", "MlefitWarning", "PluginLoadWarning",
-           "UnknownFamilyError"]
+__all__ = ["CollinearityWarning", "ComparisonError", "ConformanceError", "ConvergenceError",
+           "ConvergenceWarning", "DataError", "DataWarning", "DuplicateFamilyError",
+           "FamilyContractError", "HessianWarning", "InferenceWarning", "MlefitError",
+           "MlefitWarning", "PluginLoadWarning", "UnknownFamilyError", "UnknownLinkError"]
 
 
 class MlefitError(Exception):
@@ -16,6 +16,12 @@ class MlefitError(Exception):
 
 class UnknownFamilyError(MlefitError, LookupError):
     """No installed family (or link) answers to the name that was asked for."""
+
+
+class UnknownLinkError(UnknownFamilyError):
+    """No installed link answers to the name that was asked for (a subclass of
+    :class:`UnknownFamilyError`, which an unknown link raised before it had its own class,
+    so that ``except UnknownFamilyError`` still catches it)."""
 
 
 class DuplicateFamilyError(MlefitError, LookupError):
@@ -66,3 +72,17 @@ class HessianWarning(MlefitWarning):
 class InferenceWarning(MlefitWarning):
     """A test or interval holds only under an assumption the fit may not meet (a
     likelihood-ratio test beside a robust covariance, a profile that never crosses)."""
+
+
+class DataWarning(MlefitWarning):
+    """The data fit, but probably not as meant: a text column of numbers with a few
+    non-numeric entries (a missing-value code such as ``"?"`` read as text) used as a
+    predictor. The message names the column, the values and how to read them."""
+
+
+class CollinearityWarning(DataWarning):
+    """Columns of a design are nearly linearly dependent: the condition number of the
+    design with its columns scaled to unit length exceeds
+    :data:`mlefit.collinearity.NEAR_SINGULAR` (``2**26``, about ``6.7e7``). The estimates
+    may be the right answer to a nearly non-identified model, but their standard errors are
+    large and half of float64's digits or more are at risk. The message names the columns."""

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import diagnose, engine, start
+from .collinearity import warn_collinear
 from .context import FitContext
 from .contract import check_logpdf
 from .engine import Block, DispersionSpec, Objective, linalg
@@ -71,6 +72,7 @@ def _check_rank(frame: ModelFrame, rows, names):
                             f"{cols} {'is' if len(cols) == 1 else 'are'} a linear combination "
                             "of the other columns (or all zero on the rows used). Fix: "
                             "remove or combine those terms.")
+        warn_collinear(name, d.formula, d.columns, pr, stacklevel=4)
 
 
 def _active_rows(frame: ModelFrame) -> np.ndarray:

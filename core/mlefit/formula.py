@@ -10,6 +10,7 @@ formula is taken out of the design and added to that parameter's offset.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ import pandas as pd
 from formulaic import Formula, ModelMatrices
 from formulaic.errors import DataMismatchWarning, FormulaicError
 
+from .columns import check_used, numeric_column, refuse_complex
 from .errors import DataError
 
 __all__ = ["CONTEXT", "OFFSET_PREFIX", "Design", "ModelFrame", "OffsetSource", "aligned",
@@ -47,7 +49,8 @@ class OffsetSource:
             if data is None or self.column not in data:
                 raise DataError(f"offset column {self.column!r} is missing from the data. "
                                 "Fix: add the column to newdata.")
-            raw = pd.to_numeric(data[self.column], errors="coerce").to_numpy(dtype=float)
+            raw = numeric_column("exposure" if self.log else "offset", self.column,
+                                 data[self.column])
         elif data is None and self.values is not None and self.values.shape[0] == n:
             raw = self.values
         else:
@@ -89,8 +92,8 @@ class Design:
                                                   context=CONTEXT)
         except (FormulaicError, DataMismatchWarning) as exc:
             raise DataError(f"cannot build the {self.parameter!r} design for new data: "
-                            f"{_first_line(exc)}. Fix: give newdata the columns and "
-                            "categorical levels the fit saw.") from exc
+                            f"{_without_cast_note(_first_line(exc))}. Fix: give newdata the "
+                            "columns and categorical levels the fit saw.") from exc
         M = full.to_numpy(dtype=float)
         off = M[:, self.formula_offsets].sum(axis=1) if self.formula_offsets.size else np.zeros(n)
         for s in self.sources:
@@ -199,7 +202,7 @@ def _vector(name: str, value, frame: pd.DataFrame) -> tuple[np.ndarray, OffsetSo
         if value not in frame.columns:
             raise DataError(f"{name}={value!r} is not a column of the data. Fix: name an "
                             "existing column or pass an array with one value per row.")
-        raw = pd.to_numeric(frame[value], errors="coerce").to_numpy(dtype=float)
+        raw = numeric_column(name, value, frame[value])
         return raw, OffsetSource(value, None)
     raw = numeric(name, aligned(name, value, frame.index))
     if raw.shape[0] != len(frame):
@@ -210,6 +213,7 @@ def _vector(name: str, value, frame: pd.DataFrame) -> tuple[np.ndarray, OffsetSo
 
 def numeric(name: str, value) -> np.ndarray:
     """``value`` as a flat float array (NA as NaN), or a DataError naming ``name``."""
+    refuse_complex(name, value)
     try:
         if isinstance(value, pd.Series):
             return value.to_numpy(dtype=float, na_value=np.nan)
@@ -219,9 +223,41 @@ def numeric(name: str, value) -> np.ndarray:
                         "per row, or the name of a numeric column.") from exc
 
 
+def _without_cast_note(message: str) -> str:
+    """formulaic's message about unseen categorical levels in mlefit's words, without its
+    note that they "are being cast to nan" (mlefit refuses them instead)."""
+    if "They are being" not in message:
+        return message
+    levels = re.search(r"\{.*\}", message)
+    shown = re.sub(r"np\.\w+\((.*?)\)", r"\1", levels.group(0)) if levels else "some"
+    return f"newdata has categorical level(s) {shown} that the fit did not see"
+
+
+def _variables(parsed: dict, first: str) -> tuple[set, set]:
+    """The variables the formulas use, and those used as predictors (every variable but
+    the main formula's response)."""
+    used = set().union(*(f.required_variables for f in parsed.values()))
+    lhs = getattr(parsed[first], "lhs", None)
+    response = set(lhs.required_variables) if lhs is not None else set()
+    rhs = getattr(parsed[first], "rhs", None)
+    predictors = set(rhs.required_variables) if rhs is not None and hasattr(
+        rhs, "required_variables") else used - response
+    for p, f in parsed.items():
+        if p != first:
+            predictors |= set(f.required_variables)
+    return used, predictors
+
+
 def _split_offsets(columns: list[str]):
     is_off = np.array([c.startswith(OFFSET_PREFIX) for c in columns], dtype=bool)
     return np.flatnonzero(~is_off), np.flatnonzero(is_off)
+
+
+def _few(items: list, shown: int = 4) -> str:
+    """``items`` as a list, cut after ``shown`` entries with a count of the rest."""
+    if len(items) <= shown:
+        return str(items)
+    return f"{str(items[:shown])[:-1]}, ... and {len(items) - shown} more]"
 
 
 def _response(lhs, formula: str) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -229,7 +265,7 @@ def _response(lhs, formula: str) -> tuple[np.ndarray, tuple[str, ...]]:
     for term, columns in lhs.model_spec.term_indices.items():
         if len(columns) > 1:
             raise DataError(f"the response term {str(term)!r} of {formula!r} is categorical "
-                            f"(it expands to {[names[i] for i in columns]}), so which level "
+                            f"(it expands to {_few([names[i] for i in columns])}), so which level "
                             "counts as the event would be a guess. Fix: write the event "
                             "explicitly, e.g. 'I(sex == \"M\") ~ ...', or give numeric "
                             "columns ('successes + failures ~ ...').")
@@ -262,6 +298,7 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
     _check_vectors(vectors)
     group_values = _groups(groups, frame)
     parsed = {p: _parse(formulas[p], p) for p in params}
+    check_used(frame, *_variables(parsed, first), stacklevel=3)
     built = {p: _materialise(parsed[p], frame, p, formulas[p]) for p in params}
     bad = _joint_mask(parsed, frame, built, vectors, offset_vectors)
     if group_values is not None:

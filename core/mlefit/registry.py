@@ -16,6 +16,7 @@ Environment variables (read when the registry is built):
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata as metadata
 import os
 import threading
@@ -26,12 +27,18 @@ import pluggy
 
 from . import hookspecs
 from .contract import validate_family, validate_link
-from .errors import DuplicateFamilyError, FamilyContractError, PluginLoadWarning, UnknownFamilyError
+from .errors import (
+    DuplicateFamilyError,
+    FamilyContractError,
+    PluginLoadWarning,
+    UnknownFamilyError,
+    UnknownLinkError,
+)
 from .family import Family, FamilyInfo, Source
 from .links import BUILTIN_LINKS, Link
 
 __all__ = ["BLOCK_ENV", "DISABLE_ENV", "GROUP", "OWN_DISTRIBUTION", "FailedPlugin", "Registry",
-           "blocked", "build_registry", "get_registry", "reload"]
+           "blocked", "build_registry", "get_registry", "reload", "suggest"]
 
 GROUP = "mlefit"
 OWN_DISTRIBUTION = "mlefit"
@@ -86,7 +93,8 @@ class Registry:
                 "family instance itself: fit(..., family=TheFamily()).")
         if not unique:
             raise UnknownFamilyError(
-                f"no family named {name!r} is installed. Installed: "
+                f"no family named {name!r} is installed{suggest(name, self.families)}. "
+                "Installed: "
                 f"{', '.join(self.names()) or '(none)'}. Fix: check the spelling or install "
                 "the plugin that provides it" + self._failed_hint())
         return next(iter(unique)).family
@@ -100,7 +108,8 @@ class Registry:
                                        "uninstall or block one of the plugins.")
         if not unique:
             known = sorted({link.name for e in self.links.values() for link, _ in e})
-            raise UnknownFamilyError(f"no link named {name!r}. Known links: {', '.join(known)}.")
+            raise UnknownLinkError(f"no link named {name!r}{suggest(name, self.links)}. "
+                                   f"Known links: {', '.join(known)}.")
         return next(iter(unique))[0]
 
     def names(self) -> list[str]:
@@ -114,6 +123,15 @@ class Registry:
         if not self.failed:
             return "."
         return f" (failed plugins: {', '.join(f.plugin for f in self.failed)})."
+
+
+def suggest(name, known) -> str:
+    """``" (did you mean 'gaussian'?)"`` for the names in ``known`` closest to ``name``
+    (:func:`difflib.get_close_matches`), or ``""`` when none is close."""
+    close = difflib.get_close_matches(str(name).lower(), sorted(known), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)"
 
 
 def _entry_points():

@@ -256,10 +256,21 @@ def _formulas(family: Family, formula: str, extra: dict, fixed) -> dict[str, str
         if given is None:
             given = "~ 1"
         given = str(given).strip()
+        _one_sided(name, given)
         if not given.startswith("~"):
             given = "~ " + given
         out[name] = given
     return out
+
+
+def _one_sided(name: str, given: str) -> None:
+    """Refuse a parameter formula with a left-hand side (``sigma="y ~ z"``): only the
+    main formula carries the response."""
+    lhs, tilde, rhs = given.partition("~")
+    if tilde and lhs.strip():
+        raise DataError(f"the formula of {name!r}, {given!r}, has a left-hand side "
+                        f"({lhs.strip()!r}); a parameter's formula is one-sided, the response "
+                        f"is the main formula's. Fix: {name}='~ {rhs.strip()}'.")
 
 
 def _check_groups(cov_type: str, groups) -> None:

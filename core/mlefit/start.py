@@ -95,7 +95,8 @@ def start_vector(obj: Objective, family, columns: dict[str, tuple[str, ...]],
             continue
         given = user.get(b.name)
         if given is not None and np.isscalar(given):
-            parts.append(coefficients(b, float(_floats(f"start for {b.name!r}", given)[0])))
+            value = float(_floats(f"start for {b.name!r}", given)[0])
+            parts.append(coefficients(b, _inside(b, value)))
             continue
         if given is None or isinstance(given, dict):
             base = base or constants(obj, family)
@@ -113,6 +114,20 @@ def start_vector(obj: Objective, family, columns: dict[str, tuple[str, ...]],
                             "coefficients.")
         parts.append(coef)
     return np.concatenate(parts)
+
+
+def _inside(block: Block, value: float) -> float:
+    """A natural-scale start value, refused (as ``fixed=`` refuses one) outside the
+    parameter's domain or where its link is infinite."""
+    if not block.domain.contains(value):
+        raise DataError(f"start {block.name}={value!r} is outside its domain {block.domain}. "
+                        "Fix: give a natural-scale start value inside the domain.")
+    with np.errstate(all="ignore"):
+        eta = float(block.link.link(value))
+    if not np.isfinite(eta):
+        raise DataError(f"start {block.name}={value!r} is where the {block.link.name} link "
+                        "is infinite. Fix: give a start value inside the domain.")
+    return value
 
 
 def _floats(label: str, value) -> np.ndarray:

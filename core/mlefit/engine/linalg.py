@@ -20,8 +20,8 @@ from scipy.linalg import blas, lapack
 
 __all__ = ["CHUNK", "EPS", "QR_CHUNK", "QR_CONDITION", "RANK_TOL", "CholeskySolve", "Factor",
            "NotPositiveDefinite", "PivotedR", "block_information", "cholesky_inverse", "condition",
-           "cross", "design_rank", "factorize", "gram", "pivoted", "psd_part", "qr_step",
-           "row_factors", "scaled", "solve_psd", "stacked_r"]
+           "cross", "design_rank", "factorize", "gram", "near_dependence", "pivoted", "psd_part",
+           "qr_step", "row_factors", "scaled", "solve_psd", "stacked_r"]
 
 CHUNK = 1 << 15
 EPS = np.finfo(float).eps
@@ -287,6 +287,19 @@ def design_rank(X: np.ndarray, tol: float = RANK_TOL) -> PivotedR:
         return PivotedR(np.triu(c), piv - 1, rank)
     ones = np.ones((X.shape[0], 1, 1))
     return pivoted(stacked_r([X], ones, d), tol)
+
+
+def near_dependence(pr: PivotedR) -> tuple[float, np.ndarray]:
+    """The 2-norm condition number of the scaled design ``X D`` whose (pivoted) R factor
+    is ``pr`` (``R`` has the singular values of ``X D``, not those of the Gram matrix,
+    which are their squares), and the right singular vector of its smallest singular
+    value in the original column order: the columns' weights in the nearest linear
+    dependence (unit length)."""
+    _, sv, vt = np.linalg.svd(pr.R)
+    cond = float(sv[0] / sv[-1]) if sv[-1] > 0 else np.inf
+    direction = np.empty(vt.shape[1])
+    direction[pr.perm] = vt[-1]
+    return cond, direction
 
 
 @dataclass(frozen=True)

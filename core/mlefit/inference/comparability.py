@@ -94,10 +94,25 @@ def _same_response(ref, m, i: int) -> None:
     if a.shape == b.shape and np.array_equal(a, b):
         return
     ra, rb = " + ".join(ref._context.frame.response), " + ".join(m._context.frame.response)
+    if ra == rb and a.shape == b.shape:
+        raise ComparisonError(_same_name_message(ref, a, b, i, ra))
     raise ComparisonError(
         f"the responses differ (model 1: {ra}; model {i}: {rb}). Likelihoods of different "
         "responses cannot be compared (a transformed response changes the likelihood by its "
         "Jacobian). Fix: fit every model to the same response.")
+
+
+def _same_name_message(ref, a: np.ndarray, b: np.ndarray, i: int, name: str) -> str:
+    """Two responses with one name and different values: say where they differ."""
+    differ = a != b
+    rows = np.flatnonzero(differ.reshape(len(a), -1).any(axis=1))
+    label = ref._context.frame.index[ref._context.rows][rows[0]]
+    label = label.item() if isinstance(label, np.generic) else label
+    return (f"models 1 and {i} both call their response {name!r}, but its values differ in "
+            f"{rows.size} of {len(a)} rows (row {label!r}: {a[rows[0]].tolist()!r} in model 1, "
+            f"{b[rows[0]].tolist()!r} in model {i}): the models were fitted to different data, "
+            "and likelihoods of different responses cannot be compared. Fix: fit every "
+            "model to the same data frame (the same values of the response).")
 
 
 def _same_weights(ref, m, i: int) -> None:
