@@ -62,7 +62,7 @@ def test_dispersion_families_report_the_estimate_in_use(heart):
 
 
 def test_pearson_refused_without_a_variance_function_or_with_free_parameters(heart):
-    with pytest.raises(DataError, match="exponential-dispersion.*drop the option"):
+    with pytest.raises(DataError, match=r"exponential-dispersion.*drop the option"):
         mlefit.fit("chol ~ age", heart, "lognormal", dispersion="pearson")
     with pytest.raises(DataError, match=r"fix \['theta'\]"):
         mlefit.fit("num ~ age", heart, "negative_binomial", dispersion="pearson")

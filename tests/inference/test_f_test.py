@@ -66,7 +66,7 @@ def test_gamma_by_hand_with_statsmodels_glm(cancer):
 def test_refused_without_an_estimated_dispersion(heart):
     b0 = mlefit.fit("I(num > 0) ~ age", heart, "binomial", convention="R")
     b1 = mlefit.fit("I(num > 0) ~ age + sex", heart, "binomial", convention="R")
-    with pytest.raises(ComparisonError, match="fixes its dispersion at 1.*test='Chisq'"):
+    with pytest.raises(ComparisonError, match=r"fixes its dispersion at 1.*test='Chisq'"):
         mlefit.lrtest(b0, b1, test="F")
     s0 = mlefit.fit("chol ~ age", heart, "gaussian", sigma="~ sex")
     s1 = mlefit.fit("chol ~ age + trestbps", heart, "gaussian", sigma="~ sex")

@@ -68,7 +68,7 @@ def f_steps(models: Sequence) -> tuple[list[tuple[float, int, float, float]], pd
     resid = np.array([m.df_resid for m in models], dtype=float)
     steps = []
     for i in range(len(models) - 1):
-        df = int(round(resid[i] - resid[i + 1]))
+        df = round(resid[i] - resid[i + 1])
         if df <= 0:
             raise ComparisonError(f"model {i + 2} has as many residual degrees of freedom "
                                   f"({resid[i + 1]:g}) as model {i + 1} or more: the F test "
