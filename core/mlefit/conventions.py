@@ -6,6 +6,15 @@
   the dispersion at its Pearson estimate on ``n - p`` degrees of freedom, t tests on
   ``n - p`` when the family has a dispersion (z otherwise), and R's ``logLik`` rule.
 
+``dispersion="pearson"`` (either convention) reports an exponential-dispersion family's
+dispersion at its Pearson estimate; for a family with a variance function and no
+dispersion parameter whose other parameters are all fixed (the negative binomial with
+``fixed={"theta": ...}``; poisson, binomial) it multiplies the model-based covariance by
+the Pearson dispersion ``X2 / (n - p)`` (:func:`quasi_dispersion`): R's
+``summary(glm(..., negative.binomial(theta)))``, ``quasipoisson`` and ``quasibinomial``,
+with t tests under ``convention="R"``. A family that fixes its dispersion reports
+``phi = 1`` otherwise (R's "dispersion parameter taken to be 1").
+
 Every rule in which the conventions differ lives here: :func:`resolve` (the covariance,
 dispersion and tests in force), :meth:`Convention.reported_coef` (the dispersion
 coefficient a result reports) and :meth:`Convention.reported_llf` (its log-likelihood).
@@ -20,7 +29,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["COV_TYPES", "ROBUST_COV_TYPES", "Convention", "resolve"]
+__all__ = ["COV_TYPES", "ROBUST_COV_TYPES", "Convention", "quasi_dispersion", "resolve"]
 
 #: the covariances a fit may report (``cov_type=``); see mlefit.inference.covariance
 COV_TYPES = ("observed", "expected", "robust", "HC0", "HC1", "cluster")
@@ -70,17 +79,40 @@ class Convention:
         return float(family.loglik_r(obj.y, mu, obj.weights, var_weights))
 
 
-def resolve(family, convention: str | None, cov_type: str, dispersion: str) -> Convention:
-    """Check the options against the family and return the convention in force."""
+def quasi_dispersion(family, fixed) -> bool:
+    """Whether ``dispersion="pearson"`` scales a family without a dispersion parameter:
+    it has a variance function and every parameter but the mean is fixed (``fixed``), so
+    the fit is a GLM with a known variance function, to which R's ``summary.glm`` gives
+    the Pearson dispersion ``X2 / (n - p)`` (``negative.binomial(theta)``, and the quasi
+    families ``quasipoisson``, ``quasibinomial``)."""
+    return family.dispersion is None and family.has("unit_variance") and all(
+        p.name in fixed for p in family.parameters[1:])
+
+
+def _check_pearson(family, fixed) -> bool:
+    """``dispersion="pearson"``: allowed, else a DataError; True for a quasi dispersion."""
+    if family.dispersion is not None and family.has("unit_variance"):
+        return False
+    if quasi_dispersion(family, fixed):
+        return True
+    free = [p.name for p in family.parameters[1:] if p.name not in fixed]
+    fix = (f"fix {free} (fixed={{{free[0]!r}: value}}, as R's negative.binomial(theta)) "
+           "or drop the option" if family.has("unit_variance") else "drop the option")
+    raise DataError(f"dispersion='pearson' needs a family with an exponential-dispersion "
+                    f"parameter and unit_variance, or a variance function with every other "
+                    f"parameter fixed; {family.name!r} has neither. Fix: {fix}.")
+
+
+def resolve(family, convention: str | None, cov_type: str, dispersion: str,
+            fixed=()) -> Convention:
+    """Check the options against the family (and its ``fixed`` parameters) and return
+    the convention in force."""
     if cov_type not in COV_TYPES:
         raise DataError(f"cov_type={cov_type!r} is not one of {list(COV_TYPES)}.")
     if dispersion not in ("ml", "pearson"):
         raise DataError(f"dispersion={dispersion!r} is not 'ml' or 'pearson'.")
     glm = family.dispersion is not None and family.has("unit_variance")
-    if dispersion == "pearson" and not glm:
-        raise DataError(f"dispersion='pearson' needs a family with an exponential-dispersion "
-                        f"parameter and unit_variance; {family.name!r} has none. Fix: drop "
-                        "the option.")
+    quasi = dispersion == "pearson" and _check_pearson(family, fixed)
     if cov_type == "expected" and not family.has("expected_information"):
         raise DataError(f"cov_type='expected' needs the family's expected_information; "
                         f"{family.name!r} gives none. Fix: use cov_type='observed'.")
@@ -93,4 +125,5 @@ def resolve(family, convention: str | None, cov_type: str, dispersion: str) -> C
                         f"{family.name!r} has no unit_variance. Fix: drop convention='R'.")
     cov = cov_type if cov_type != "observed" else (
         "expected" if family.has("expected_information") else "observed")
-    return Convention("R", cov, "pearson" if glm else "ml", family.dispersion is not None)
+    return Convention("R", cov, "pearson" if glm or quasi else "ml",
+                      family.dispersion is not None or quasi)

@@ -10,6 +10,8 @@ values, the optimiser, the covariance, and what the convention reports
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -17,11 +19,13 @@ from . import diagnose, engine, start
 from .collinearity import warn_collinear
 from .context import FitContext
 from .contract import check_logpdf
+from .conventions import ROBUST_COV_TYPES
 from .engine import Block, DispersionSpec, Objective, linalg
 from .errors import ConvergenceError, DataError
 from .formula import ModelFrame
 from .inference.covariance import covariance, held_covariance
 from .links import Link
+from .postestimation.goodness_of_fit import pearson_chi2
 from .request import FitRequest, bind_response
 from .results import Diagnostics, DispersionSummary, FitResult
 
@@ -125,7 +129,7 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
             blocks[obj.index(spec.name)].size == 1 and family.has("unit_variance"):
         base = engine.base_offset(blocks[obj.index(spec.name)], spec)
     if base is not None:
-        disp = _dispersion(obj, sol.beta, spec, nobs - p_first, base)
+        disp = _dispersion(obj, sol.beta, spec, nobs - p_first, base, conv)
     beta = conv.reported_coef(obj, sol.beta.copy(), spec, disp, base)
     if sol.exact_fit:
         cov_matrix = _exact_fit_cov(obj, spec)
@@ -137,11 +141,16 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
         else:
             cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, rows=sol.rows)
         cov_matrix = cov.matrix
+    vw = None if frame.var_weights is None else frame.var_weights[rows]
+    if spec is None and family.has("unit_variance"):
+        disp, cov_matrix, cov = _fixed_dispersion(obj, beta, vw, nobs - p_first, conv,
+                                                  cov_matrix, cov)
+    elif spec is not None and sol.exact_fit and spec.name in estimated:
+        disp = DispersionSummary(spec.name, 0.0, 0.0, nobs - p_first, 0.0)
     index = pd.MultiIndex.from_tuples([(n, t) for n in estimated for t in columns[n]],
                                       names=["parameter", "term"])
     modelled = spec is not None and spec.name in estimated and \
         blocks[obj.index(spec.name)].size > 1
-    vw = None if frame.var_weights is None else frame.var_weights[rows]
     llf = conv.reported_llf(obj, sol.beta, sol.llf, vw, modelled)
     diagnostics = Diagnostics(
         converged=sol.converged, iterations=sol.iterations, decrement=sol.decrement,
@@ -173,7 +182,7 @@ def _constants(obj, beta):
                      for b, e in zip(obj.blocks, etas, strict=True))
 
 
-def _dispersion(obj, beta, spec, dof, base: float) -> DispersionSummary:
+def _dispersion(obj, beta, spec, dof, base: float, conv) -> DispersionSummary:
     thetas = obj.thetas(obj.etas(beta))
     mu = thetas[obj.blocks[0].name]
     block = obj.blocks[obj.index(spec.name)]
@@ -181,7 +190,24 @@ def _dispersion(obj, beta, spec, dof, base: float) -> DispersionSummary:
                                      + base))
     phi_p = engine.pearson_phi(obj.y, mu, obj.weights, spec.var_weights,
                                spec.unit_variance(**thetas), dof)
-    return DispersionSummary(spec.name, theta**spec.power, phi_p, dof)
+    phi_ml = theta**spec.power
+    return DispersionSummary(spec.name, phi_ml, phi_p, dof,
+                             phi_p if conv.dispersion == "pearson" else phi_ml)
+
+
+def _fixed_dispersion(obj, beta, var_weights, dof, conv, cov_matrix, cov):
+    """A family that fixes phi at 1 (no dispersion parameter, a variance function):
+    ``phi = 1``, or under ``dispersion="pearson"`` the Pearson ``X2 / (n - p)`` with the
+    model-based covariance multiplied by it (a sandwich does not depend on phi)."""
+    phi_p = pearson_chi2(obj, beta, var_weights) / dof
+    if conv.dispersion != "pearson":
+        return DispersionSummary(None, 1.0, phi_p, dof, 1.0), cov_matrix, cov
+    if conv.cov_type not in ROBUST_COV_TYPES:
+        cov_matrix = cov_matrix * phi_p
+        if cov is not None:
+            cov = replace(cov, matrix=cov_matrix,
+                          kind=f"{cov.kind} x Pearson dispersion {phi_p:.6g}")
+    return DispersionSummary(None, 1.0, phi_p, dof, phi_p), cov_matrix, cov
 
 
 def _exact_fit_cov(obj, spec):

@@ -123,7 +123,7 @@ def build_request(family: str | Family, *, formula=None, parameter_formulas=None
     links_ = _links(fam, link, links)
     fixed_ = _fixed(fam, fixed)
     options = _options(fam, cov_type=cov_type, dispersion=dispersion, convention=convention,
-                       method=method, start=start, maxiter=maxiter, tol=tol)
+                       method=method, start=start, maxiter=maxiter, tol=tol, fixed=fixed_)
     forms = None
     if formula is not None or parameter_formulas is not None:
         if not isinstance(formula, str):
@@ -225,14 +225,14 @@ def _fixed(family: Family, fixed) -> dict[str, float]:
 
 
 def _options(family, *, cov_type, dispersion, convention, method, start, maxiter,
-             tol) -> Options:
+             tol, fixed=()) -> Options:
     if method not in METHODS:
         raise DataError(f"method={method!r} is not one of {list(METHODS)}.")
     if isinstance(maxiter, bool) or not isinstance(maxiter, Integral) or maxiter < 1:
         raise DataError(f"maxiter={maxiter!r} must be a positive integer.")
     if not isinstance(tol, Real) or not 0 < tol < 1:
         raise DataError(f"tol={tol!r} must be a number in (0, 1) (default 1e-12).")
-    conv = resolve(family, convention, cov_type, dispersion)
+    conv = resolve(family, convention, cov_type, dispersion, fixed)
     return Options(conv, method, start, maxiter, tol)
 
 

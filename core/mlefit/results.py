@@ -22,7 +22,7 @@ from .errors import DataError
 from .family import Family
 from .inference.wald import wald_table
 from .links import Link
-from .postestimation.goodness_of_fit import GLMStatistics, statistics
+from .postestimation.goodness_of_fit import GLMStatistics, exact_fit_statistics, statistics
 
 __all__ = ["Diagnostics", "DispersionSummary", "FitResult"]
 
@@ -48,12 +48,24 @@ class Diagnostics:
 
 @dataclass(frozen=True)
 class DispersionSummary:
-    """Exponential-dispersion families: phi at its ML and Pearson (n - p) estimates."""
+    """The dispersion phi of a GLM-type fit (a family with a variance function).
 
-    parameter: str
+    ``phi_ml`` and ``phi_pearson`` are its maximum-likelihood and Pearson
+    ``X2 / (n - p)`` estimates; ``phi`` is the value the standard errors use (R's
+    ``summary(glm)$dispersion``): ``phi_ml``, or ``phi_pearson`` under
+    ``dispersion="pearson"`` or ``convention="R"``. ``parameter`` is the family's
+    dispersion parameter, or None for a family that fixes phi at 1 (binomial, poisson,
+    the negative binomial): then ``phi_ml`` and ``phi`` are 1 ("dispersion parameter
+    taken to be 1", as R says), unless ``dispersion="pearson"`` asks for the Pearson
+    dispersion (R's quasi families and ``negative.binomial(theta)``); ``phi_pearson`` is
+    still X2 / (n - p), a check of over-dispersion. An exact fit has every value 0.
+    """
+
+    parameter: str | None
     phi_ml: float
     phi_pearson: float
     df_resid: float
+    phi: float
 
 
 @dataclass(frozen=True)
@@ -64,10 +76,11 @@ class FitResult:
 
     - **estimates**: `params`, `bse`, `cov_params()`, `tvalues` (alias `zvalues`),
       `pvalues`, `t_tests`, `k`, `parameter_names`;
-    - **intervals and tests**: `conf_int()`, `profile()`, `wald_test()`; between fits
+    - **intervals and tests**: `conf_int()`, `natural_params()` (intercept-only
+      parameters on their natural scale), `profile()`, `wald_test()`; between fits
       `mlefit.lrtest`, `mlefit.score_test` and `mlefit.compare`;
     - **fit statistics**: `llf`, `llf_ml`, `aic`, `bic`, `aicc`, `nobs`, `df_resid`,
-      `dispersion`, `deviance`, `null_deviance`, `pearson_chi2`, `glm`;
+      `dispersion`, `deviance`, `null_deviance`, `df_null`, `pearson_chi2`, `glm`;
     - **the model**: `family`, `formulas`, `links`, `fixed`, `convention`,
       `covariance_kind`;
     - **the rows**: `nobs`, `n_dropped`, `dropped_by`;
@@ -202,6 +215,16 @@ class FitResult:
         return pd.DataFrame({"lower": coef - q * se, "upper": coef + q * se},
                             index=self.index[chosen])
 
+    def natural_params(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Intercept-only parameters after the mean (sigma, theta, shape, pi, ...) on
+        their natural scale: ``estimate``, ``std_error`` (delta method) and the
+        ``1 - alpha`` interval ``lower``, ``upper`` (the link-scale Wald interval
+        transformed back), one row per parameter (see
+        :mod:`mlefit.inference.natural_scale`)."""
+        from .inference.natural_scale import natural_params
+
+        return natural_params(self, alpha)
+
     def profile(self, term, values=None, *, alpha: float = 0.01,
                 points: int = 21) -> pd.DataFrame:
         """Profile log-likelihood of one coefficient: ``value``, ``llf``, ``signed_root``
@@ -302,11 +325,12 @@ class FitResult:
     def glm(self) -> GLMStatistics | None:
         """Deviance, null deviance (a refit, computed on first use) and Pearson X2."""
         fam = self.family
-        if not (fam.has("unit_deviance") and fam.has("unit_variance")) or \
-                self.diagnostics.exact_fit:
+        if not (fam.has("unit_deviance") and fam.has("unit_variance")):
             return None
         ctx = self._context
         vw = None if ctx.frame.var_weights is None else ctx.frame.var_weights[ctx.rows]
+        if self.diagnostics.exact_fit:   # deviance 0; the dispersion (0) held at 1
+            return exact_fit_statistics(ctx.objective, self.coef, vw, fam.dispersion.parameter)
         return statistics(ctx.objective, self.coef, vw)
 
     def _glm(self) -> GLMStatistics:
@@ -324,6 +348,13 @@ class FitResult:
     def null_deviance(self) -> float:
         """Deviance of the intercept-only mean model with the same offsets (R's rule)."""
         return self._glm().null_deviance
+
+    @property
+    def df_null(self) -> float:
+        """Residual degrees of freedom of the null model, R's ``df.null``: ``nobs - 1``
+        with an intercept in the mean model, ``nobs`` without (families with a unit
+        deviance; rows of a binomial response with no trials do not count)."""
+        return self._glm().df_null
 
     @property
     def pearson_chi2(self) -> float:

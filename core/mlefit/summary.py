@@ -41,16 +41,23 @@ def _block(res, name: str) -> list[str]:
         p = pval[term]
         lines.append(f"{term!s:<{width}} {_num(params[term])} {_num(bse[term])} "
                      f"{_num(stat[term], 9)} {_pvalue(p)} {_stars(p)}")
-    if len(params) == 1 and res.formulas[name].replace(" ", "") == "~1":
-        lines.append(_natural(res, name, float(params.iloc[0]), float(bse.iloc[0])))
+    from .inference.natural_scale import intercept_only, natural_value
+
+    if name in intercept_only(res):
+        value, se = natural_value(res.links[name], float(params.iloc[0]), float(bse.iloc[0]))
+        lines.append(f"  {name} = {value:.6g} (SE {se:.4g}, delta method) on its natural "
+                     "scale")
     return lines
 
 
-def _natural(res, name: str, coef: float, se: float) -> str:
-    link = res.links[name]
-    value = float(link.inverse(np.array(coef)))
-    deriv = abs(float(link.inverse_deriv(np.array(coef))))
-    return f"  {name} = {value:.6g} (SE {deriv * se:.4g}, delta method) on its natural scale"
+def _dispersion_line(res, disp) -> str:
+    pearson = f"Pearson X2 / (n - p) = {disp.phi_pearson:.6g}, n - p = {disp.df_resid:g}"
+    if disp.parameter is not None:
+        return (f"Dispersion phi: {disp.phi_ml:.6g} (ML); {disp.phi_pearson:.6g} (Pearson "
+                f"X2 / (n - p), n - p = {disp.df_resid:g}; R's glm dispersion)")
+    if res.convention.dispersion == "pearson":
+        return f"Dispersion phi: {disp.phi:.6g} (the standard errors use {pearson})"
+    return f"Dispersion phi: taken to be 1 by the {res.family.name} family ({pearson})"
 
 
 def format_summary(res) -> str:
@@ -71,8 +78,7 @@ def format_summary(res) -> str:
     lines.append("Signif. codes: 0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1")
     disp = res.dispersion
     if disp is not None:
-        lines.append(f"Dispersion phi: {disp.phi_ml:.6g} (ML); {disp.phi_pearson:.6g} (Pearson "
-                     f"X2 / (n - p), n - p = {disp.df_resid:g}; R's glm dispersion)")
+        lines.append(_dispersion_line(res, disp))
     lines.append(f"Log-likelihood: {res.llf:.8g} (k = {res.k})   AIC: {res.aic:.8g}   "
                  f"BIC: {res.bic:.8g}   AICc: {res.aicc:.8g}")
     status = "converged" if diag.converged else "DID NOT CONVERGE"

@@ -486,4 +486,6 @@ def test_summary_under_r_convention(heart):
     res = mlefit.fit("I(num > 0) ~ age + sex", heart, family=FAMILY, convention="R")
     text = res.summary()
     assert "R glm" in text and "z value" in text and "mu (link: logit)" in text
-    assert not res.t_tests and res.dispersion is None
+    # R: "(Dispersion parameter for binomial family taken to be 1)"
+    assert not res.t_tests and res.dispersion.phi == 1 and res.dispersion.parameter is None
+    assert "taken to be 1 by the binomial family" in text

@@ -389,3 +389,72 @@ def test_lrtest_against_the_poisson_uses_the_boundary_mixture():
     1/2 chi2(0) + 1/2 chi2(1) (Self and Liang 1987), so p = chi2(1).sf(LR) / 2. Mildly
     overdispersed data (theta = 15) give a moderate statistic."""
     assert_boundary_lrtest(FAMILY, np.full(400, 15.0), seed=1, max_lr=20)
+
+
+def test_committee_known_theta_pearson_dispersion_is_r_summary(committee):
+    """``dispersion="pearson"`` with theta fixed: R's ``summary(glm(..., family =
+    negative.binomial(1)))`` (results_glm.Committee): the standard errors scaled by the
+    Pearson dispersion X2 / df, t tests on df = 13. R's IRLS stopped early (see the test
+    above): rtol 5e-4 against R; statsmodels ``GLM(NegativeBinomial(alpha=1))`` with
+    ``scale="X2"`` (R's numbers, iterated to 1e-14) is the tight oracle: rtol 1e-9; the
+    t tests are scipy's t(13) on statsmodels' numbers."""
+    r = Committee()
+    exog = np.column_stack([committee[c] for c in ("SIZE", "SUBS", "LNSTAFF", "PRESTIGE",
+                                                   "BILLS103")]
+                           + [committee["SUBS"] * committee["LNSTAFF"]])
+    glm = sm.GLM(committee["BILLS104"], sm.add_constant(exog),
+                 family=sm.families.NegativeBinomial(alpha=1.0)).fit(
+        scale="X2", tol=1e-14, tol_criterion="params", maxiter=1000)
+    res = mlefit.fit(COMMITTEE, committee, family=FAMILY, fixed={"theta": 1.0},
+                     dispersion="pearson", convention="R")
+    assert res.dispersion.parameter is None and res.dispersion.phi_ml == 1.0
+    assert res.dispersion.phi == res.dispersion.phi_pearson
+    assert res.dispersion.phi_pearson == pytest.approx(r.scale, rel=5e-4)
+    assert res.dispersion.phi_pearson == pytest.approx(glm.scale, rel=1e-9)
+    np.testing.assert_allclose(r_order(res.bse["mu"]), r.bse, rtol=5e-4)
+    np.testing.assert_allclose(res.bse["mu"], glm.bse, rtol=1e-9)
+    t = glm.params / glm.bse
+    assert res.t_tests and res.df_resid == r.df_resid == 13
+    np.testing.assert_allclose(res.tvalues, t, rtol=1e-9)
+    np.testing.assert_allclose(res.pvalues, 2 * stats.t.sf(np.abs(t), 13), rtol=1e-8)
+    assert "Dispersion phi: 0.3852" in res.summary()
+    # the ML convention: its own (observed-information) SEs times sqrt(phi), z tests
+    ml = mlefit.fit(COMMITTEE, committee, family=FAMILY, fixed={"theta": 1.0},
+                    dispersion="pearson")
+    plain = mlefit.fit(COMMITTEE, committee, family=FAMILY, fixed={"theta": 1.0})
+    assert not ml.t_tests and plain.dispersion.phi == 1.0
+    np.testing.assert_allclose(ml.bse, plain.bse * np.sqrt(glm.scale), rtol=1e-9)
+
+
+def test_pearson_dispersion_needs_theta_fixed(medpar):
+    with pytest.raises(mlefit.errors.DataError, match=r"fix \['theta'\]"):
+        mlefit.fit(MEDPAR, medpar, family=FAMILY, dispersion="pearson")
+
+
+def test_pearson_dispersion_profile_interval_scales_the_deviance(medpar):
+    """R's ``MASS`` profile of a glm with an estimated dispersion:
+    ``r(v)^2 = (D(v) - D(b)) / phi``. Oracle: statsmodels GLM deviances with the
+    coefficient held at v through the offset, the end solved by scipy's brentq to 1e-10;
+    rtol 1e-7 (both solvers' tolerances)."""
+    from scipy import optimize
+
+    res = mlefit.fit(MEDPAR, medpar, family=FAMILY, fixed={"theta": 2.0},
+                     dispersion="pearson")
+    phi = res.dispersion.phi_pearson
+    family = sm.families.NegativeBinomial(alpha=0.5)
+    model = sm.GLM.from_formula(MEDPAR, medpar, family=family)
+    X, y = model.exog, model.endog
+    j = model.exog_names.index("admitype[T.type3]")
+    d0 = model.fit(tol=1e-14, tol_criterion="params").deviance
+    term = ("mu", "admitype[T.type3]")
+    b, se = float(res.params[term]), float(res.bse[term])
+
+    def excess(v):
+        fit = sm.GLM(y, np.delete(X, j, axis=1), family=family, offset=v * X[:, j]).fit(
+            tol=1e-14, tol_criterion="params")
+        return (fit.deviance - d0) / phi - 1.959963984540054 ** 2
+
+    upper = optimize.brentq(excess, b, b + 5 * se, xtol=1e-12)
+    lower = optimize.brentq(excess, b - 5 * se, b, xtol=1e-12)
+    ci = res.conf_int(method="profile", terms=term)
+    np.testing.assert_allclose(ci.iloc[0].to_numpy(), [lower, upper], rtol=1e-7)

@@ -114,8 +114,9 @@ def _exact_fit(obj, beta, sl, block, phi, spec, mean_sol, base) -> Solution:
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         beta[sl] = (block.link.link(np.float64(phi) ** (1.0 / spec.power)) - base) \
             / block.X[0, 0]
-    if phi > 0:
-        disp_sol = newton(obj.freeze(beta, keep=[block.name]), beta[sl])
+    if phi > 0:   # phi at rounding level: its information overflows (gamma: 1/phi^2)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            disp_sol = newton(obj.freeze(beta, keep=[block.name]), beta[sl])
         beta[sl] = disp_sol.beta
     llf = obj.loglik(beta) if phi > 0 else np.inf
     return Solution(beta, llf, True, mean_sol.iterations, 0.0, mean_sol.fallbacks,

@@ -9,6 +9,10 @@
 * :mod:`~mlefit.inference.comparability` and :mod:`~mlefit.inference.nesting`: whether
   fits can be compared, and whether one is nested in another;
 * :mod:`~mlefit.inference.likelihood_ratio`: likelihood-ratio tests (:func:`lrtest`);
+* :mod:`~mlefit.inference.f_test`: the analysis-of-deviance F test
+  (``lrtest(..., test="F")``);
+* :mod:`~mlefit.inference.natural_scale`: intercept-only parameters on their natural
+  scale with delta-method standard errors (``res.natural_params()``);
 * :mod:`~mlefit.inference.score`: score tests (:func:`score_test`);
 * :mod:`~mlefit.inference.criteria`: information criteria (:func:`compare`);
 * :mod:`~mlefit.inference.profile_likelihood`: profile likelihoods and their intervals;

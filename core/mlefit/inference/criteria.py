@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ComparisonError, InferenceWarning
-from .comparability import check_same_data, labels, warn_unconverged
+from .comparability import check_finite, check_same_data, labels, warn_unconverged
 
 __all__ = ["compare"]
 
@@ -39,13 +39,16 @@ def compare(*models, names: Sequence[str] | None = None) -> pd.DataFrame:
     Columns: ``k``, ``llf``, ``AIC = -2 llf + 2k``, ``dAIC`` (AIC minus the lowest),
     ``weight`` (Akaike weight ``exp(-dAIC/2) / sum exp(-dAIC/2)``),
     ``AICc = AIC + 2k(k + 1)/(n - k - 1)`` and ``BIC = -2 llf + k log n``. The models need
-    not be nested; they must use the same rows, response, weights and convention. A
+    not be nested; they must use the same rows, response, weights and convention, and have
+    finite log-likelihoods (an exact fit, whose AIC is -inf, is refused with a
+    :class:`ComparisonError`: it has no Akaike weight to share). A
     :class:`ConvergenceWarning` names a model that did not converge, an
     :class:`InferenceWarning` a mix of mass functions and densities (not comparable).
     """
     if not models:
         raise ComparisonError("compare() needs at least one fit.")
     check_same_data(models)
+    check_finite(models, "comparison by information criteria")
     warn_unconverged(models, names)
     _warn_supports(models, names)
     aic = np.array([m.aic for m in models])

@@ -22,9 +22,10 @@ import pandas as pd
 from scipy import stats
 
 from ..conventions import ROBUST_COV_TYPES
-from ..errors import ComparisonError, InferenceWarning
+from ..errors import ComparisonError, DataError, InferenceWarning
 from .bootstrap import bootstrap_lrt
 from .comparability import check_finite, check_same_data, labels, warn_unconverged
+from .f_test import f_steps, format_f_table
 from .nesting import check_order, nesting
 
 __all__ = ["LLF_ROUNDING", "LRTest", "LRTestSequence", "chi2_sf",
@@ -32,6 +33,11 @@ __all__ = ["LLF_ROUNDING", "LRTest", "LRTestSequence", "chi2_sf",
 
 #: relative shortfall of the larger model's log-likelihood tolerated as rounding
 LLF_ROUNDING = 1e-10
+#: the tests ``lrtest(test=...)`` makes, with the titles of one test and of a sequence
+_TITLES = {"Chisq": ("Likelihood-ratio test",
+                     "Likelihood-ratio tests, each model against the next"),
+           "F": ("F test (analysis of deviance)",
+                 "F tests (analysis of deviance), each model against the next")}
 
 
 def chi2_sf(x: float, df: int) -> float:
@@ -55,16 +61,24 @@ class LRTest:
     notes: tuple[str, ...] = ()
     #: the parametric bootstrap (``lrtest(..., bootstrap=B)``), if asked for
     bootstrap: object = None
+    #: ``"Chisq"`` (the likelihood-ratio test) or ``"F"`` (``lrtest(..., test="F")``:
+    #: R's analysis-of-deviance F test, :mod:`mlefit.inference.f_test`)
+    test: str = "Chisq"
+    #: the F test's denominator degrees of freedom (the largest model's df_resid)
+    df_denom: float | None = None
 
     @property
     def distribution(self) -> str:
-        """The null distribution of the p-value: ``chi2(df)`` or the boundary mixture."""
+        """The null distribution of the p-value: ``chi2(df)``, the boundary mixture, or
+        ``F(df, df_denom)``."""
+        if self.test == "F":
+            return f"F({self.df}, {self.df_denom:g})"
         d = self.df - 1
         return (f"1/2 chi2({d}) + 1/2 chi2({d + 1})" if self.boundary else f"chi2({self.df})")
 
     def summary(self) -> str:
         """The test as an R ``anova``-like table, with its notes."""
-        return format_table("Likelihood-ratio test", self.table, self.notes)
+        return format_table(_TITLES[self.test][0], self.table, self.notes)
 
     def __str__(self) -> str:
         return self.summary()
@@ -92,15 +106,16 @@ class LRTestSequence:
         """All the steps as one R ``anova``-like table, with their notes."""
         notes = tuple(f"{i} vs {i + 1}: {n}" for i, t in enumerate(self.tests, 1)
                       for n in t.notes)
-        return format_table("Likelihood-ratio tests, each model against the next",
-                            self.table, notes)
+        return format_table(_TITLES[self.tests[0].test][1], self.table, notes)
 
     def __str__(self) -> str:
         return self.summary()
 
 
 def format_table(title: str, table: pd.DataFrame, notes: Sequence[str]) -> str:
-    """The text of an LR test table: one line per model, then the notes."""
+    """The text of an LR (or F) test table: one line per model, then the notes."""
+    if "deviance_change" in table.columns:
+        return format_f_table(title, table, notes)
     lines = [title]
     lines += [f"  Model {i}: {label}" for i, label in zip(table.index, table["model"],
                                                         strict=True)]
@@ -129,7 +144,7 @@ def _warn_robust(models) -> None:
 
 def lrtest(m0, m1, *more, nested: bool | None = None,
            names: Sequence[str] | None = None, bootstrap: int | None = None, seed=None,
-           progress: bool | None = None) -> LRTest | LRTestSequence:
+           progress: bool | None = None, test: str = "Chisq") -> LRTest | LRTestSequence:
     """Likelihood-ratio test of nested fits, smallest first.
 
     Parameters
@@ -148,6 +163,13 @@ def lrtest(m0, m1, *more, nested: bool | None = None,
         pass ``nested=True`` then).
     seed, progress
         The bootstrap's random seed and progress bar (optional tqdm).
+    test : {"Chisq", "F"}
+        ``"Chisq"`` (default): the likelihood-ratio test. ``"F"``: R's
+        ``anova(m0, m1, test = "F")``, ``F = (D0 - D1) / (df0 - df1) / phi`` with the
+        largest model's Pearson dispersion ``phi``, for GLM fits of one family with an
+        estimated dispersion (:mod:`mlefit.inference.f_test`); then ``statistic`` is F,
+        ``df_denom`` its denominator degrees of freedom and the ``table`` holds each
+        model's ``df_resid``, ``deviance`` and ``deviance_change``.
 
     Returns
     -------
@@ -161,7 +183,8 @@ def lrtest(m0, m1, *more, nested: bool | None = None,
     ComparisonError
         Different rows, responses, weights or conventions; a larger model with fewer
         coefficients; models that are not nested; a boundary parameter with covariates;
-        an exact fit (infinite log-likelihood).
+        an exact fit (infinite log-likelihood); ``test="F"`` without an estimated
+        dispersion or across families.
 
     Warns
     -----
@@ -169,8 +192,16 @@ def lrtest(m0, m1, *more, nested: bool | None = None,
         A model did not converge. :class:`InferenceWarning`: a robust covariance.
     """
     models = (m0, m1, *more)
+    if test not in _TITLES:
+        raise DataError(f"test={test!r} is not 'Chisq' (the likelihood-ratio test) or 'F' "
+                        "(the analysis-of-deviance F test).")
+    if test == "F" and bootstrap is not None:
+        raise DataError("bootstrap= gives a p-value of the likelihood-ratio statistic, not "
+                        "of F. Fix: drop test='F' or bootstrap=.")
     check_same_data(models)
-    check_finite(models, "likelihood-ratio test")
+    check_finite(models, "likelihood-ratio test" if test == "Chisq" else "F test")
+    if test == "F":
+        return _f_test(models, nested, names)
     if bootstrap is not None:
         return _bootstrapped(m0, m1, more, nested, names, bootstrap, seed, progress)
     _warn_robust(models)
@@ -191,6 +222,32 @@ def lrtest(m0, m1, *more, nested: bool | None = None,
     pairs = tuple(LRTest(t.statistic, t.df, t.pvalue, t.boundary, table.iloc[j:j + 2],
                          t.notes) for j, t in enumerate(tests))
     return LRTestSequence(pairs, table)
+
+
+def _f_test(models, nested, names) -> LRTest | LRTestSequence:
+    """``lrtest(..., test="F")``: the models checked as for the LR test, then F."""
+    steps, change = f_steps(models)
+    _warn_robust(models)
+    warn_unconverged(models, names)
+    notes = []
+    for i in range(len(models) - 1):
+        check_order(models[i], models[i + 1], (i + 1, i + 2))
+        asserted = nesting(models[i], models[i + 1], nested, (i + 1, i + 2)).asserted
+        notes.append(("nesting asserted by nested=True, not checked",) if asserted else ())
+    table = pd.DataFrame({
+        "model": labels(models, names),
+        "df_resid": [float(m.df_resid) for m in models],
+        "deviance": [m.deviance for m in models],
+        "df": pd.array([pd.NA] + [s[1] for s in steps], dtype="Int64"),
+        "deviance_change": change.to_numpy(),
+        "statistic": [np.nan] + [s[0] for s in steps],
+        "pvalue": [np.nan] + [s[3] for s in steps],
+    }, index=pd.RangeIndex(1, len(models) + 1, name="model_no"))
+    tests = [LRTest(F, df, p, False, table.iloc[j:j + 2], notes[j], test="F",
+                    df_denom=denom) for j, (F, df, denom, p) in enumerate(steps)]
+    if len(tests) == 1:
+        return replace(tests[0], table=table)
+    return LRTestSequence(tuple(tests), table)
 
 
 def _bootstrapped(m0, m1, more, nested, names, B, seed, progress) -> LRTest:

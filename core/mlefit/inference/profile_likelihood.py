@@ -13,7 +13,10 @@ bracketed by steps from the Wald guess and found by Brent's method to
 ``convention="R"`` with a dispersion family holds the dispersion at its Pearson estimate
 while the other coefficients are profiled, as ``MASS::confint`` (``profile.glm``) does:
 then ``r(v)^2 = (D(v) - D(b)) / phi_Pearson``, still referred to the normal quantile. The
-coefficients of the dispersion parameter itself are profiled on the full likelihood.
+coefficients of the dispersion parameter itself are profiled on the full likelihood. A
+family without a dispersion parameter under ``dispersion="pearson"`` (the negative
+binomial with theta fixed, as R's ``negative.binomial(theta)``) has the same
+``r(v)^2 = (D(v) - D(b)) / phi_Pearson`` (:attr:`Profile.scale`).
 
 A side on which ``|r|`` stays below ``z`` up to :data:`MAX_STEPS_SE` standard errors (the
 profile flattens: a parameter whose likelihood levels off towards a limit) gives an
@@ -67,6 +70,9 @@ class Profile:
     starts: list = field(default_factory=list)
     unconverged: int = 0
     higher: float = -np.inf
+    #: the deviance is divided by this: the Pearson dispersion of a quasi fit (a family
+    #: without a dispersion parameter under ``dispersion="pearson"``), else 1
+    scale: float = 1.0
     #: +1 or -1 when the fit is separated and this coefficient runs to +inf or -inf there
     #: (the likelihood keeps rising on that side: that end is infinite at once); else 0
     unbounded_side: int = 0
@@ -131,7 +137,7 @@ class Profile:
     def signed_root(self, v: float) -> tuple[float, float]:
         """``(r(v), l_p(v))``."""
         llf = self.loglik(v)
-        dev = 2.0 * (self.llf - llf)
+        dev = 2.0 * (self.llf - llf) / self.scale
         r = np.sqrt(dev) if dev > 0 else 0.0
         return float(np.sign(v - self.estimate) * min(r, R_CAP)), llf
 
@@ -192,7 +198,10 @@ def setup(res, position: int) -> Profile:
                         "report.")
     obj, beta, pos = res._context.objective, coefficients.ml_coef(res), position
     disp = res.dispersion
-    if res.convention.dispersion == "pearson" and disp is not None:
+    scale = 1.0
+    if res.convention.dispersion == "pearson" and disp is not None and disp.parameter is None:
+        scale = disp.phi_pearson
+    elif res.convention.dispersion == "pearson" and disp is not None:
         sl = obj.block_slice(disp.parameter)
         if not sl.start <= pos < sl.stop:
             keep = [obj.blocks[a].name for a in obj.active
@@ -206,7 +215,7 @@ def setup(res, position: int) -> Profile:
     unbounded = res._context.unbounded
     if unbounded is None or obj.p != unbounded.size:
         return Profile(obj, beta, obj.loglik(beta), pos, se, slope, res._context.options,
-                       starts=[(float(beta[pos]), others)])
+                       starts=[(float(beta[pos]), others)], scale=scale)
     ray = np.delete(unbounded, pos)
     ray = ray / np.max(np.abs(ray)) if ray.any() else ray
     # separated: the information is near 0 and its "standard error" huge (4.7e8 for a
@@ -214,7 +223,7 @@ def setup(res, position: int) -> Profile:
     # finite end in a few refits rather than from beyond where the likelihood underflows
     se = min(se, max(1.0, abs(float(beta[pos]))) / 8)
     return Profile(obj, beta, obj.loglik(beta), pos, se, slope, res._context.options,
-                   starts=[(float(beta[pos]), others)],
+                   starts=[(float(beta[pos]), others)], scale=scale,
                    unbounded_side=int(np.sign(unbounded[position])), ray=ray)
 
 

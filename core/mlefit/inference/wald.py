@@ -71,10 +71,17 @@ class WaldTest:
         return self.summary()
 
 
-def wald_table(params: np.ndarray, se: np.ndarray, df: float | None):
-    """Statistic and two-sided p-value: z (normal) or, with ``df``, t on ``df``."""
+def _ratio(estimate: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """``estimate / se``, NaN where ``se`` is 0: a test with no sampling variance (an
+    exact fit) is undefined, not infinitely significant."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        stat = params / se
+        return np.where(se > 0, estimate / se, np.nan)
+
+
+def wald_table(params: np.ndarray, se: np.ndarray, df: float | None):
+    """Statistic and two-sided p-value: z (normal) or, with ``df``, t on ``df``; NaN
+    for a standard error of 0 (an exact fit)."""
+    stat = _ratio(params, se)
     dist = stats.norm if df is None else stats.t(df)
     return stat, 2 * dist.sf(np.abs(stat))
 
@@ -231,8 +238,7 @@ def wald_test(res, spec, q=None, *, use_f: bool | None = None) -> WaldTest:
     except np.linalg.LinAlgError:
         W = np.nan
     se = np.sqrt(np.diag(V))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = d / se
+    z = _ratio(d, se)
     if use_f:
         df_denom = float(res.df_resid)
         stat, pvalue = W / m, float(stats.f.sf(W / m, m, df_denom))

@@ -6,6 +6,11 @@
 only (or nothing, when the model has no intercept) and the same offset and weights, the
 other parameters held at their estimates: R's rule. These are the GLM statistics of a fit
 (``res.glm``, ``res.deviance``, ``res.pearson_chi2``).
+
+An exact fit (every residual zero to rounding, the dispersion 0) has deviance and Pearson
+X2 exactly 0, as its diagnosis says; its null deviance is computed as for any fit, with
+the dispersion (which the mean's fit does not depend on) held at 1
+(:func:`exact_fit_statistics`).
 """
 
 from __future__ import annotations
@@ -17,11 +22,15 @@ import numpy as np
 from ..engine import Objective, newton
 from ..family import mean_scale
 
-__all__ = ["GLMStatistics", "statistics", "unit_weights"]
+__all__ = ["GLMStatistics", "exact_fit_statistics", "pearson_chi2", "statistics",
+           "unit_weights"]
 
 
 @dataclass(frozen=True)
 class GLMStatistics:
+    """Deviance, null deviance with its residual degrees of freedom (R's ``df.null``:
+    ``nobs - 1`` with an intercept in the mean model, ``nobs`` without) and Pearson X2."""
+
     deviance: float
     null_deviance: float
     df_null: float
@@ -33,24 +42,46 @@ def unit_weights(obj: Objective, var_weights, trials) -> np.ndarray:
     return obj.weights * v * trials
 
 
+def pearson_chi2(obj: Objective, beta: np.ndarray, var_weights) -> float:
+    """Pearson's statistic ``sum w v m (ybar - mu)^2 / V(mu)`` at ``beta``; a row fitted
+    exactly on the boundary (``mu = y`` where ``V = 0``, e.g. under separation) adds 0."""
+    fam = obj.family
+    thetas = obj.thetas(obj.etas(beta))
+    ybar, m = mean_scale(fam, obj.y)
+    wt = unit_weights(obj, var_weights, m)
+    num = wt * (ybar - thetas[obj.blocks[0].name]) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.sum(np.where(num == 0, 0.0, num / fam.unit_variance(**thetas))))
+
+
 def statistics(obj: Objective, beta: np.ndarray, var_weights) -> GLMStatistics:
     fam = obj.family
     first = obj.blocks[0].name
     thetas = obj.thetas(obj.etas(beta))
-    mu = thetas[first]
     ybar, m = mean_scale(fam, obj.y)
     wt = unit_weights(obj, var_weights, m)
     deviance = float(np.sum(wt * fam.unit_deviance(ybar, **thetas)))
-    pearson = float(np.sum(wt * (ybar - mu) ** 2 / fam.unit_variance(**thetas)))
+    pearson = pearson_chi2(obj, beta, var_weights)
     null_mu, df_null = _null_mean(obj, beta)
     null = float(np.sum(wt * fam.unit_deviance(ybar, **{**thetas, first: null_mu})))
     return GLMStatistics(deviance, null, df_null, pearson)
 
 
+def exact_fit_statistics(obj: Objective, beta: np.ndarray, var_weights,
+                         dispersion: str) -> GLMStatistics:
+    """The statistics of an exact fit: deviance and Pearson X2 0, the null deviance of the
+    intercept-only mean with the dispersion parameter ``dispersion`` held at 1."""
+    beta = np.array(beta, dtype=float)
+    block = obj.blocks[obj.index(dispersion)]
+    beta[obj.block_slice(dispersion)] = (block.link.link(1.0) - block.offset[0]) / block.X[0, 0]
+    return replace(statistics(obj, beta, var_weights), deviance=0.0, pearson_chi2=0.0)
+
+
 def _null_mean(obj: Objective, beta: np.ndarray):
     """Fitted mean of the intercept-only (same offset) model, others held at ``beta``."""
     first = obj.blocks[0]
-    nobs = float(np.sum(obj.weights))
+    _, trials = mean_scale(obj.family, obj.y)
+    nobs = float(np.sum(obj.weights[trials > 0]))   # R's n.ok: rows with no trials drop
     X = first.X
     has_intercept = X.shape[1] > 0 and bool(np.any(np.all(X == X[0], axis=0) & (X[0] != 0)))
     if not has_intercept:
