@@ -125,7 +125,7 @@ LAYERS = [
     ["errors", "domains", "links", "family"],
     ["engine"],
     ["contract", "registry", "conventions", "formula", "request", "context", "start",
-     "diagnose", "datasets", "hookspecs", "summary", "_moved"],
+     "diagnose", "datasets", "hookspecs", "summary", "_moved", "formula_safety"],
     ["inference"],
     ["postestimation"],
     ["results"],

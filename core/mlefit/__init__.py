@@ -16,6 +16,7 @@ from .errors import (
     DataError,
     DuplicateFamilyError,
     FamilyContractError,
+    FormulaError,
     HessianWarning,
     InferenceWarning,
     MlefitError,
@@ -42,7 +43,8 @@ from .results import FitResult
 __all__ = [
     "Bootstrap", "ComparisonError", "ConvergenceError", "ConvergenceWarning", "DataError",
     "Dispersion", "DuplicateFamilyError", "Family", "FamilyContractError", "FamilyInfo",
-    "FitResult", "HessianWarning", "InferenceWarning", "LRTest", "LRTestSequence", "Link",
+    "FitResult", "FormulaError", "HessianWarning", "InferenceWarning", "LRTest",
+    "LRTestSequence", "Link",
     "MlefitError", "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction",
     "ScoreTest", "UnknownFamilyError", "WaldTest", "compare", "datasets", "domains", "errors",
     "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",

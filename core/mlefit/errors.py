@@ -5,9 +5,9 @@ mlefit's refusals, :class:`MlefitWarning` for all of its warnings.
 """
 
 __all__ = ["ComparisonError", "ConformanceError", "ConvergenceError", "ConvergenceWarning",
-           "DataError", "DuplicateFamilyError", "FamilyContractError", "HessianWarning",
-           "InferenceWarning", "MlefitError", "MlefitWarning", "PluginLoadWarning",
-           "UnknownFamilyError"]
+           "DataError", "DuplicateFamilyError", "FamilyContractError", "FormulaError",
+           "HessianWarning", "InferenceWarning", "MlefitError", "MlefitWarning",
+           "PluginLoadWarning", "UnknownFamilyError"]
 
 
 class MlefitError(Exception):
@@ -37,6 +37,12 @@ class ConformanceError(FamilyContractError):
 
 class DataError(MlefitError, ValueError):
     """The data cannot be fitted as given: NA, support, non-finite, empty, rank deficiency."""
+
+
+class FormulaError(DataError):
+    """A formula term is code, not data: with ``safe_formulas=True`` it uses something
+    outside the whitelist of :mod:`mlefit.formula_safety`; the message names the term and
+    what was refused."""
 
 
 class ConvergenceError(MlefitError, RuntimeError):
