@@ -124,8 +124,9 @@ def test_the_result_types_are_exported_from_mlefit_and_mlefit_inference():
 LAYERS = [
     ["errors", "domains", "links", "family"],
     ["engine"],
-    ["contract", "registry", "conventions", "columns", "formula", "request", "context", "start",
-     "diagnose", "collinearity", "datasets", "hookspecs", "summary", "_moved"],
+    ["contract", "registry", "conventions", "columns", "formula", "formula_safety", "request",
+     "context", "start", "diagnose", "collinearity", "datasets", "hookspecs", "summary",
+     "_moved"],
     ["inference"],
     ["postestimation"],
     ["results"],

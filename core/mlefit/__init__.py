@@ -18,6 +18,7 @@ from .errors import (
     DataWarning,
     DuplicateFamilyError,
     FamilyContractError,
+    FormulaError,
     HessianWarning,
     InferenceWarning,
     MlefitError,
@@ -45,11 +46,12 @@ from .results import FitResult
 __all__ = [
     "Bootstrap", "CollinearityWarning", "ComparisonError", "ConvergenceError",
     "ConvergenceWarning", "DataError", "DataWarning", "Dispersion", "DuplicateFamilyError",
-    "Family", "FamilyContractError", "FamilyInfo", "FitResult", "HessianWarning",
-    "InferenceWarning", "LRTest", "LRTestSequence", "Link", "MlefitError", "MlefitWarning",
-    "Parameter", "PluginLoadWarning", "Reduction", "ScoreTest", "UnknownFamilyError",
-    "UnknownLinkError", "WaldTest", "compare", "datasets", "domains", "errors", "families",
-    "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest", "score_test",
+    "Family", "FamilyContractError", "FamilyInfo", "FitResult", "FormulaError",
+    "HessianWarning", "InferenceWarning", "LRTest", "LRTestSequence", "Link", "MlefitError",
+    "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction", "ScoreTest",
+    "UnknownFamilyError", "UnknownLinkError", "WaldTest", "compare", "datasets", "domains",
+    "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
+    "score_test",
 ]
 
 __version__ = "0.1.0"

@@ -32,7 +32,7 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         weights=None, var_weights=None, offset=None, offsets=None, exposure=None,
         fixed=None, start=None, missing: str = "drop", cov_type: str = "observed",
         dispersion: str = "ml", convention: str | None = None, method: str = "newton",
-        groups=None, maxiter: int = 100, tol: float = 1e-12,
+        groups=None, maxiter: int = 100, tol: float = 1e-12, safe_formulas: bool | None = None,
         **parameter_formulas: str) -> FitResult:
     """Fit a distributional regression by maximum likelihood.
 
@@ -67,6 +67,13 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         ``"newton"`` (default) or a scipy.optimize method (``"bfgs"``, ...).
     groups
         Cluster labels for ``cov_type="cluster"``.
+    safe_formulas : bool or None
+        True: every formula term is checked against a whitelist (column names, numbers,
+        strings, arithmetic, comparisons and listed functions such as ``C``, ``I``,
+        ``np.log``) before anything is evaluated, and a term that is code raises
+        :class:`~mlefit.errors.FormulaError` (see :mod:`mlefit.formula_safety`). False:
+        formulas are Python code, as in formulaic; use only formulas you trust. None
+        (default): True when the environment variable ``MLEFIT_SAFE_FORMULAS=1``.
 
     Returns
     -------
@@ -77,11 +84,11 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         links=links, weights=weights, var_weights=var_weights, offset=offset,
         offsets=offsets, exposure=exposure, fixed=fixed, start=start, missing=missing,
         cov_type=cov_type, dispersion=dispersion, convention=convention, method=method,
-        groups=groups, maxiter=maxiter, tol=tol)
+        groups=groups, maxiter=maxiter, tol=tol, safe_formulas=safe_formulas)
     frame = formulas_.build(request.formulas, data, weights=request.weights,
                             var_weights=request.var_weights, offsets=request.offsets,
                             exposure=request.exposure, groups=request.groups,
-                            missing=request.missing)
+                            missing=request.missing, safe=request.safe_formulas)
     return estimate(request, frame)
 
 

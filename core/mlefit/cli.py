@@ -1,7 +1,8 @@
 """The command line: ``mlefit fit``, ``mlefit compare``, ``mlefit families``.
 
 User errors (bad formula, unknown family, unreadable file) end with one line on stderr
-and exit status 2, never a traceback.
+and exit status 2, never a traceback. Formulas are checked as ``safe_formulas=True``
+(:mod:`mlefit.formula_safety`) unless ``--allow-code`` is given.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ def _model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", help="column of frequency weights")
     _row_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--allow-code", action="store_true",
+                   help="evaluate the formulas as the Python code they are; by default only "
+                   "column names, numbers, strings, arithmetic, comparisons and the functions "
+                   "of mlefit.formula_safety are allowed (use only for formulas you trust)")
 
 
 def _row_arguments(p: argparse.ArgumentParser) -> None:
@@ -145,7 +150,8 @@ def _fit_one(args, formula: str, data, extra):
 
     return fit(formula, data, args.family, link=args.link, convention=args.convention,
                cov_type=_cov_type(args), weights=args.weights, offset=args.offset,
-               exposure=args.exposure, groups=args.groups, **_parameter_formulas(extra))
+               exposure=args.exposure, groups=args.groups, safe_formulas=not args.allow_code,
+               **_parameter_formulas(extra))
 
 
 def _fit(args, extra) -> int:

@@ -6,8 +6,9 @@ mlefit's refusals, :class:`MlefitWarning` for all of its warnings.
 
 __all__ = ["CollinearityWarning", "ComparisonError", "ConformanceError", "ConvergenceError",
            "ConvergenceWarning", "DataError", "DataWarning", "DuplicateFamilyError",
-           "FamilyContractError", "HessianWarning", "InferenceWarning", "MlefitError",
-           "MlefitWarning", "PluginLoadWarning", "UnknownFamilyError", "UnknownLinkError"]
+           "FamilyContractError", "FormulaError", "HessianWarning", "InferenceWarning",
+           "MlefitError", "MlefitWarning", "PluginLoadWarning", "UnknownFamilyError",
+           "UnknownLinkError"]
 
 
 class MlefitError(Exception):
@@ -43,6 +44,12 @@ class ConformanceError(FamilyContractError):
 
 class DataError(MlefitError, ValueError):
     """The data cannot be fitted as given: NA, support, non-finite, empty, rank deficiency."""
+
+
+class FormulaError(DataError):
+    """A formula term is code, not data: with ``safe_formulas=True`` it uses something
+    outside the whitelist of :mod:`mlefit.formula_safety`; the message names the term and
+    what was refused."""
 
 
 class ConvergenceError(MlefitError, RuntimeError):

@@ -21,6 +21,7 @@ from formulaic.errors import DataMismatchWarning, FormulaicError
 
 from .columns import check_used, numeric_column, refuse_complex
 from .errors import DataError
+from .formula_safety import check_formula, check_terms
 
 __all__ = ["CONTEXT", "OFFSET_PREFIX", "Design", "ModelFrame", "OffsetSource", "aligned",
            "build", "numeric", "offset"]
@@ -33,7 +34,8 @@ def offset(x):
     return x
 
 
-CONTEXT = {"offset": offset}
+#: names a formula may use beyond formulaic's own (``log`` and ``exp`` are formulaic's)
+CONTEXT = {"offset": offset, "sqrt": np.sqrt}
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Design:
     keep_columns: np.ndarray | None = field(default=None, repr=False)
     formula_offsets: np.ndarray | None = field(default=None, repr=False)
     sources: tuple[OffsetSource, ...] = ()
+    safe: bool = False       # fitted with safe_formulas: newdata is checked the same way
 
     def rebuild(self, newdata: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Design and offset of this parameter for ``newdata`` (NaN rows stay NaN)."""
@@ -85,6 +88,9 @@ class Design:
                             "no formula to build its design from new data. Fix: refit with "
                             "mlefit.fit(formula, data), or compute X_new @ res.params["
                             f"{self.parameter!r}] and apply the link's inverse.")
+        if self.safe:
+            check_formula(self.spec.formula, newdata.columns, parameter=self.parameter,
+                          text=self.formula)
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("error", DataMismatchWarning)
@@ -279,9 +285,10 @@ def _response(lhs, formula: str) -> tuple[np.ndarray, tuple[str, ...]]:
 
 def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
           offsets: dict | None = None, exposure=None, groups=None,
-          missing: str = "drop") -> ModelFrame:
+          missing: str = "drop", safe: bool = False) -> ModelFrame:
     """Materialise ``formulas`` ({parameter: formula}, the first with a response);
-    ``missing`` ("drop" or "raise", checked with the request) says what missing values do."""
+    ``missing`` ("drop" or "raise", checked with the request) says what missing values do;
+    ``safe`` checks every term against :mod:`mlefit.formula_safety` before any is evaluated."""
     frame = _as_frame(data)
     params = list(formulas)
     first = params[0]
@@ -298,6 +305,8 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
     _check_vectors(vectors)
     group_values = _groups(groups, frame)
     parsed = {p: _parse(formulas[p], p) for p in params}
+    if safe:
+        check_terms(parsed, frame.columns, formulas)
     check_used(frame, *_variables(parsed, first), stacklevel=3)
     built = {p: _materialise(parsed[p], frame, p, formulas[p]) for p in params}
     bad = _joint_mask(parsed, frame, built, vectors, offset_vectors)
@@ -337,7 +346,8 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
             sources.append(OffsetSource(src.column, src.values, log=True))
         X = M[:, keep_cols] if off_cols.size else M
         designs[p] = Design(p, formulas[p], tuple(cols[i] for i in keep_cols), X,
-                            offset_values, rhs.model_spec, keep_cols, off_cols, tuple(sources))
+                            offset_values, rhs.model_spec, keep_cols, off_cols, tuple(sources),
+                            safe=safe)
     w = vectors["weights"][0][keep] if "weights" in vectors else np.ones(int(keep.sum()))
     vw = vectors["var_weights"][0][keep] if "var_weights" in vectors else None
     return ModelFrame(y, response, designs, w, vw, frame.index, int(drop.sum()), dropped_by,

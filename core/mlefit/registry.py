@@ -2,9 +2,9 @@
 
 The registry is built lazily, on first use. It runs its own loop over the entry points
 (pluggy's ``load_setuptools_entrypoints`` stops at the first plugin that fails): a plugin
-that fails to import, names a hook that does not exist, raises in its hook or returns a
-family that breaks the contract is recorded in :attr:`Registry.failed` and warned about;
-the others load.
+that fails to import (or calls ``sys.exit()`` while it loads), names a hook that does not
+exist, raises in its hook or returns a family that breaks the contract is recorded in
+:attr:`Registry.failed` and warned about; the others load.
 
 Environment variables (read when the registry is built):
 
@@ -134,6 +134,12 @@ def suggest(name, known) -> str:
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)"
 
 
+#: what a plugin may raise while it loads or registers and still only fail itself: any
+#: Exception, and SystemExit (a plugin calling sys.exit() must not end the user's process);
+#: KeyboardInterrupt and GeneratorExit are not caught
+_PLUGIN_FAILURES = (Exception, SystemExit)
+
+
 def _entry_points():
     return metadata.entry_points(group=GROUP)
 
@@ -173,7 +179,7 @@ def build_registry(entry_points=None) -> Registry:
         try:
             module = ep.load()
             pm.register(module, name=ep.name)
-        except Exception as exc:  # a broken plugin must not break the others
+        except _PLUGIN_FAILURES as exc:  # a broken plugin must not break the others
             registry.fail(ep.name, source, f"{type(exc).__name__}: {exc}")
             continue
         try:
@@ -210,7 +216,7 @@ def build_registry(entry_points=None) -> Registry:
 def _call(registry: Registry, impl, source: Source) -> list:
     try:
         result = impl.function()
-    except Exception as exc:
+    except _PLUGIN_FAILURES as exc:
         registry.fail(impl.plugin_name, source, f"{impl.function.__name__}() raised "
                       f"{type(exc).__name__}: {exc}")
         return []

@@ -5,8 +5,9 @@ A fit runs in four steps, in this order:
 1. **The request.** :func:`build_request` resolves the family and checks every option
    against it: links, fixed values, the per-parameter options (formulas, designs, column
    names, offsets), weights, exposure, ``cov_type`` and ``groups``, the convention
-   (:func:`mlefit.conventions.resolve`), ``missing``, ``method``, ``start``, ``maxiter``
-   and ``tol``. It raises the first problem it meets and returns a :class:`FitRequest`.
+   (:func:`mlefit.conventions.resolve`), ``missing``, ``method``, ``start``, ``maxiter``,
+   ``tol`` and, for formulas, ``safe_formulas`` (its default read from the environment).
+   It raises the first problem it meets and returns a :class:`FitRequest`.
    Two checks need the data and come later: ``start=`` values against the designs'
    columns (:mod:`mlefit.start`), and per-row arguments (weights, offsets, groups)
    against the rows (the model frame).
@@ -37,6 +38,7 @@ from .conventions import Convention, resolve
 from .engine import METHODS
 from .errors import DataError
 from .family import Family
+from .formula_safety import resolve as resolve_safe_formulas
 from .links import Link
 from .registry import get_registry
 
@@ -88,6 +90,8 @@ class FitRequest:
     exposure: object = field(default=None, repr=False)
     groups: object = field(default=None, repr=False)
     missing: str = "drop"
+    #: check every formula term against mlefit.formula_safety's whitelist before evaluating
+    safe_formulas: bool = False
 
 
 def get_family(family: str | Family) -> tuple[Family, str]:
@@ -112,7 +116,7 @@ def build_request(family: str | Family, *, formula=None, parameter_formulas=None
                   start=None, missing: str = "drop", cov_type: str = "observed",
                   dispersion: str = "ml", convention: str | None = None,
                   method: str = "newton", groups=None, maxiter: int = 100,
-                  tol: float = 1e-12) -> FitRequest:
+                  tol: float = 1e-12, safe_formulas: bool | None = None) -> FitRequest:
     """Resolve and validate everything a fit is asked for (step 1 of the module docstring).
 
     ``formula`` and ``parameter_formulas`` (a dict, possibly empty) are those of
@@ -142,7 +146,8 @@ def build_request(family: str | Family, *, formula=None, parameter_formulas=None
     if missing not in MISSING:
         raise DataError(f"missing={missing!r} is not one of 'drop', 'raise'.")
     return FitRequest(fam, origin, links_, fixed_, options, forms, designs_, names_, offsets_,
-                      weights, var_weights, exposure, groups, missing)
+                      weights, var_weights, exposure, groups, missing,
+                      safe_formulas=forms is not None and resolve_safe_formulas(safe_formulas))
 
 
 def bind_response(request: FitRequest, y: np.ndarray) -> tuple[FitRequest, np.ndarray]:
