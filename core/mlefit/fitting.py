@@ -131,9 +131,11 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
     else:
         groups = None if frame.groups is None else frame.groups[rows]
         if at_boundary:
-            cov = held_covariance(obj, beta, at_boundary, conv.cov_type, groups)
+            cov = held_covariance(obj, beta, at_boundary, conv.cov_type, groups,
+                                  conv.sandwich)
         else:
-            cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, rows=sol.rows)
+            cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, rows=sol.rows,
+                             rule=conv.sandwich)
         cov_matrix = cov.matrix
     index = pd.MultiIndex.from_tuples([(n, t) for n in estimated for t in columns[n]],
                                       names=["parameter", "term"])
