@@ -36,7 +36,6 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 import mlefit
-from mlefit import DataError
 
 links = sm.families.links
 
@@ -263,21 +262,3 @@ def test_leverages_are_hatvalues(heart):
     H = X @ np.linalg.inv(X.T @ X) @ X.T
     np.testing.assert_allclose(h, np.diag(H), rtol=1e-9)
     np.testing.assert_allclose(h.sum(), 3.0, rtol=1e-12)
-
-
-# refusals ------------------------------------------------------------------------------
-@pytest.mark.parametrize("cov_type", ["HC2", "HC3"])
-def test_hc2_hc3_refused_without_a_glm_mean_model(heart, cov_type):
-    with pytest.raises(DataError, match=f"cov_type='{cov_type}' .* GLM-type family .*"
-                                        "'student_t' has no unit_variance.*HC0"):
-        mlefit.fit("thalach ~ age", heart, family="student_t", cov_type=cov_type)
-
-
-def test_hc3_refused_at_leverage_one():
-    """A dummy column that is 1 on one row only: that row has leverage 1."""
-    rng = np.random.default_rng(5)
-    d = pd.DataFrame({"x": rng.normal(size=30), "y": rng.normal(size=30)})
-    d["only"] = (np.arange(30) == 7).astype(float)
-    with pytest.raises(DataError, match=r"leverage 1 .* HC2 and HC3 are undefined"):
-        mlefit.fit("y ~ x + only", d, cov_type="HC3")
-    mlefit.fit("y ~ x + only", d, cov_type="HC1")

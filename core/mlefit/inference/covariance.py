@@ -141,16 +141,25 @@ def sandwich(obj: Objective, rows, bread: np.ndarray, cov_type: str, groups,
         summed = np.zeros((G, p))
         np.add.at(summed, codes, w[:, None] * U)
         meat = summed.T @ summed
-        factor = G / (G - 1) * (n - 1) / (n - k)
+        factor = G / (G - 1) * (n - 1) / _residual_df(n, k, cov_type)
         kind = f"cluster-robust (CR1, {G} clusters{r_note})"
     else:
         mass = w * w if rule.prior_weights else w
         if cov_type in LEVERAGE_COV_TYPES:
             mass = mass / (1.0 - leverages(obj, rows, rule)) ** (2 if cov_type == "HC3" else 1)
         meat = linalg.gram(U, mass)
-        factor = n / (n - k) if cov_type == "HC1" else 1.0
+        factor = n / _residual_df(n, k, cov_type) if cov_type == "HC1" else 1.0
         kind = f"robust ({'HC0' if cov_type == 'robust' else cov_type}{r_note})"
     return factor * bread @ meat @ bread, kind
+
+
+def _residual_df(n: float, k: int, cov_type: str) -> float:
+    """``n - k`` of the HC1 and CR1 factors; a DataError when it is not positive."""
+    if n - k <= 0:
+        raise DataError(f"cov_type={cov_type!r} scales by 1/(n - k), and here n = {n:g} "
+                        f"observations leave no residual degrees of freedom for k = {k} "
+                        "coefficients. Fix: use cov_type='HC0' (or 'observed'), or more data.")
+    return n - k
 
 
 def leverages(obj: Objective, rows, rule: SandwichRule = ML_SANDWICH) -> np.ndarray:
