@@ -59,7 +59,9 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
     start : dict or array
         Start values: ``{param: natural-scale constant | {term: coef} | coefs}``.
     missing : {"drop", "raise"}
-    cov_type : {"observed", "expected", "robust", "HC0", "HC1", "cluster"}
+    cov_type : {"observed", "expected", "robust", "HC0", "HC1", "HC2", "HC3", "cluster"}
+        Information or sandwich; HC2/HC3 for GLM-type families. Under ``convention="R"``
+        the sandwiches are R's ``sandwich::vcovHC`` / ``vcovCL(type="HC1")`` on a glm.
     dispersion : {"ml", "pearson"}
     convention : {None, "ML", "R"}
         ``"R"`` reproduces R's glm summary for the GLM families.

@@ -4,7 +4,9 @@
   observed information (or ``cov_type``); z tests.
 * ``R``: what ``summary(glm(...))`` prints for the GLM families: expected information,
   the dispersion at its Pearson estimate on ``n - p`` degrees of freedom, t tests on
-  ``n - p`` when the family has a dispersion (z otherwise), and R's ``logLik`` rule.
+  ``n - p`` when the family has a dispersion (z otherwise), and R's ``logLik`` rule;
+  sandwiches as R's ``sandwich::vcovHC`` / ``vcovCL`` compute them on a glm
+  (:data:`R_SANDWICH`).
 
 ``dispersion="pearson"`` (either convention) reports an exponential-dispersion family's
 dispersion at its Pearson estimate; for a family with a variance function and no
@@ -29,12 +31,39 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["COV_TYPES", "ROBUST_COV_TYPES", "Convention", "quasi_dispersion", "resolve"]
+__all__ = ["COV_TYPES", "LEVERAGE_COV_TYPES", "ML_SANDWICH", "ROBUST_COV_TYPES", "R_SANDWICH",
+           "Convention", "SandwichRule", "quasi_dispersion", "resolve"]
 
 #: the covariances a fit may report (``cov_type=``); see mlefit.inference.covariance
-COV_TYPES = ("observed", "expected", "robust", "HC0", "HC1", "cluster")
+COV_TYPES = ("observed", "expected", "robust", "HC0", "HC1", "HC2", "HC3", "cluster")
 #: those that do not assume the model is true (a likelihood-ratio test does)
-ROBUST_COV_TYPES = ("robust", "HC0", "HC1", "cluster")
+ROBUST_COV_TYPES = ("robust", "HC0", "HC1", "HC2", "HC3", "cluster")
+#: those that divide each row's meat by its leverage in the mean model (GLM-type families)
+LEVERAGE_COV_TYPES = ("HC2", "HC3")
+
+
+@dataclass(frozen=True)
+class SandwichRule:
+    """How a sandwich covariance ``B M B`` is made (:func:`mlefit.inference.covariance.sandwich`).
+
+    ``bread``: the information whose inverse is ``B`` (``"observed"`` or ``"expected"``).
+    ``prior_weights``: weights are R glm's prior weights (the estimating functions are
+    ``w_i s_i``, ``n`` counts the rows, the leverages are R's ``hatvalues``) rather than
+    frequency weights (a row of weight ``w_i`` is ``w_i`` rows: meat ``sum w_i s_i s_i'``,
+    ``n = sum w_i``, each copy's leverage ``h_i / w_i``). ``mean_k``: ``k`` of the HC1 and
+    CR1 factors counts the mean model's columns only, not every estimated coefficient.
+    """
+
+    bread: str
+    prior_weights: bool
+    mean_k: bool
+
+
+#: the default (maximum-likelihood) sandwich: the observed information as the bread, every
+#: coefficient in ``k``, frequency weights (equal to the fit to the expanded rows)
+ML_SANDWICH = SandwichRule("observed", prior_weights=False, mean_k=False)
+#: R's ``sandwich`` package on a glm (``bread.glm``, ``estfun.glm``, ``meatHC``, ``meatCL``)
+R_SANDWICH = SandwichRule("expected", prior_weights=True, mean_k=True)
 
 
 @dataclass(frozen=True)
@@ -45,6 +74,11 @@ class Convention:
     cov_type: str
     dispersion: str    # "ml" or "pearson"
     t_tests: bool
+
+    @property
+    def sandwich(self) -> SandwichRule:
+        """The rule of a sandwich covariance under this convention."""
+        return R_SANDWICH if self.name == "R" else ML_SANDWICH
 
     def describe(self) -> str:
         parts = [f"{self.cov_type} covariance"]
@@ -113,6 +147,7 @@ def resolve(family, convention: str | None, cov_type: str, dispersion: str,
         raise DataError(f"dispersion={dispersion!r} is not 'ml' or 'pearson'.")
     glm = family.dispersion is not None and family.has("unit_variance")
     quasi = dispersion == "pearson" and _check_pearson(family, fixed)
+    _check_leverage(family, cov_type)
     if cov_type == "expected" and not family.has("expected_information"):
         raise DataError(f"cov_type='expected' needs the family's expected_information; "
                         f"{family.name!r} gives none. Fix: use cov_type='observed'.")
@@ -127,3 +162,15 @@ def resolve(family, convention: str | None, cov_type: str, dispersion: str,
         "expected" if family.has("expected_information") else "observed")
     return Convention("R", cov, "pearson" if glm or quasi else "ml",
                       family.dispersion is not None or quasi)
+
+
+def _check_leverage(family, cov_type: str) -> None:
+    """HC2 and HC3 need the leverages of a GLM-type mean model."""
+    if cov_type not in LEVERAGE_COV_TYPES:
+        return
+    missing = [m for m in ("unit_variance", "expected_information") if not family.has(m)]
+    if missing:
+        raise DataError(f"cov_type={cov_type!r} divides each row's meat by its leverage in the "
+                        f"mean model, which needs a GLM-type family (unit_variance and "
+                        f"expected_information); {family.name!r} has no {missing[0]}. Fix: "
+                        "use cov_type='HC0' or 'HC1'.")

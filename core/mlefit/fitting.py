@@ -137,9 +137,11 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
     else:
         groups = None if frame.groups is None else frame.groups[rows]
         if at_boundary:
-            cov = held_covariance(obj, beta, at_boundary, conv.cov_type, groups)
+            cov = held_covariance(obj, beta, at_boundary, conv.cov_type, groups,
+                                  conv.sandwich)
         else:
-            cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, rows=sol.rows)
+            cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, rows=sol.rows,
+                             rule=conv.sandwich)
         cov_matrix = cov.matrix
     vw = None if frame.var_weights is None else frame.var_weights[rows]
     if spec is None and family.has("unit_variance"):
@@ -199,9 +201,13 @@ def _fixed_dispersion(obj, beta, var_weights, dof, conv, cov_matrix, cov):
     """A family that fixes phi at 1 (no dispersion parameter, a variance function):
     ``phi = 1``, or under ``dispersion="pearson"`` the Pearson ``X2 / (n - p)`` with the
     model-based covariance multiplied by it (a sandwich does not depend on phi)."""
-    phi_p = pearson_chi2(obj, beta, var_weights) / dof
+    phi_p = pearson_chi2(obj, beta, var_weights) / dof if dof > 0 else np.nan
     if conv.dispersion != "pearson":
         return DispersionSummary(None, 1.0, phi_p, dof, 1.0), cov_matrix, cov
+    if not dof > 0:
+        raise DataError(f"dispersion='pearson' divides Pearson's X2 by the residual degrees "
+                        f"of freedom n - p = {dof:g}, and there are none. Fix: use more data "
+                        "or a smaller model, or drop dispersion='pearson'.")
     if conv.cov_type not in ROBUST_COV_TYPES:
         cov_matrix = cov_matrix * phi_p
         if cov is not None:

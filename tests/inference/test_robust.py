@@ -4,7 +4,9 @@ mlefit's sandwich is ``B M B`` with ``B`` the inverse OBSERVED information at th
 ``M = sum_i w_i u_i u_i'`` (per-row scores; per-cluster sums for CR1). HC1 multiplies by
 ``n / (n - k)`` and CR1 by ``G/(G-1) (n-1)/(n-k)``, with ``k`` the number of columns of the
 score matrix: every estimated coefficient, sigma's included. That is R sandwich's rule
-(``meatHC``/``meatCL`` use ``k = NCOL(estfun(x))``).
+for a model whose estimating functions include sigma (``meatHC``/``meatCL`` use
+``k = NCOL(estfun(x))``); on a glm R's ``k`` counts the mean columns only, which
+``convention="R"`` reproduces (test_sandwich_r.py).
 
 Oracles and how they line up:
 

@@ -7,7 +7,8 @@ taken in chunks so that memory stays flat in the number of rows:
 * Newton steps by Cholesky of the correlation-scaled information with iterative
   refinement, or by a Householder QR of the stacked weighted design when the scaled
   condition number is large;
-* the covariance from the pivoted QR of the same stacked design.
+* the covariance from the pivoted QR of the same stacked design;
+* leverages (the diagonal of the weighted hat matrix) from the QR of the weighted design.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from scipy.linalg import blas, lapack
 
 __all__ = ["CHUNK", "EPS", "QR_CHUNK", "QR_CONDITION", "RANK_TOL", "CholeskySolve", "Factor",
            "NotPositiveDefinite", "PivotedR", "block_information", "cholesky_inverse", "condition",
-           "cross", "design_rank", "factorize", "gram", "near_dependence", "pivoted", "psd_part",
+           "cross", "design_rank", "factorize", "gram", "hat_diagonal", "near_dependence",
+           "pivoted", "psd_part",
            "qr_step", "row_factors", "scaled", "solve_psd", "stacked_r"]
 
 CHUNK = 1 << 15
@@ -356,3 +358,24 @@ def factorize(designs, weights, W: dict, P: dict | None = None) -> Factor:
     Rinv = sla.solve_triangular(pr.R, np.eye(d.size))
     M = np.eye(d.size) + Rinv.T @ E @ Rinv
     return Factor(pr, d, 0.5 * (M + M.T))
+
+
+def hat_diagonal(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Leverages: the diagonal of ``W^1/2 X (X' W X)^-1 X' W^1/2`` for weights ``w >= 0``.
+
+    From the Householder QR of the column-scaled weighted design (no Gram matrix, no
+    inverse; rows in chunks): ``h_i = |R^-T (sqrt(w_i) D x_i)|^2``. This is R's
+    ``hatvalues`` of a glm when ``w`` are its working weights.
+    """
+    n, p = X.shape
+    sw = np.sqrt(w)
+    norms = np.sqrt(np.einsum("ij,i,ij->j", X, w, X))
+    if not np.all(norms > 0):
+        raise NotPositiveDefinite("a column of the weighted design is zero")
+    d = 1.0 / norms
+    R = stacked_r([X], sw.reshape(n, 1, 1), d)[:p, :p]
+    h = np.empty(n)
+    for sl in _chunks(n):
+        A = sla.solve_triangular(R, (sw[sl, None] * X[sl] * d).T, trans="T")
+        h[sl] = np.einsum("ij,ij->j", A, A)
+    return h

@@ -236,6 +236,17 @@ class Objective:
                                                                  strict=True)]
         return {(j, m): v * hd1[j] * hd1[m] for (j, m), v in info.items()}
 
+    def leverages(self, rows: Rows) -> np.ndarray | None:
+        """The leverage pass: the diagonal of the weighted hat matrix of the first
+        parameter's design, ``w_i W_i x_i' (X' diag(w W) X)^-1 x_i``, with ``W_i`` its
+        per-row expected information (a GLM's working weights up to the dispersion, which
+        cancels): R's ``hatvalues``. None when the family gives no expected information
+        or the first parameter is not estimated."""
+        W = self.expected(rows)
+        if W is None or not self.active or self.active[0] != 0:
+            return None
+        return linalg.hat_diagonal(self.designs[0], self.weights * W[(0, 0)])
+
     # assembled ---------------------------------------------------------------------
     def gradient(self, rows: Rows) -> np.ndarray:
         w = self.weights

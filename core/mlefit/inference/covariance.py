@@ -2,9 +2,13 @@
 
 The covariance is the inverse of an information matrix at the MLE (observed by default,
 what ``optim(hessian=TRUE)`` and bbmle report; expected on request), or a sandwich
-(``robust`` HC0/HC1, ``cluster`` CR1) with the observed information as the bread. When
-every row's information block is positive semi-definite, it comes from the pivoted QR
-of the stacked weighted design; otherwise from the scaled eigen-decomposition.
+(``robust`` HC0/HC1/HC2/HC3, ``cluster`` CR1). How a sandwich counts is the
+convention's :class:`~mlefit.conventions.SandwichRule`: by default the observed
+information as the bread, frequency weights and every coefficient in ``k``; under
+``convention="R"`` R's ``sandwich`` on a glm (expected information, prior weights,
+``k`` the mean model's columns). When every row's information block is positive
+semi-definite, the inverse comes from the pivoted QR of the stacked weighted design;
+otherwise from the scaled eigen-decomposition.
 """
 
 from __future__ import annotations
@@ -14,14 +18,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..conventions import LEVERAGE_COV_TYPES, ML_SANDWICH, ROBUST_COV_TYPES, SandwichRule
 from ..engine import Objective, linalg
 from ..errors import DataError, HessianWarning
 
-__all__ = ["COV_CONDITION", "Covariance", "covariance", "held_covariance",
-           "information_rows", "inverse_information", "sandwich"]
+__all__ = ["COV_CONDITION", "LEVERAGE_LIMIT", "Covariance", "covariance", "held_covariance",
+           "information_rows", "inverse_information", "leverages", "sandwich"]
 
 #: scaled condition number below which the covariance comes from a Cholesky factor
 COV_CONDITION = 1e5
+#: a leverage above this (a row the mean model fits exactly) leaves HC2/HC3 undefined
+LEVERAGE_LIMIT = 1.0 - 1e-8
 
 
 @dataclass(frozen=True)
@@ -80,33 +87,49 @@ def inverse_information(obj: Objective, W: dict, rows) -> tuple[np.ndarray, np.n
 
 def covariance(obj: Objective, beta: np.ndarray, cov_type: str = "observed",
                groups: np.ndarray | None = None, mle: np.ndarray | None = None,
-               rows=None) -> Covariance:
+               rows=None, rule: SandwichRule = ML_SANDWICH) -> Covariance:
     """Covariance at ``beta`` of the requested type.
 
     ``mle`` (default ``beta``) is where the gradient diagnostic is taken; it differs from
     ``beta`` when a convention reports the dispersion at its Pearson estimate. ``rows``
-    are the per-row derivatives at ``beta`` if the optimiser already has them.
+    are the per-row derivatives at ``beta`` if the optimiser already has them. ``rule``
+    is the convention's sandwich rule (used by the robust types only).
     """
     if rows is None or not np.array_equal(rows.beta, beta) or rows.d2 is None:
         rows = obj.rows(beta)
     same = mle is None or np.array_equal(mle, beta)
     g = obj.gradient(rows if same else obj.rows(mle, second=False))
-    base = "expected" if cov_type == "expected" else "observed"
+    robust = cov_type in ROBUST_COV_TYPES
+    base = "expected" if cov_type == "expected" or (
+        robust and rule.bread == "expected" and obj.family.has("expected_information")) \
+        else "observed"
     cov, info = inverse_information(obj, information_rows(obj, rows, base), rows)
     kind = f"{base} information"
-    if cov_type in ("robust", "HC0", "HC1", "cluster"):
-        cov, kind = sandwich(obj, rows, cov, cov_type, groups)
+    if robust:
+        cov, kind = sandwich(obj, rows, cov, cov_type, groups, rule)
     se = np.sqrt(np.abs(np.diag(cov)))
     with np.errstate(invalid="ignore"):
         grad_se = float(np.max(np.abs(g) * se)) if g.size else 0.0
     return Covariance(cov, kind, linalg.condition(info), grad_se)
 
 
-def sandwich(obj: Objective, rows, bread: np.ndarray, cov_type: str, groups):
-    """``bread meat bread`` with per-row (or per-cluster) score outer products."""
+def sandwich(obj: Objective, rows, bread: np.ndarray, cov_type: str, groups,
+             rule: SandwichRule = ML_SANDWICH):
+    """``factor * bread meat bread`` with per-row (or per-cluster) score outer products.
+
+    The meat is ``sum_i m_i s_i s_i'`` over the unweighted per-row scores ``s_i``, with
+    ``m_i = w_i`` for frequency weights and ``w_i^2`` for prior weights (R's estimating
+    functions ``w_i s_i``); HC2 and HC3 divide ``m_i`` by ``1 - h_i`` and ``(1 - h_i)^2``,
+    ``h_i`` the row's leverage in the mean model (:func:`leverages`). ``cluster`` (CR1)
+    sums ``w_i s_i`` within clusters. HC1 multiplies by ``n / (n - k)`` and CR1 by
+    ``G/(G - 1) (n - 1)/(n - k)``; ``n`` and ``k`` are counted as ``rule`` says.
+    """
     U = obj.scores(rows)
     w = obj.weights
-    n, p = float(np.sum(w)), bread.shape[0]
+    p = bread.shape[0]
+    n = float(obj.n) if rule.prior_weights else float(np.sum(w))
+    k = obj.blocks[0].size if rule.mean_k else p
+    r_note = ", R's sandwich on a glm" if rule.prior_weights else ""
     if cov_type == "cluster":
         if groups is None:
             raise DataError("cov_type='cluster' needs groups=. Fix: pass a column name or an "
@@ -118,13 +141,43 @@ def sandwich(obj: Objective, rows, bread: np.ndarray, cov_type: str, groups):
         summed = np.zeros((G, p))
         np.add.at(summed, codes, w[:, None] * U)
         meat = summed.T @ summed
-        factor = G / (G - 1) * (n - 1) / (n - p)
-        kind = f"cluster-robust (CR1, {G} clusters)"
+        factor = G / (G - 1) * (n - 1) / _residual_df(n, k, cov_type)
+        kind = f"cluster-robust (CR1, {G} clusters{r_note})"
     else:
-        meat = linalg.gram(U, w)
-        factor = n / (n - p) if cov_type == "HC1" else 1.0
-        kind = "robust (HC1)" if cov_type == "HC1" else "robust (HC0)"
+        mass = w * w if rule.prior_weights else w
+        if cov_type in LEVERAGE_COV_TYPES:
+            mass = mass / (1.0 - leverages(obj, rows, rule)) ** (2 if cov_type == "HC3" else 1)
+        meat = linalg.gram(U, mass)
+        factor = n / _residual_df(n, k, cov_type) if cov_type == "HC1" else 1.0
+        kind = f"robust ({'HC0' if cov_type == 'robust' else cov_type}{r_note})"
     return factor * bread @ meat @ bread, kind
+
+
+def _residual_df(n: float, k: int, cov_type: str) -> float:
+    """``n - k`` of the HC1 and CR1 factors; a DataError when it is not positive."""
+    if n - k <= 0:
+        raise DataError(f"cov_type={cov_type!r} scales by 1/(n - k), and here n = {n:g} "
+                        f"observations leave no residual degrees of freedom for k = {k} "
+                        "coefficients. Fix: use cov_type='HC0' (or 'observed'), or more data.")
+    return n - k
+
+
+def leverages(obj: Objective, rows, rule: SandwichRule = ML_SANDWICH) -> np.ndarray:
+    """Each row's leverage in the mean model (the engine's leverage pass, R's
+    ``hatvalues``); per copy (``h_i / w_i``) for frequency weights. A DataError when the
+    family gives no leverages or a row has leverage 1 (HC2/HC3 are then undefined)."""
+    h = obj.leverages(rows)
+    if h is None:
+        raise DataError(f"HC2 and HC3 need the leverages of the mean model: family "
+                        f"{obj.family.name!r} gives no expected information for an estimated "
+                        f"{obj.blocks[0].name!r}. Fix: use cov_type='HC0' or 'HC1'.")
+    if not rule.prior_weights:
+        h = h / obj.weights
+    if np.any(h > LEVERAGE_LIMIT):
+        raise DataError(f"{int(np.sum(h > LEVERAGE_LIMIT))} row(s) have leverage 1 in the mean "
+                        "model (it fits them exactly), so HC2 and HC3 are undefined there. "
+                        "Fix: use cov_type='HC0' or 'HC1', or remove those rows.")
+    return h
 
 
 def _codes(groups):
@@ -132,12 +185,13 @@ def _codes(groups):
     return codes.reshape(-1), labels
 
 
-def held_covariance(obj: Objective, beta, names, cov_type, groups) -> Covariance:
+def held_covariance(obj: Objective, beta, names, cov_type, groups,
+                    rule: SandwichRule = ML_SANDWICH) -> Covariance:
     """Covariance of the coefficients of the other parameters with ``names`` held at
     their values (parameters at a boundary); NaN rows and columns for ``names``."""
     keep = [obj.blocks[a].name for a in obj.active if obj.blocks[a].name not in names]
     inner = covariance(obj.freeze(beta, keep=keep), np.concatenate(
-        [beta[obj.block_slice(n)] for n in keep]), cov_type, groups)
+        [beta[obj.block_slice(n)] for n in keep]), cov_type, groups, rule=rule)
     idx = np.concatenate([np.arange(obj.p)[obj.block_slice(n)] for n in keep])
     full = np.full((obj.p, obj.p), np.nan)
     full[np.ix_(idx, idx)] = inner.matrix
