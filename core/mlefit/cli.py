@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pandas as pd
 
+from .contract import RESERVED_NAMES
 from .errors import MlefitError
 
 __all__ = ["main"]
@@ -109,7 +110,11 @@ def _parameter_formulas(extra: list[str]) -> dict[str, str]:
             i += 2
         else:
             raise MlefitError(f"--{key} needs a formula, e.g. --{key} \"~ x\".")
-        out[key.replace("-", "_")] = value
+        name = key.replace("-", "_")
+        if name in RESERVED_NAMES:   # an option of fit(), not a parameter: no back door
+            raise MlefitError(f"--{key} is not an option of this command (it is not a "
+                              "parameter's formula either). Fix: see --help for the options.")
+        out[name] = value
     return out
 
 

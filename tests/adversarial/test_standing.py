@@ -85,3 +85,15 @@ def test_the_command_line_answers_bad_input_with_one_line_and_status_2(args, mes
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
+
+
+def test_the_command_line_passes_no_fit_option_as_a_parameter_formula(capsys):
+    """``--NAME "~ formula"`` gives a parameter's formula; an option of fit() that the
+    command does not offer (``--missing``, ``--safe-formulas``) is refused, not passed."""
+    heart_csv = str(mlefit.datasets.path("heart"))
+    names = ",".join(mlefit.datasets.HEART_COLUMNS)
+    for option in (["--missing", "raise"], ["--safe-formulas", "0"], ["--fixed", "1"]):
+        code = main(["fit", "thalach ~ age", "--data", heart_csv, "--no-header", "--names",
+                     names, "--na-values", "?", *option])
+        assert code == 2
+        assert f"{option[0]} is not an option" in capsys.readouterr().err
