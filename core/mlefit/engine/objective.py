@@ -231,10 +231,19 @@ class Objective:
         if not self.family.has("expected_information"):
             return None
         active = [self.blocks[a] for a in self.active]
-        info = _pairs(self.family.expected_information(self.y, **rows.thetas), active)
         hd1 = [b.link.inverse_deriv(rows.etas[a]) for a, b in zip(self.active, active,
                                                                  strict=True)]
-        return {(j, m): v * hd1[j] * hd1[m] for (j, m), v in info.items()}
+        # a row whose parameter underflowed onto its boundary (a poisson mean of 0 after
+        # separation: 1/mu = inf) has d theta / d eta = 0 and carries no information on the
+        # eta scale (its limit; the product would be inf * 0 = nan)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            info = _pairs(self.family.expected_information(self.y, **rows.thetas), active)
+            out = {(j, m): v * hd1[j] * hd1[m] for (j, m), v in info.items()}
+        for (j, m), v in out.items():
+            flat = (np.asarray(hd1[j]) == 0) | (np.asarray(hd1[m]) == 0)
+            if np.any(flat):
+                out[(j, m)] = np.where(flat, 0.0, v)
+        return out
 
     def leverages(self, rows: Rows) -> np.ndarray | None:
         """The leverage pass: the diagonal of the weighted hat matrix of the first

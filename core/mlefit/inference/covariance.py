@@ -150,7 +150,19 @@ def sandwich(obj: Objective, rows, bread: np.ndarray, cov_type: str, groups,
         meat = linalg.gram(U, mass)
         factor = n / _residual_df(n, k, cov_type) if cov_type == "HC1" else 1.0
         kind = f"robust ({'HC0' if cov_type == 'robust' else cov_type}{r_note})"
-    return factor * bread @ meat @ bread, kind
+    return _psd_rounding(factor * bread @ meat @ bread), kind
+
+
+def _psd_rounding(cov: np.ndarray) -> np.ndarray:
+    """``B M B`` symmetrised, with a variance that rounding made negative (a coefficient
+    whose rows all fit exactly has an exact-zero meat: -4e-17 was seen) set to 0 with its
+    covariances: the sandwich is positive semi-definite in exact arithmetic."""
+    cov = 0.5 * (cov + cov.T)
+    negative = np.diag(cov) < 0
+    if negative.any():
+        cov[negative, :] = 0.0
+        cov[:, negative] = 0.0
+    return cov
 
 
 def _residual_df(n: float, k: int, cov_type: str) -> float:
