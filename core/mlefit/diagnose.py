@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .engine import Objective
+from .engine import Objective, Want
 from .errors import ConvergenceWarning
 
 __all__ = ["boundary_reductions", "warn_fit"]
@@ -37,22 +37,16 @@ def warn_fit(obj: Objective, sol, columns) -> np.ndarray | None:
                       f"{sol.decrement:.3g}). Fix: raise maxiter=, give start= values, "
                       "rescale covariates, or simplify the model.", ConvergenceWarning,
                       stacklevel=4)
-    etas = obj.etas(sol.beta)
-    thetas = obj.thetas(etas)
-    for b, eta in zip(obj.blocks, etas, strict=True):
-        if not b.size:
-            continue
-        at_edge = _at_edge(b, thetas[b.name], eta)
-        if b.size and at_edge.any():  # rows on the boundary by their offset alone are fine
-            with np.errstate(all="ignore"):
-                at_edge &= ~_at_edge(b, b.link.inverse(b.offset), b.offset)
-        if at_edge.any():
+    counts = _edge_counts(obj, sol)
+    for j, a in enumerate(obj.active):
+        b = obj.blocks[a]
+        if counts[j]:
             moving = _moving(obj, sol, b)
             if moving is not None:
                 unbounded = np.zeros(obj.p) if unbounded is None else unbounded
                 sl = obj.block_slice(b.name)
                 unbounded[sl] = np.where(moving, sol.last_step[sl], unbounded[sl])
-            warnings.warn(f"{b.name}: {int(at_edge.sum())} fitted value(s) are numerically on "
+            warnings.warn(f"{b.name}: {int(counts[j])} fitted value(s) are numerically on "
                           f"the boundary of {b.domain} ({_direction(moving, b, columns)}). "
                           "This is (quasi-)complete separation or a parameter running to "
                           "its limit: those estimates are not finite maximum-likelihood "
@@ -77,7 +71,7 @@ def boundary_reductions(obj: Objective, sol) -> list[str]:
             at[obj.block_slice(red.parameter)] = (block.link.link(red.value) - block.offset[0]) \
                 / block.X[0, 0]
             # the boundary value itself may lie outside the open domain: no domain check
-            llf_boundary = float(obj.weights @ obj.row_logpdf(obj.thetas(obj.etas(at))))
+            llf_boundary = obj.evaluate(at, Want(domain_check=False)).llf
         if np.isfinite(llf_boundary) and llf_boundary >= sol.llf - 1e-6 * max(1.0, abs(sol.llf)):
             found.append(red.parameter)
             warnings.warn(f"{red.parameter} is at its boundary value {red.value:g}: the fit is "
@@ -89,11 +83,15 @@ def boundary_reductions(obj: Objective, sol) -> list[str]:
     return found
 
 
-def _at_edge(block, theta, eta) -> np.ndarray:
-    edge = block.domain.near_boundary(theta)
-    if block.link.saturates is not None:
-        edge |= block.link.saturates(eta)
-    return edge
+def _edge_counts(obj: Objective, sol) -> np.ndarray:
+    """Rows on a domain boundary per estimated parameter: from the optimiser's last pass
+    when it counted them at the estimate, else from one more pass."""
+    point = sol.point
+    if point is not None and point.sums.edges is not None and \
+            np.array_equal(point.beta, sol.beta):
+        return point.sums.edges
+    got = obj.evaluate(sol.beta, Want(edges=True)).edges
+    return np.zeros(len(obj.active)) if got is None else got
 
 
 def _moving(obj, sol, block) -> np.ndarray | None:

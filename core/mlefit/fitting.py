@@ -101,19 +101,20 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
                         "use more data or a smaller model.")
     _check_rank(frame, rows, estimated)
     blocks = _blocks(family, frame, links, fixed, rows)
-    obj = Objective(family, _take(y_all, rows), blocks, _take(frame.weights, rows))
+    obj = Objective(family, _take(y_all, rows), blocks, _take(frame.weights, rows),
+                    var_weights=None if frame.var_weights is None else frame.var_weights[rows])
     columns = {n: frame.designs[n].columns for n in estimated}
     check_logpdf(family, request.origin, obj.y,
                  obj.thetas(obj.etas(start.first_guess(obj, family))))
     beta0 = start.start_vector(obj, family, columns, options.start)
-    if not np.isfinite(obj.loglik(beta0)):
-        raise ConvergenceError(f"the log-likelihood is -inf or NaN at the start values "
-                               f"({_constants(obj, beta0)}). Fix: pass start= values inside "
-                               "the support, or check the links.")
+    if options.method != "newton" and not np.isfinite(obj.loglik(beta0)):
+        _refuse_start(obj, beta0)
     spec = DispersionSpec.of(family, None if frame.var_weights is None
                              else frame.var_weights[rows])
     sol = engine.maximize(obj, beta0, method=options.method, dispersion=spec,
                           maxiter=options.maxiter, tol=options.tol)
+    if sol.iterations == 0 and not np.isfinite(sol.llf):   # Newton's first pass
+        _refuse_start(obj, beta0)
     if not sol.exact_fit and not np.isfinite(sol.llf):
         raise ConvergenceError(f"the optimiser ended where the log-likelihood is not finite "
                                f"({sol.message}), e.g. after an overflow. Fix: rescale the "
@@ -129,7 +130,7 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
             blocks[obj.index(spec.name)].size == 1 and family.has("unit_variance"):
         base = engine.base_offset(blocks[obj.index(spec.name)], spec)
     if base is not None:
-        disp = _dispersion(obj, sol.beta, spec, nobs - p_first, base, conv)
+        disp = _dispersion(obj, sol, spec, nobs - p_first, base, conv)
     beta = conv.reported_coef(obj, sol.beta.copy(), spec, disp, base)
     if sol.exact_fit:
         cov_matrix = _exact_fit_cov(obj, spec)
@@ -140,12 +141,12 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
             cov = held_covariance(obj, beta, at_boundary, conv.cov_type, groups,
                                   conv.sandwich)
         else:
-            cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, rows=sol.rows,
+            cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, point=sol.point,
                              rule=conv.sandwich)
         cov_matrix = cov.matrix
     vw = None if frame.var_weights is None else frame.var_weights[rows]
     if spec is None and family.has("unit_variance"):
-        disp, cov_matrix, cov = _fixed_dispersion(obj, beta, vw, nobs - p_first, conv,
+        disp, cov_matrix, cov = _fixed_dispersion(obj, sol, beta, nobs - p_first, conv,
                                                   cov_matrix, cov)
     elif spec is not None and sol.exact_fit and spec.name in estimated:
         disp = DispersionSummary(spec.name, 0.0, 0.0, nobs - p_first, 0.0)
@@ -178,30 +179,43 @@ def _nobs(family, obj) -> float:
     return float(np.sum(obj.weights))
 
 
+def _refuse_start(obj, beta0):
+    raise ConvergenceError(f"the log-likelihood is -inf or NaN at the start values "
+                           f"({_constants(obj, beta0)}). Fix: pass start= values inside "
+                           "the support, or check the links.")
+
+
 def _constants(obj, beta):
     etas = obj.etas(beta)
     return ", ".join(f"{b.name} ~ {float(np.median(b.link.inverse(e))):.4g}"
                      for b, e in zip(obj.blocks, etas, strict=True))
 
 
-def _dispersion(obj, beta, spec, dof, base: float, conv) -> DispersionSummary:
-    thetas = obj.thetas(obj.etas(beta))
-    mu = thetas[obj.blocks[0].name]
+def _pearson(obj, sol, beta) -> float:
+    """Pearson's X2 at ``beta``: from the optimiser's last pass when it was there."""
+    point = sol.point
+    if point is not None and point.sums.pearson is not None and \
+            np.array_equal(point.beta, beta):
+        return point.sums.pearson
+    return pearson_chi2(obj, beta, obj.var_weights)
+
+
+def _dispersion(obj, sol, spec, dof, base: float, conv) -> DispersionSummary:
+    beta = sol.beta
     block = obj.blocks[obj.index(spec.name)]
     theta = float(block.link.inverse(block.X[0, 0] * beta[obj.block_slice(spec.name)][0]
                                      + base))
-    phi_p = engine.pearson_phi(obj.y, mu, obj.weights, spec.var_weights,
-                               spec.unit_variance(**thetas), dof)
+    phi_p = _pearson(obj, sol, beta) / dof if dof > 0 else np.nan
     phi_ml = theta**spec.power
     return DispersionSummary(spec.name, phi_ml, phi_p, dof,
                              phi_p if conv.dispersion == "pearson" else phi_ml)
 
 
-def _fixed_dispersion(obj, beta, var_weights, dof, conv, cov_matrix, cov):
+def _fixed_dispersion(obj, sol, beta, dof, conv, cov_matrix, cov):
     """A family that fixes phi at 1 (no dispersion parameter, a variance function):
     ``phi = 1``, or under ``dispersion="pearson"`` the Pearson ``X2 / (n - p)`` with the
     model-based covariance multiplied by it (a sandwich does not depend on phi)."""
-    phi_p = pearson_chi2(obj, beta, var_weights) / dof if dof > 0 else np.nan
+    phi_p = _pearson(obj, sol, beta) / dof if dof > 0 else np.nan
     if conv.dispersion != "pearson":
         return DispersionSummary(None, 1.0, phi_p, dof, 1.0), cov_matrix, cov
     if not dof > 0:

@@ -8,12 +8,14 @@ from __future__ import annotations
 import numpy as np
 
 from .dispersion import DispersionSpec, applies, base_offset, maximize_split, pearson_phi
-from .newton import Solution, newton
+from .newton import Point, Solution, newton
+from .kernel import Sums, Want
 from .objective import Block, Objective, Rows
 from .scipy_methods import METHODS as SCIPY_METHODS
 from .scipy_methods import maximize_scipy
 
-__all__ = ["Block", "DispersionSpec", "Objective", "Rows", "Solution", "base_offset", "maximize",
+__all__ = ["Block", "DispersionSpec", "Objective", "Point", "Rows", "Solution", "Sums", "Want",
+           "base_offset", "maximize",
            "pearson_phi"]
 
 METHODS = ("newton", *SCIPY_METHODS)

@@ -1,9 +1,13 @@
-"""Exponential-dispersion families: mean first, then the dispersion by 1-D ML.
+"""Exponential-dispersion families: the mean with the dispersion profiled out, then the
+dispersion by 1-D ML, then one joint Newton pass.
 
 For an exponential-dispersion family the score of the mean coefficients is proportional
 to ``1/phi``, so their maximiser does not depend on the dispersion: they are solved with
-the dispersion held at its start, then the dispersion by one-dimensional ML from the
-Pearson moment estimate, then one joint Newton step confirms the joint maximum. An exact
+the dispersion held at its start (IRLS on the profile; for the Gaussian with identity
+link one least-squares solve and a check), then the dispersion by one-dimensional ML from
+the Pearson moment estimate (closed form for the Gaussian: the Newton check finds it
+there), on the mean's linear predictors held as an offset (no design is read), then one
+joint pass confirms the joint maximum and gives the covariance its information. An exact
 fit (every residual zero, NIST Wampler1) gives ``phi = 0``; it is reported, not a crash.
 """
 
@@ -75,38 +79,50 @@ def applies(obj: Objective, spec: DispersionSpec | None) -> bool:
 
 def maximize_split(obj: Objective, beta0: np.ndarray, spec: DispersionSpec, *,
                    maxiter: int = 100, tol: float = 1e-12) -> Solution:
-    """Mean coefficients, then the dispersion, then a joint Newton confirmation."""
+    """Mean coefficients with the dispersion profiled out, the dispersion by 1-D ML, then
+    one joint Newton pass that confirms the joint maximum (its sums are the covariance's)."""
     sl = obj.block_slice(spec.name)
     others = [obj.blocks[a].name for a in obj.active if obj.blocks[a].name != spec.name]
     mean_obj = obj.freeze(beta0, keep=others)
     mean_sol = newton(mean_obj, np.delete(beta0, sl), maxiter=maxiter, tol=tol)
     beta = np.insert(mean_sol.beta, sl.start, beta0[sl])
     if not mean_sol.converged:
-        return replace(mean_sol, beta=beta, llf=obj.loglik(beta),
+        return replace(mean_sol, beta=beta, llf=obj.loglik(beta), point=None,
                        message="mean coefficients: " + mean_sol.message)
     block = obj.blocks[obj.index(spec.name)]
-    thetas = obj.thetas(obj.etas(beta))
-    mu = thetas[obj.blocks[0].name]
+    # the mean's linear predictors become an offset: the dispersion's passes read no design
+    disp_obj = obj.freeze(beta, keep=[spec.name])
     if spec.unit_variance is not None:
+        thetas = disp_obj.thetas(disp_obj.etas(beta[sl]))
+        mu = thetas[obj.blocks[0].name]
         V = spec.unit_variance(**thetas)
         phi = pearson_phi(obj.y, mu, obj.weights, spec.var_weights, V, float(np.sum(obj.weights)))
         scale = _relative_scale(obj.y, obj.weights, spec.var_weights, V)
         base = base_offset(block, spec)
+        del thetas, mu, V
         if phi <= EXACT_FIT * scale:
             return _exact_fit(obj, beta, sl, block, phi, spec, mean_sol, base or 0.0)
         if base is not None:
             beta[sl] = (block.link.link(phi ** (1.0 / spec.power)) - base) / block.X[0, 0]
-    disp_obj = obj.freeze(beta, keep=[spec.name])
     disp_sol = newton(disp_obj, beta[sl], maxiter=maxiter, tol=tol)
     beta[sl] = disp_sol.beta
-    # The mean coefficients maximise the likelihood whatever the dispersion, so the two
-    # one-block maxima are the joint maximum; the joint gradient is checked afterwards
-    # (the result's gradient_se).
+    del disp_obj
     fallbacks = tuple(dict.fromkeys(mean_sol.fallbacks + disp_sol.fallbacks))
-    return Solution(beta, disp_sol.llf, disp_sol.converged,
-                    mean_sol.iterations + disp_sol.iterations,
-                    max(mean_sol.decrement, disp_sol.decrement), fallbacks,
-                    disp_sol.message, np.insert(mean_sol.last_step, sl.start, 0.0))
+    iterations = mean_sol.iterations + disp_sol.iterations
+    if not disp_sol.converged:
+        return Solution(beta, obj.loglik(beta), False, iterations, disp_sol.decrement,
+                        fallbacks, "dispersion: " + disp_sol.message,
+                        np.insert(mean_sol.last_step, sl.start, 0.0))
+    # The mean coefficients maximise the likelihood whatever the dispersion, so the two
+    # one-block maxima are the joint maximum: one joint pass confirms it (and its score
+    # and information serve the covariance); Newton continues jointly if it does not.
+    joint = newton(obj, beta, maxiter=maxiter, tol=tol, polish=False)
+    last = joint.last_step if joint.iterations > 1 else np.insert(mean_sol.last_step,
+                                                                  sl.start, 0.0)
+    return replace(joint, iterations=iterations + joint.iterations - 1,
+                   fallbacks=tuple(dict.fromkeys(fallbacks + joint.fallbacks)),
+                   decrement=max(mean_sol.decrement, disp_sol.decrement, joint.decrement),
+                   last_step=last)
 
 
 def _exact_fit(obj, beta, sl, block, phi, spec, mean_sol, base) -> Solution:

@@ -1,9 +1,12 @@
 """Newton's method with a line search and a fallback chain.
 
-Each iteration solves ``I d = g`` for the information ``I`` at the current point:
+Each iteration is one pass of the kernel over the rows (log-likelihood, score and
+observed information at the trial point, which becomes the next iteration's point when
+the step is accepted), then a solve of ``I d = g``:
 
 1. the observed information (exact Newton); by Cholesky of the correlation-scaled
-   matrix, or by QR of the stacked weighted design when its condition exceeds 1e7;
+   matrix, or by the blockwise QR of the stacked weighted design (a second pass) when its
+   condition exceeds 1e7;
 2. if that is not positive definite: the expected information (Fisher scoring) when the
    family gives it cheaply (``Family.expected_in_optimiser``), otherwise BHHH from the
    per-row scores;
@@ -11,7 +14,8 @@ Each iteration solves ``I d = g`` for the information ``I`` at the current point
 
 Step halving rejects steps whose log-likelihood is NaN or -inf. The fit has converged
 when the Newton decrement ``g' I^-1 g`` is below ``tol``; one more full step then polishes
-the estimate. When rounding keeps the decrement above ``tol`` (a response of size 1e12
+the estimate (its pass gives the covariance its information). When rounding keeps the
+decrement above ``tol`` (a response of size 1e12
 with residuals of size 1: the gradient is rounding noise), the fit has also converged once
 the decrement is below ``FLOOR`` and stops shrinking while the log-likelihood gains
 nothing above its rounding level, ``STALL`` iterations in a row.
@@ -23,12 +27,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import linalg
-from .linalg import NotPositiveDefinite
-from .objective import Objective, Rows
+from scipy import linalg as sla
 
-__all__ = ["ARMIJO", "FLOOR", "MIN_STEP", "STALL", "Direction", "Solution", "damped", "direction",
-           "line_search", "newton"]
+from . import linalg
+from .kernel import Sums, Want
+from .linalg import NotPositiveDefinite
+from .objective import Objective
+
+__all__ = ["ARMIJO", "FLOOR", "MIN_STEP", "STALL", "STEP", "Direction", "Point", "Solution",
+           "damped", "direction", "line_search", "newton"]
 
 ARMIJO = 1e-4
 MIN_STEP = 2.0**-40
@@ -36,6 +43,23 @@ MIN_STEP = 2.0**-40
 #: above its rounding level, STALL times in a row, is the rounding floor: converged
 FLOOR = 1e-6
 STALL = 3
+
+
+#: the score and observed information of a Newton pass (``Objective.step_want`` adds the
+#: boundary counts and the Pearson sum)
+STEP = Want(gradient=True, information="observed")
+
+
+@dataclass(frozen=True)
+class Point:
+    """A coefficient vector and the sums of one pass there (scaled coordinates)."""
+
+    beta: np.ndarray
+    sums: Sums
+
+    @property
+    def llf(self) -> float:
+        return self.sums.llf
 
 
 @dataclass(frozen=True)
@@ -51,31 +75,40 @@ class Solution:
     message: str = ""
     last_step: np.ndarray | None = None
     exact_fit: bool = False
-    rows: Rows | None = None    # per-row derivatives at ``beta``, when the optimiser has them
+    #: the pass at ``beta`` (score and observed information), when the optimiser has it
+    point: Point | None = None
 
 
 @dataclass(frozen=True)
 class Direction:
-    step: np.ndarray
+    step: np.ndarray            # in the scaled coordinates of ``Objective.scale``
     decrement: float
     kind: str
 
 
-def _solve(obj: Objective, W: dict, g: np.ndarray, kind: str, scores) -> Direction:
-    """Solve ``I d = g``: Cholesky, or the stacked-design QR when ill-conditioned."""
-    info = obj.information(W)
+def _solve(obj: Objective, beta: np.ndarray, info: np.ndarray | None, g: np.ndarray,
+           kind: str, information: str) -> Direction:
+    """Solve ``I d = g``: Cholesky, or the blockwise QR of the stacked weighted design (a
+    second pass) when the scaled condition number exceeds :data:`linalg.QR_CONDITION`."""
+    if info is None:
+        raise NotPositiveDefinite("no information of this kind")
     try:
         sol = linalg.solve_psd(info, g)
         step, use_qr = sol.x, sol.rcond * linalg.QR_CONDITION < 1.0
     except NotPositiveDefinite:
         step, use_qr = None, True
     if use_qr:
-        L = linalg.row_factors({key: obj.weights * v for key, v in W.items()},
-                               len(obj.active), obj.n)
-        if L is not None:
+        try:
             _, d = linalg.scaled(info)
+        except NotPositiveDefinite:
+            d = None
+        if d is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
-                step = linalg.qr_step(obj.designs, L, [obj.weights * s for s in scores], d)
+                qr = obj.evaluate(beta, Want(information=information, qr=(information, d)))
+            if qr.qr_ok and qr.qr is not None:
+                p = d.size
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    step = sla.solve_triangular(qr.qr[:p, :p], qr.qr[:p, p]) * d
     if step is None:
         raise NotPositiveDefinite("information is not positive definite")
     dec = float(g @ step)
@@ -84,19 +117,20 @@ def _solve(obj: Objective, W: dict, g: np.ndarray, kind: str, scores) -> Directi
     return Direction(step, dec, kind)
 
 
-def direction(obj: Objective, rows, g: np.ndarray) -> Direction:
+def direction(obj: Objective, point: Point) -> Direction:
     """Newton direction, falling back to Fisher scoring / BHHH, then damping."""
+    g, info = point.sums.gradient, point.sums.information
     try:
-        return _solve(obj, obj.observed(rows), g, "newton", rows.d1)
+        return _solve(obj, point.beta, info, g, "newton", "observed")
     except NotPositiveDefinite:
         pass
-    expected = obj.expected(rows) if obj.family.expected_in_optimiser else None
-    alternative = expected if expected is not None else obj.bhhh(rows)
+    fisher = obj.family.expected_in_optimiser and obj.family.has("expected_information")
+    kind = "expected" if fisher else "bhhh"
+    alternative = obj.evaluate(point.beta, Want(information=kind)).information
     try:
-        kind = "fisher" if expected is not None else "bhhh"
-        return _solve(obj, alternative, g, kind, rows.d1)
+        return _solve(obj, point.beta, alternative, g, "fisher" if fisher else "bhhh", kind)
     except NotPositiveDefinite:
-        return damped(obj.information(obj.observed(rows)), g, 1e-4)
+        return damped(info, g, 1e-4)
 
 
 def damped(info: np.ndarray, g: np.ndarray, lam: float) -> Direction:
@@ -127,74 +161,86 @@ def _accept(value: float, llf: float, t: float, d: Direction, near: bool, n: int
     return near and t == 1.0 and value >= llf - _noise(llf, n)
 
 
-def line_search(obj: Objective, rows: Rows, d: Direction, near: bool) -> Rows | None:
+def line_search(obj: Objective, point: Point, d: Direction, near: bool) -> Point | None:
     """Backtracking: the first halving of ``d.step`` that raises the log-likelihood.
 
-    The full step is evaluated with its derivatives (it is usually accepted and they are
-    the next iteration's); shorter ones by the log-likelihood alone.
+    The full step is evaluated with its derivatives in one pass (it is usually accepted
+    and they are the next iteration's); shorter ones by the log-likelihood alone.
     """
-    full = obj.rows(rows.beta + d.step)
-    if _accept(full.llf, rows.llf, 1.0, d, near, obj.n):
+    step = d.step * obj.scale
+    full = _at(obj, point.beta + step)
+    if _accept(full.llf, point.llf, 1.0, d, near, obj.n):
         return full
     t = 0.5
     while t >= MIN_STEP:
-        cand = rows.beta + t * d.step
-        if _accept(obj.loglik(cand), rows.llf, t, d, near, obj.n):
-            return obj.rows(cand)
+        cand = point.beta + t * step
+        if _accept(obj.loglik(cand), point.llf, t, d, near, obj.n):
+            return _at(obj, cand)
         t /= 2
     return None
 
 
+def _at(obj: Objective, beta: np.ndarray) -> Point:
+    return Point(beta, obj.evaluate(beta, obj.step_want))
+
+
 def newton(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
-           tol: float = 1e-12) -> Solution:
-    """Maximise ``obj`` from ``beta0``; see the module docstring for the rules."""
-    rows = obj.rows(np.asarray(beta0, dtype=float).copy())
-    if not np.isfinite(rows.llf):
-        return Solution(rows.beta, rows.llf, False, 0, np.inf, message="log-likelihood is "
-                        "not finite at the start values")
+           tol: float = 1e-12, polish: bool = True) -> Solution:
+    """Maximise ``obj`` from ``beta0``; see the module docstring for the rules.
+
+    ``polish=False``: when the decrement at ``beta0`` is already below ``tol`` (a check of
+    a known maximum), keep ``beta0`` instead of taking the refining step."""
+    point = _at(obj, np.asarray(beta0, dtype=float).copy())
+    if not np.isfinite(point.llf):
+        return Solution(point.beta, point.llf, False, 0, np.inf, message="log-likelihood "
+                        "is not finite at the start values")
     fallbacks: list[str] = []
     dec, step, stalled = np.inf, None, 0
     for it in range(1, maxiter + 1):
-        g = obj.gradient(rows)
+        g = point.sums.gradient
         if not np.all(np.isfinite(g)):
-            return Solution(rows.beta, rows.llf, False, it, np.inf,
+            return Solution(point.beta, point.llf, False, it, np.inf,
                             tuple(dict.fromkeys(fallbacks)),
                             f"the derivatives of family {obj.family.name!r} are NaN or "
                             "infinite at a point where its log-likelihood is finite "
-                            "(a bug in its dlogpdf/eta_derivatives)", step, rows=rows)
-        d = direction(obj, rows, g)
+                            "(a bug in its dlogpdf/eta_derivatives)", step, point=point)
+        d = direction(obj, point)
         if d.kind != "newton":
             fallbacks.append(d.kind)
         shrinking = d.decrement < 0.25 * dec
-        dec, step = d.decrement, d.step
+        dec, step = d.decrement, d.step * obj.scale
         if dec <= tol:
-            cand = obj.rows(rows.beta + d.step)  # one more step: iterative refinement
-            if np.isfinite(cand.llf) and cand.llf >= rows.llf - _noise(rows.llf, obj.n):
-                rows = cand
-            return Solution(rows.beta, rows.llf, True, it, dec,
+            if not polish and it == 1:
+                return Solution(point.beta, point.llf, True, it, dec,
+                                tuple(dict.fromkeys(fallbacks)),
+                                "Newton decrement below tolerance", step, point=point)
+            cand = _at(obj, point.beta + step)  # one more step: iterative refinement
+            if np.isfinite(cand.llf) and cand.llf >= point.llf - _noise(point.llf, obj.n):
+                point = cand
+            return Solution(point.beta, point.llf, True, it, dec,
                             tuple(dict.fromkeys(fallbacks)), "Newton decrement below tolerance",
-                            step, rows=rows)
-        nxt = line_search(obj, rows, d, near=dec < 1e-6)
+                            step, point=point)
+        nxt = line_search(obj, point, d, near=dec < 1e-6)
         if nxt is None:
             lam = 1e-3
-            info = obj.information(obj.observed(rows))
             while nxt is None and lam < 1e12:
-                nxt = line_search(obj, rows, damped(info, g, lam), near=False)
+                nxt = line_search(obj, point, damped(point.sums.information, g, lam),
+                                  near=False)
                 lam *= 100
             if nxt is None:
                 converged = dec < 1e-6
                 why = ("no step raises the log-likelihood above its rounding level"
                        if converged else "line search failed: no step raises the "
                        "log-likelihood")
-                return Solution(rows.beta, rows.llf, converged, it, dec,
-                                tuple(dict.fromkeys(fallbacks)), why, step, rows=rows)
+                return Solution(point.beta, point.llf, converged, it, dec,
+                                tuple(dict.fromkeys(fallbacks)), why, step, point=point)
             fallbacks.append("levenberg-marquardt")
-        gained = nxt.llf - rows.llf > _noise(rows.llf, obj.n)
+        gained = nxt.llf - point.llf > _noise(point.llf, obj.n)
         stalled = stalled + 1 if dec < FLOOR and not shrinking and not gained else 0
-        rows = nxt
+        point = nxt
         if stalled >= STALL:
-            return Solution(rows.beta, rows.llf, True, it, dec,
+            return Solution(point.beta, point.llf, True, it, dec,
                             tuple(dict.fromkeys(fallbacks)), "Newton decrement at the "
-                            "rounding level of the log-likelihood", step, rows=rows)
-    return Solution(rows.beta, rows.llf, False, maxiter, dec, tuple(dict.fromkeys(fallbacks)),
-                    f"iteration limit {maxiter} reached", step, rows=rows)
+                            "rounding level of the log-likelihood", step, point=point)
+    return Solution(point.beta, point.llf, False, maxiter, dec, tuple(dict.fromkeys(fallbacks)),
+                    f"iteration limit {maxiter} reached", step, point=point)

@@ -1,30 +1,42 @@
-"""The log-likelihood on the linear-predictor scale, and its per-row derivatives.
+"""The log-likelihood on the linear-predictor scale, read through the per-block kernel.
 
 For each distribution parameter ``j``: ``eta_j = X_j beta_j + offset_j`` and
 ``theta_j = h_j(eta_j)``; ``loglik = sum_i w_i logpdf(y_i; theta_1i, ..., theta_ki)``.
 A parameter with no columns is held at its offset (fixed, or frozen by a staged fit).
 
-Derivatives go through each row's derivatives with respect to its linear predictors,
-then the design: gradient block ``X_j' (w dl/deta_j)``, information block
-``X_j' (w W_jl) X_l``. The per-row derivatives come from the family (on the natural scale,
-with the chain rule; or on the linear-predictor scale for a (family, link) pair), or,
-when the family gives none, from :mod:`.numeric`.
+An :class:`Objective` holds the rows in memory and cuts them into blocks that stay in
+cache; :meth:`Objective.evaluate` runs :func:`mlefit.engine.kernel.accumulate` over the
+blocks and adds their :class:`~mlefit.engine.kernel.Sums`: one pass over the rows gives
+the log-likelihood, the score and the information. Diagnostics and post-estimation that
+need per-row values (:meth:`Objective.rows`) get them from the kernel's same per-row
+function on all rows at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import partial
 
 import numpy as np
+from scipy import linalg as sla
+from scipy.linalg import lapack
 
 from ..domains import Domain
 from ..family import Family
 from ..links import Link
-from . import linalg
-from .numeric import NumericDerivatives
+from . import kernel, linalg
+from .kernel import Chunk, Model, Slot, Sums, Want
 
-__all__ = ["Block", "Objective", "Rows"]
+__all__ = ["Block", "Objective", "Rows", "block_rows"]
+
+#: bytes of one parameter design block per pass (rows = this / 8 p, a power of two)
+BLOCK_BYTES = 1 << 20
+
+
+def block_rows(p: int) -> int:
+    """Rows per block for ``p`` columns: about :data:`BLOCK_BYTES` of design, a power of
+    two between 2048 and 65536."""
+    rows = BLOCK_BYTES // (8 * max(p, 1))
+    return int(min(1 << 16, max(1 << 11, 1 << int(np.log2(max(rows, 1))))))
 
 
 @dataclass(frozen=True)
@@ -61,8 +73,13 @@ class Objective:
     """Weighted log-likelihood of ``family`` as a function of the stacked coefficients."""
 
     def __init__(self, family: Family, y: np.ndarray, blocks: tuple[Block, ...],
-                 weights: np.ndarray, derivatives: str = "auto"):
+                 weights: np.ndarray, derivatives: str = "auto", *,
+                 scales: tuple | None = None, steps: tuple[float, ...] | None = None,
+                 var_weights: np.ndarray | None = None):
         self.family = family
+        #: precision weights of the rows (Pearson sums; the likelihood has them in the
+        #: dispersion's offset)
+        self.var_weights = var_weights
         # a multi-column response is read column by column: keep each column contiguous
         self.y = np.asfortranarray(y) if y.ndim == 2 else y
         self.blocks = tuple(blocks)
@@ -71,8 +88,14 @@ class Objective:
         sizes = [self.blocks[i].size for i in self.active]
         self.edges = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         self.derivatives = self._choose(derivatives)
-        self._numeric = (NumericDerivatives(len(self.active))
-                         if self.derivatives == "numeric" else None)
+        slots = tuple(Slot(b.name, b.link, b.domain, b.size) for b in self.blocks)
+        self.model = Model(family, slots, self.derivatives,
+                           scales if scales is not None else (None,) * len(self.active),
+                           steps if self.derivatives == "numeric" else None)
+        #: rows per kernel block
+        self.block = block_rows(self.p)
+        #: kernel passes over the rows since creation (for tests and benchmarks)
+        self.passes = 0
 
     # structure -------------------------------------------------------------------
     def _choose(self, requested: str) -> str:
@@ -95,6 +118,11 @@ class Objective:
     def designs(self) -> list[np.ndarray]:
         return [self.blocks[i].X for i in self.active]
 
+    @property
+    def scale(self) -> np.ndarray:
+        """The power-of-two column multipliers ``d`` of the kernel's scaled coordinates."""
+        return self.model.scale_vector()
+
     def split(self, beta: np.ndarray) -> list[np.ndarray]:
         """Coefficient vector -> one piece per active block."""
         return [beta[self.edges[a]:self.edges[a + 1]] for a in range(len(self.active))]
@@ -106,6 +134,21 @@ class Objective:
     def index(self, name: str) -> int:
         return [b.name for b in self.blocks].index(name)
 
+    def _like(self, blocks) -> Objective:
+        """An objective on other blocks with this one's family, rows and numeric steps."""
+        by_name = dict(zip([self.blocks[a].name for a in self.active],
+                           self.model.scales, strict=True))
+        steps = dict(zip([self.blocks[a].name for a in self.active], self.model.steps or (),
+                         strict=False))
+        active = [b for b in blocks if b.size]
+        same = all(by_name.get(b.name) is None or by_name[b.name].size == b.size
+                   for b in active)
+        scales = tuple(by_name.get(b.name) for b in active) if same else None
+        kept = tuple(steps[b.name] for b in active) if self.model.steps and all(
+            b.name in steps for b in active) else None
+        return Objective(self.family, self.y, tuple(blocks), self.weights, self.derivatives,
+                         scales=scales, steps=kept, var_weights=self.var_weights)
+
     def freeze(self, beta: np.ndarray, keep: list[str]) -> Objective:
         """The objective in the blocks ``keep`` only; the others held at ``beta``."""
         pieces = dict(zip(self.active, self.split(beta), strict=True))
@@ -114,7 +157,7 @@ class Objective:
             if b.size and b.name not in keep:
                 b = replace(b, X=np.empty((self.n, 0)), offset=b.eta(pieces[i]))
             blocks.append(b)
-        return Objective(self.family, self.y, tuple(blocks), self.weights, self.derivatives)
+        return self._like(blocks)
 
     def restrict(self, position: int, value: float) -> Objective:
         """The objective with coefficient ``position`` (of the stacked vector) held at
@@ -125,7 +168,69 @@ class Objective:
         X = np.delete(b.X, col, axis=1)
         blocks = list(self.blocks)
         blocks[i] = replace(b, X=X, offset=b.offset + value * b.X[:, col])
-        return Objective(self.family, self.y, tuple(blocks), self.weights, self.derivatives)
+        scales = list(self.model.scales)
+        if scales[a] is not None:
+            scales[a] = np.delete(scales[a], col)
+        if X.shape[1] == 0:
+            del scales[a]
+        restricted = Objective(self.family, self.y, tuple(blocks), self.weights,
+                               self.derivatives, scales=tuple(scales),
+                               var_weights=self.var_weights)
+        if self.model.steps is not None:
+            steps = list(self.model.steps)
+            if X.shape[1] == 0:
+                del steps[a]
+            restricted.model = replace(restricted.model, steps=tuple(steps))
+        return restricted
+
+    # the kernel --------------------------------------------------------------------
+    def chunks(self, groups: np.ndarray | None = None, var_weights: np.ndarray | None = None):
+        """The rows in blocks of :attr:`block` rows: views, no copies."""
+        var_weights = self.var_weights if var_weights is None else var_weights
+        for start in range(0, self.n, self.block):
+            sl = slice(start, min(start + self.block, self.n))
+            yield self._chunk(sl, groups, var_weights)
+
+    def _chunk(self, sl, groups=None, var_weights=None) -> Chunk:
+        def cut(v):
+            return None if v is None else v[sl]
+        return Chunk(self.y[sl], self.weights[sl], tuple(b.X[sl] for b in self.blocks if b.size),
+                     tuple(b.offset[sl] for b in self.blocks), groups=cut(groups),
+                     var_weights=cut(var_weights))
+
+    @property
+    def step_want(self) -> Want:
+        """What a Newton pass accumulates: score, observed information, the rows on a
+        boundary, and the Pearson sum when the family has a variance function."""
+        return Want(gradient=True, information="observed", edges=True,
+                    pearson=self.family.has("unit_variance"))
+
+    def evaluate(self, beta: np.ndarray, want: Want = Want(),
+                 groups: np.ndarray | None = None,
+                 var_weights: np.ndarray | None = None) -> Sums:
+        """One pass of the kernel over every block: the sums ``want`` asks for at
+        ``beta`` (score and information in the scaled coordinates of :attr:`scale`);
+        ``groups`` are cluster codes, ``var_weights`` the precision weights of the rows
+        (Pearson sums)."""
+        beta = np.asarray(beta, dtype=float)
+        self._ensure_steps(beta, want.derivatives)
+        total = Sums()
+        self.passes += 1
+        for chunk in self.chunks(groups, var_weights):
+            part = kernel.accumulate(self.model, chunk, beta, want)
+            total = total + part
+            if not part.finite:   # a row left its domain: nothing else matters
+                return Sums(llf=-np.inf, rows=self.n)
+        return total
+
+    def _ensure_steps(self, beta, needed: bool) -> None:
+        """Numeric derivatives: the global step scales from a pilot pass, once."""
+        if self.derivatives != "numeric" or self.model.steps is not None or not needed:
+            return
+        total = Sums()
+        for chunk in self.chunks():
+            total = total + kernel.pilot(self.model, chunk, beta)
+        self.model = kernel.with_steps(self.model, total)
 
     # values ------------------------------------------------------------------------
     def etas(self, beta: np.ndarray) -> list[np.ndarray]:
@@ -136,127 +241,53 @@ class Objective:
         with np.errstate(all="ignore"):
             return {b.name: b.link.inverse(e) for b, e in zip(self.blocks, etas, strict=True)}
 
-    @staticmethod
-    def _inside(block: Block, theta: np.ndarray, eta: np.ndarray) -> np.ndarray:
-        """Rows where the parameter is in its domain, or where its link has rounded a
-        finite linear predictor onto the boundary (logit: mu = 1.0 once eta > 36.7)."""
-        inside = block.domain.contains(theta)
-        if block.link.saturates is not None and not inside.all():
-            with np.errstate(invalid="ignore"):
-                inside |= block.link.saturates(eta) & np.isfinite(eta)
-        return inside
-
-    def _valid(self, thetas, etas) -> bool:
-        return all(np.all(self._inside(b, thetas[b.name], e))
-                   for b, e in zip(self.blocks, etas, strict=True))
-
-    def _logpdf_at(self, base: list[np.ndarray], base_thetas: dict,
-                   active_etas: list[np.ndarray]) -> np.ndarray:
-        """Per-row log density with the active linear predictors replaced (only the moved
-        ones are transformed and checked again)."""
-        thetas = dict(base_thetas)
-        inside = None
-        for a, e in zip(self.active, active_etas, strict=True):
-            if e is base[a]:
-                continue
-            b = self.blocks[a]
-            with np.errstate(all="ignore"):
-                thetas[b.name] = b.link.inverse(e)
-            ok = self._inside(b, thetas[b.name], e)
-            inside = ok if inside is None else inside & ok
-        values = np.asarray(self.family.logpdf(self.y, **thetas), dtype=float)
-        if inside is None or inside.all():
-            return values
-        return np.where(inside, values, -np.inf)
-
     def row_logpdf(self, thetas) -> np.ndarray:
         with np.errstate(all="ignore"):
             return np.asarray(self.family.logpdf(self.y, **thetas), dtype=float)
 
     def loglik(self, beta: np.ndarray) -> float:
         """Weighted log-likelihood; ``-inf`` where a parameter leaves its domain."""
-        etas = self.etas(beta)
-        thetas = self.thetas(etas)
-        if not self._valid(thetas, etas):
-            return -np.inf
-        value = float(self.weights @ self.row_logpdf(thetas))
-        return value if not np.isnan(value) else -np.inf
+        return self.evaluate(beta).llf
 
-    # derivatives -------------------------------------------------------------------
+    # per-row values ----------------------------------------------------------------
     def rows(self, beta: np.ndarray, second: bool = True) -> Rows:
-        """Per-row first (and second) derivatives on the linear-predictor scales."""
-        etas = self.etas(beta)
-        thetas = self.thetas(etas)
-        f0 = self.row_logpdf(thetas)
-        llf = float(self.weights @ f0) if self._valid(thetas, etas) else -np.inf
-        if not np.isfinite(llf):  # a rejected trial point: no derivatives needed
-            return Rows(beta, -np.inf, etas, thetas, [], None)
-        active = [self.blocks[a] for a in self.active]
-        if self.derivatives == "numeric":
-            f = partial(self._logpdf_at, etas, thetas)
-            d1, d2 = self._numeric(f, [etas[a] for a in self.active], f0, second)
-        else:
-            with np.errstate(all="ignore"):  # overflow at trial points is judged by llf
-                d1, d2 = self._analytic(active, etas, thetas, second)
-        return Rows(beta, llf, etas, thetas, d1, d2)
-
-    def _analytic(self, active, etas, thetas, second):
-        fam = self.family
-        if fam.has("eta_derivatives"):
-            links = {b.name: b.link.name for b in self.blocks}
-            got = fam.eta_derivatives(self.y, links, **{b.name: e for b, e in
-                                                        zip(self.blocks, etas, strict=True)})
-            if got is not None:
-                g1, g2 = got
-                d1 = [np.asarray(g1[b.name], dtype=float) for b in active]
-                d2 = _pairs(g2, active) if second else None
-                return d1, d2
-        g1 = fam.dlogpdf(self.y, **thetas)
-        hd1 = [b.link.inverse_deriv(etas[a]) for a, b in zip(self.active, active, strict=True)]
-        d1 = [np.asarray(g1[b.name], dtype=float) * h for b, h in zip(active, hd1, strict=True)]
-        if not second:
-            return d1, None
-        g2 = _pairs(fam.d2logpdf(self.y, **thetas), active)
-        d2 = {}
-        for (j, m), v in g2.items():
-            d2[(j, m)] = v * hd1[j] * hd1[m]
-            if j == m:
-                b = active[j]
-                d2[(j, m)] = d2[(j, m)] + np.asarray(g1[b.name]) * b.link.inverse_deriv2(
-                    etas[self.active[j]])
-        return d1, d2
+        """Per-row first (and second) derivatives on the linear-predictor scales, all rows
+        at once (the kernel's per-row function; the accurate numeric scheme)."""
+        beta = np.asarray(beta, dtype=float)
+        self._ensure_steps(beta, True)
+        got = kernel.row_values(self.model, self._chunk(slice(None)), beta, second)
+        return Rows(beta, got.llf, got.etas, got.thetas, got.d1, got.d2)
 
     def expected(self, rows: Rows) -> dict | None:
         """Per-row expected information on the linear-predictor scales, if the family has it."""
-        if not self.family.has("expected_information"):
-            return None
-        active = [self.blocks[a] for a in self.active]
-        hd1 = [b.link.inverse_deriv(rows.etas[a]) for a, b in zip(self.active, active,
-                                                                 strict=True)]
-        # a row whose parameter underflowed onto its boundary (a poisson mean of 0 after
-        # separation: 1/mu = inf) has d theta / d eta = 0 and carries no information on the
-        # eta scale (its limit; the product would be inf * 0 = nan)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            info = _pairs(self.family.expected_information(self.y, **rows.thetas), active)
-            out = {(j, m): v * hd1[j] * hd1[m] for (j, m), v in info.items()}
-        for (j, m), v in out.items():
-            flat = (np.asarray(hd1[j]) == 0) | (np.asarray(hd1[m]) == 0)
-            if np.any(flat):
-                out[(j, m)] = np.where(flat, 0.0, v)
-        return out
+        return kernel.expected_rows(self.model, self._chunk(slice(None)), rows.etas,
+                                    rows.thetas)
 
-    def leverages(self, rows: Rows) -> np.ndarray | None:
-        """The leverage pass: the diagonal of the weighted hat matrix of the first
-        parameter's design, ``w_i W_i x_i' (X' diag(w W) X)^-1 x_i``, with ``W_i`` its
-        per-row expected information (a GLM's working weights up to the dispersion, which
-        cancels): R's ``hatvalues``. None when the family gives no expected information
-        or the first parameter is not estimated."""
-        W = self.expected(rows)
-        if W is None or not self.active or self.active[0] != 0:
+    def leverage_factor(self, beta: np.ndarray):
+        """``(R, d)`` with ``R' R = D I D``, ``I`` the first parameter's expected information
+        at ``beta`` in the kernel's coordinates and ``d`` its correlation scaling: what the
+        leverage pass needs (Cholesky when well conditioned, else the blockwise QR). None
+        when the family gives no expected information or the first parameter is not
+        estimated."""
+        if not self.active or self.active[0] != 0 or \
+                not self.family.has("expected_information"):
             return None
-        return linalg.hat_diagonal(self.designs[0], self.weights * W[(0, 0)])
+        mean = self if len(self.active) == 1 else self.freeze(beta, keep=[self.blocks[0].name])
+        b0 = beta[: self.blocks[0].size]
+        info = mean.evaluate(b0, Want(information="expected")).information
+        S, d = linalg.scaled(info)
+        try:
+            c = sla.cholesky(S, lower=False, check_finite=False)
+            rcond, _ = lapack.dpocon(c, np.linalg.norm(S, 1), uplo="U")
+            if rcond * linalg.QR_CONDITION >= 1.0:
+                return c, d
+        except np.linalg.LinAlgError:
+            pass
+        got = mean.evaluate(b0, Want(information="expected", qr=("expected", d)))
+        p = d.size
+        return got.qr[:p, :p], d
 
-    # assembled ---------------------------------------------------------------------
+    # assembled from per-row values -------------------------------------------------
     def gradient(self, rows: Rows) -> np.ndarray:
         w = self.weights
         return np.concatenate([X.T @ (w * d) for X, d in zip(self.designs, rows.d1,
@@ -279,20 +310,3 @@ class Objective:
     def scores(self, rows: Rows) -> np.ndarray:
         """Per-row score in coefficient space, unweighted: ``(n, p)``."""
         return np.hstack([d[:, None] * X for X, d in zip(self.designs, rows.d1, strict=True)])
-
-
-def _pairs(values: dict, active: list[Block]) -> dict:
-    """Family's ``{(name_a, name_b): array}`` -> ``{(j, m): array}`` over active blocks."""
-    names = [b.name for b in active]
-    out = {}
-    for j, a in enumerate(names):
-        for m in range(j, len(names)):
-            b = names[m]
-            if (a, b) in values:
-                v = values[(a, b)]
-            elif (b, a) in values:
-                v = values[(b, a)]
-            else:
-                raise KeyError(f"second derivative for the pair ({a!r}, {b!r}) is missing")
-            out[(j, m)] = np.asarray(v, dtype=float)
-    return out

@@ -13,7 +13,8 @@ import numpy as np
 from scipy import optimize
 
 from .linalg import NotPositiveDefinite
-from .newton import Solution, direction
+from .kernel import Want
+from .newton import STEP, Point, Solution, direction
 from .objective import Objective
 
 __all__ = ["DECREMENT_TOL", "METHODS", "maximize_scipy"]
@@ -32,8 +33,8 @@ _GRADIENT_FREE = {"Nelder-Mead", "Powell"}
 
 
 def _scales(obj: Objective, beta0: np.ndarray) -> np.ndarray:
-    rows = obj.rows(beta0)
-    diag = np.abs(np.diag(obj.information(obj.bhhh(rows))))
+    info = obj.evaluate(beta0, Want(information="bhhh")).information
+    diag = np.abs(np.diag(info)) / obj.scale**2
     with np.errstate(divide="ignore"):
         d = 1.0 / np.sqrt(diag)
     return np.where(np.isfinite(d) & (d > 0), d, 1.0)
@@ -53,10 +54,12 @@ def maximize_scipy(obj: Objective, beta0: np.ndarray, method: str, *, maxiter: i
         return -value if np.isfinite(value) else np.inf
 
     def jac(z):
-        return -d * obj.gradient(obj.rows(beta(z), second=False))
+        return -d * obj.evaluate(beta(z), Want(gradient=True)).gradient / obj.scale
 
     def hess(z):
-        return obj.information(obj.observed(obj.rows(beta(z)))) * d[:, None] * d[None, :]
+        dd = d / obj.scale
+        info = obj.evaluate(beta(z), Want(information="observed")).information
+        return info * dd[:, None] * dd[None, :]
 
     limit = maxiter * 50 * beta0.size if name in _GRADIENT_FREE else maxiter
     kwargs = {"method": name, "options": {"maxiter": limit}}
@@ -73,8 +76,7 @@ def maximize_scipy(obj: Objective, beta0: np.ndarray, method: str, *, maxiter: i
 
 
 def _decrement(obj: Objective, beta: np.ndarray) -> float:
-    rows = obj.rows(beta)
     try:
-        return direction(obj, rows, obj.gradient(rows)).decrement
+        return direction(obj, Point(beta, obj.evaluate(beta, STEP))).decrement
     except NotPositiveDefinite:
         return np.inf

@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..conventions import LEVERAGE_COV_TYPES, ML_SANDWICH, ROBUST_COV_TYPES, SandwichRule
-from ..engine import Objective, linalg
+from ..engine import Objective, Want, linalg
+from ..engine.kernel import LEVERAGE_LIMIT
 from ..errors import DataError, HessianWarning
 
 __all__ = ["COV_CONDITION", "LEVERAGE_LIMIT", "Covariance", "covariance", "held_covariance",
@@ -27,8 +28,6 @@ __all__ = ["COV_CONDITION", "LEVERAGE_LIMIT", "Covariance", "covariance", "held_
 
 #: scaled condition number below which the covariance comes from a Cholesky factor
 COV_CONDITION = 1e5
-#: a leverage above this (a row the mean model fits exactly) leaves HC2/HC3 undefined
-LEVERAGE_LIMIT = 1.0 - 1e-8
 
 
 @dataclass(frozen=True)
@@ -42,115 +41,173 @@ class Covariance:
 
 
 def information_rows(obj: Objective, rows, kind: str) -> dict:
+    """Per-row information blocks of ``kind`` (the QR fallback's input)."""
     if kind == "expected":
         W = obj.expected(rows)
         if W is None:
-            raise DataError(f"family {obj.family.name!r} gives no expected information. "
-                            "Fix: use cov_type='observed'.")
+            raise DataError(_NO_EXPECTED.format(obj.family.name))
         return W
     return obj.observed(rows)
 
 
-def inverse_information(obj: Objective, W: dict, rows) -> tuple[np.ndarray, np.ndarray]:
-    """``(cov, info)``; NaN covariance with a :class:`HessianWarning` if not invertible.
+_NO_EXPECTED = ("family {!r} gives no expected information. Fix: use cov_type='observed'.")
+
+
+def inverse_information(obj: Objective, info: np.ndarray, beta: np.ndarray,
+                        kind: str) -> np.ndarray:
+    """The inverse of ``info`` (scaled coordinates of the kernel); NaN with a
+    :class:`HessianWarning` if not invertible.
 
     A well-conditioned information (scaled condition below 1e5) is inverted through the
     Cholesky factor of its correlation-scaled form (relative error below ~1e-11, and a
     fraction of the cost at large n). Otherwise the pivoted QR of the stacked weighted
     design is used (NIST Wampler3-5, scaled condition 5e6: SE digits 10 by Cholesky,
-    13 by QR); rows whose information block
-    is not PSD (observed information away from the mode of that row) are factored
-    through a PSD stand-in: the expected information when the family has it, else
-    ``|W_i|``; see :class:`mlefit.engine.linalg.Factor`.
+    13 by QR); rows whose information block is not PSD (observed information away from
+    the mode of that row) are factored through a PSD stand-in: the expected information
+    when the family has it, else ``|W_i|``; see :class:`mlefit.engine.linalg.Factor`. This
+    fallback reads the per-row information of all rows at once.
     """
-    info = obj.information(W)
     p = info.shape[0]
     try:
-        return linalg.cholesky_inverse(info, COV_CONDITION), info
+        return linalg.cholesky_inverse(info, COV_CONDITION)
     except linalg.NotPositiveDefinite:
         pass
+    rows = obj.rows(beta)
+    W = information_rows(obj, rows, kind)
     k = len(obj.active)
     P = None
     if linalg.row_factors(W, k, obj.n) is None:
         P = obj.expected(rows) if obj.family.expected_in_optimiser else None
         if P is None or linalg.row_factors(P, k, obj.n) is None:
             P = linalg.psd_part(W, k, obj.n)
+    d = obj.scale
     try:
-        return linalg.factorize(obj.designs, obj.weights, W, P).inverse(), info
+        return linalg.factorize(obj.designs, obj.weights, W, P).inverse() \
+            / (d[:, None] * d[None, :])
     except linalg.NotPositiveDefinite as exc:
         warnings.warn(f"the information matrix at the estimate is singular or not positive "
                       f"definite ({exc}): standard errors are not available. The model may "
                       "be over-parameterised or the estimate not a maximum; simplify the "
                       "model or check the start values.", HessianWarning, stacklevel=3)
-        return np.full((p, p), np.nan), info
+        return np.full((p, p), np.nan)
 
 
 def covariance(obj: Objective, beta: np.ndarray, cov_type: str = "observed",
                groups: np.ndarray | None = None, mle: np.ndarray | None = None,
-               rows=None, rule: SandwichRule = ML_SANDWICH) -> Covariance:
+               point=None, rule: SandwichRule = ML_SANDWICH) -> Covariance:
     """Covariance at ``beta`` of the requested type.
 
     ``mle`` (default ``beta``) is where the gradient diagnostic is taken; it differs from
-    ``beta`` when a convention reports the dispersion at its Pearson estimate. ``rows``
-    are the per-row derivatives at ``beta`` if the optimiser already has them. ``rule``
-    is the convention's sandwich rule (used by the robust types only).
+    ``beta`` when a convention reports the dispersion at its Pearson estimate. ``point``
+    is the optimiser's last pass (:class:`mlefit.engine.Point`): its observed information
+    is reused when it was taken at ``beta`` with analytic derivatives. Otherwise one pass
+    of the kernel gives the score, the information and (for HC0, HC1 and clusters) the
+    meat together; HC2 and HC3 take a second pass with the leverages. ``rule`` is the
+    convention's sandwich rule (used by the robust types only).
     """
-    if rows is None or not np.array_equal(rows.beta, beta) or rows.d2 is None:
-        rows = obj.rows(beta)
-    same = mle is None or np.array_equal(mle, beta)
-    g = obj.gradient(rows if same else obj.rows(mle, second=False))
     robust = cov_type in ROBUST_COV_TYPES
     base = "expected" if cov_type == "expected" or (
         robust and rule.bread == "expected" and obj.family.has("expected_information")) \
         else "observed"
-    cov, info = inverse_information(obj, information_rows(obj, rows, base), rows)
+    same = mle is None or np.array_equal(mle, beta)
+    codes, G = _cluster_codes(groups) if cov_type == "cluster" else (None, 0)
+    one_pass_meat = robust and cov_type not in LEVERAGE_COV_TYPES and cov_type != "cluster"
+    reuse = (point is not None and not robust and base == "observed" and same
+             and obj.derivatives == "analytic" and np.array_equal(point.beta, beta)
+             and point.sums.information is not None)
+    if reuse:
+        sums = point.sums
+    else:
+        sums = obj.evaluate(beta, Want(gradient=same, information=base, accurate=True,
+                                       meat=_mass(rule) if one_pass_meat else None,
+                                       clusters=G), groups=codes)
+    if sums.information is None:
+        raise DataError(_NO_EXPECTED.format(obj.family.name))
+    g = sums.gradient if same else obj.evaluate(mle, Want(gradient=True)).gradient
+    info = sums.information
+    cov = inverse_information(obj, info, beta, base)
     kind = f"{base} information"
     if robust:
-        cov, kind = sandwich(obj, rows, cov, cov_type, groups, rule)
+        cov, kind = sandwich(obj, beta, sums, cov, cov_type, G, rule)
     se = np.sqrt(np.abs(np.diag(cov)))
     with np.errstate(invalid="ignore"):
         grad_se = float(np.max(np.abs(g) * se)) if g.size else 0.0
-    return Covariance(cov, kind, linalg.condition(info), grad_se)
+    d = obj.scale
+    return Covariance(cov * d[:, None] * d[None, :], kind, linalg.condition(info), grad_se)
 
 
-def sandwich(obj: Objective, rows, bread: np.ndarray, cov_type: str, groups,
+def _mass(rule: SandwichRule) -> str:
+    return "prior" if rule.prior_weights else "frequency"
+
+
+def _cluster_codes(groups):
+    if groups is None:
+        raise DataError("cov_type='cluster' needs groups=. Fix: pass a column name or an "
+                        "array with one cluster label per row.")
+    codes, labels = _codes(groups)
+    if labels.size < 2:
+        raise DataError("cov_type='cluster' needs at least two clusters.")
+    return codes, labels.size
+
+
+def sandwich(obj: Objective, beta, sums, bread: np.ndarray, cov_type: str, G: int,
              rule: SandwichRule = ML_SANDWICH):
     """``factor * bread meat bread`` with per-row (or per-cluster) score outer products.
 
     The meat is ``sum_i m_i s_i s_i'`` over the unweighted per-row scores ``s_i``, with
     ``m_i = w_i`` for frequency weights and ``w_i^2`` for prior weights (R's estimating
     functions ``w_i s_i``); HC2 and HC3 divide ``m_i`` by ``1 - h_i`` and ``(1 - h_i)^2``,
-    ``h_i`` the row's leverage in the mean model (:func:`leverages`). ``cluster`` (CR1)
-    sums ``w_i s_i`` within clusters. HC1 multiplies by ``n / (n - k)`` and CR1 by
-    ``G/(G - 1) (n - 1)/(n - k)``; ``n`` and ``k`` are counted as ``rule`` says.
+    ``h_i`` the row's leverage in the mean model (a second pass of the kernel with the
+    mean model's information factor, :meth:`Objective.leverage_factor`). ``cluster``
+    (CR1) sums ``w_i s_i`` within clusters (the kernel's clusters-by-p accumulator). HC1
+    multiplies by ``n / (n - k)`` and CR1 by ``G/(G - 1) (n - 1)/(n - k)``; ``n`` and
+    ``k`` are counted as ``rule`` says. Everything is in the kernel's scaled coordinates.
     """
-    U = obj.scores(rows)
     w = obj.weights
     p = bread.shape[0]
     n = float(obj.n) if rule.prior_weights else float(np.sum(w))
     k = obj.blocks[0].size if rule.mean_k else p
     r_note = ", R's sandwich on a glm" if rule.prior_weights else ""
     if cov_type == "cluster":
-        if groups is None:
-            raise DataError("cov_type='cluster' needs groups=. Fix: pass a column name or an "
-                            "array with one cluster label per row.")
-        codes, labels = _codes(groups)
-        G = labels.size
-        if G < 2:
-            raise DataError("cov_type='cluster' needs at least two clusters.")
-        summed = np.zeros((G, p))
-        np.add.at(summed, codes, w[:, None] * U)
-        meat = summed.T @ summed
+        meat = sums.clusters.T @ sums.clusters
         factor = G / (G - 1) * (n - 1) / _residual_df(n, k, cov_type)
         kind = f"cluster-robust (CR1, {G} clusters{r_note})"
     else:
-        mass = w * w if rule.prior_weights else w
+        meat = sums.meat
         if cov_type in LEVERAGE_COV_TYPES:
-            mass = mass / (1.0 - leverages(obj, rows, rule)) ** (2 if cov_type == "HC3" else 1)
-        meat = linalg.gram(U, mass)
+            meat = _leverage_meat(obj, beta, cov_type, rule)
         factor = n / _residual_df(n, k, cov_type) if cov_type == "HC1" else 1.0
         kind = f"robust ({'HC0' if cov_type == 'robust' else cov_type}{r_note})"
     return _psd_rounding(factor * bread @ meat @ bread), kind
+
+
+def _leverage_meat(obj, beta, cov_type, rule):
+    factor = _leverage_factor(obj, beta)
+    got = obj.evaluate(beta, Want(meat=_mass(rule), hc=2 if cov_type == "HC3" else 1,
+                                  leverage=(*factor, not rule.prior_weights)))
+    if got.high_leverage:
+        raise DataError(f"{got.high_leverage} row(s) have leverage 1 in the mean "
+                        "model (it fits them exactly), so HC2 and HC3 are undefined there. "
+                        "Fix: use cov_type='HC0' or 'HC1', or remove those rows.")
+    return got.meat
+
+
+def _leverage_factor(obj, beta):
+    factor = obj.leverage_factor(beta)
+    if factor is None:
+        raise DataError(f"HC2 and HC3 need the leverages of the mean model: family "
+                        f"{obj.family.name!r} gives no expected information for an estimated "
+                        f"{obj.blocks[0].name!r}. Fix: use cov_type='HC0' or 'HC1'.")
+    return factor
+
+
+def leverages(obj: Objective, beta, rule: SandwichRule = ML_SANDWICH) -> np.ndarray:
+    """Each row's leverage in the mean model (the kernel's leverage pass, R's
+    ``hatvalues``); per copy (``h_i / w_i``) for frequency weights. A DataError when the
+    family gives no leverages."""
+    factor = _leverage_factor(obj, beta)
+    return obj.evaluate(beta, Want(leverage=(*factor, not rule.prior_weights),
+                                   leverages_out=True)).leverages
 
 
 def _psd_rounding(cov: np.ndarray) -> np.ndarray:
@@ -172,24 +229,6 @@ def _residual_df(n: float, k: int, cov_type: str) -> float:
                         f"observations leave no residual degrees of freedom for k = {k} "
                         "coefficients. Fix: use cov_type='HC0' (or 'observed'), or more data.")
     return n - k
-
-
-def leverages(obj: Objective, rows, rule: SandwichRule = ML_SANDWICH) -> np.ndarray:
-    """Each row's leverage in the mean model (the engine's leverage pass, R's
-    ``hatvalues``); per copy (``h_i / w_i``) for frequency weights. A DataError when the
-    family gives no leverages or a row has leverage 1 (HC2/HC3 are then undefined)."""
-    h = obj.leverages(rows)
-    if h is None:
-        raise DataError(f"HC2 and HC3 need the leverages of the mean model: family "
-                        f"{obj.family.name!r} gives no expected information for an estimated "
-                        f"{obj.blocks[0].name!r}. Fix: use cov_type='HC0' or 'HC1'.")
-    if not rule.prior_weights:
-        h = h / obj.weights
-    if np.any(h > LEVERAGE_LIMIT):
-        raise DataError(f"{int(np.sum(h > LEVERAGE_LIMIT))} row(s) have leverage 1 in the mean "
-                        "model (it fits them exactly), so HC2 and HC3 are undefined there. "
-                        "Fix: use cov_type='HC0' or 'HC1', or remove those rows.")
-    return h
 
 
 def _codes(groups):

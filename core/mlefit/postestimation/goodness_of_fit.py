@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..engine import Objective, newton
+from ..engine import Objective, Want, newton
 from ..family import mean_scale
 
 __all__ = ["GLMStatistics", "exact_fit_statistics", "pearson_chi2", "statistics",
@@ -43,15 +43,10 @@ def unit_weights(obj: Objective, var_weights, trials) -> np.ndarray:
 
 
 def pearson_chi2(obj: Objective, beta: np.ndarray, var_weights) -> float:
-    """Pearson's statistic ``sum w v m (ybar - mu)^2 / V(mu)`` at ``beta``; a row fitted
-    exactly on the boundary (``mu = y`` where ``V = 0``, e.g. under separation) adds 0."""
-    fam = obj.family
-    thetas = obj.thetas(obj.etas(beta))
-    ybar, m = mean_scale(fam, obj.y)
-    wt = unit_weights(obj, var_weights, m)
-    num = wt * (ybar - thetas[obj.blocks[0].name]) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.sum(np.where(num == 0, 0.0, num / fam.unit_variance(**thetas))))
+    """Pearson's statistic ``sum w v m (ybar - mu)^2 / V(mu)`` at ``beta`` (one pass of the
+    kernel); a row fitted exactly on the boundary (``mu = y`` where ``V = 0``, e.g. under
+    separation) adds 0."""
+    return obj.evaluate(beta, Want(pearson=True), var_weights=var_weights).pearson
 
 
 def statistics(obj: Objective, beta: np.ndarray, var_weights) -> GLMStatistics:
