@@ -13,7 +13,7 @@ import pandas as pd
 from . import formula as formulas_
 from .columns import refuse_complex
 from .errors import DataError
-from .family import Family, FamilyInfo
+from .family import Family, FamilyInfo, constant
 from .fitting import estimate
 from .formula import Design, ModelFrame
 from .registry import get_registry
@@ -168,7 +168,7 @@ def _array_frame(request: FitRequest, y, X) -> ModelFrame:
     for p in fam.parameter_names:
         if p in fixed:
             continue
-        M = np.ones((n, 1)) if p not in mats else _matrix(f"the design of {p!r}", mats[p])
+        M = constant(1.0, (n, 1)) if p not in mats else _matrix(f"the design of {p!r}", mats[p])
         if M.ndim == 1:
             M = M[:, None]
         if M.shape[0] != n:
@@ -182,7 +182,7 @@ def _array_frame(request: FitRequest, y, X) -> ModelFrame:
             raise DataError(f"names for {p!r} has {len(cols)} entries for {M.shape[1]} columns.")
         off = _column(f"offset of {p!r}", all_offsets.get(p), n)
         out[p] = Design(p, "(arrays)" if p in mats else "~ 1", cols, M,
-                        np.zeros(n) if off is None else off)
+                        constant(0.0, n) if off is None else off)
     w = _column("weights", request.weights, n)
     vw = _column("var_weights", request.var_weights, n)
     for label, values in (("weights", w), ("var_weights", vw)):
@@ -191,5 +191,5 @@ def _array_frame(request: FitRequest, y, X) -> ModelFrame:
     g = None if groups is None else np.asarray(groups, dtype=object).reshape(-1)
     if g is not None and g.shape[0] != n:
         raise DataError(f"groups has {g.shape[0]} labels for {n} rows. Fix: one label per row.")
-    return ModelFrame(y, ("y",), out, np.ones(n) if w is None else w, vw,
+    return ModelFrame(y, ("y",), out, constant(1.0, n) if w is None else w, vw,
                       pd.RangeIndex(n), 0, {}, g)

@@ -157,8 +157,10 @@ def _validate_logpdf_signature(family, label):
                     f"define logpdf(self, y, {', '.join(family.parameter_names)})")
 
 
-def check_logpdf(family: Family, origin: str, y: np.ndarray, params: dict) -> np.ndarray:
-    """Call ``logpdf`` once and check the runtime rules; return its values."""
+def check_logpdf(family: Family, origin: str, y: np.ndarray, params: dict,
+                 first_row: int = 0) -> np.ndarray:
+    """Call ``logpdf`` once and check the runtime rules; return its values. ``first_row``
+    is the index of ``y``'s first row in the data (when called on a block of rows)."""
     label = f"{origin} (family {family.name!r})"
     try:
         with np.errstate(all="ignore"):   # NaN is judged below, with its cause
@@ -174,7 +176,9 @@ def check_logpdf(family: Family, origin: str, y: np.ndarray, params: dict) -> np
                     "return one log density per row (vectorise over y and the parameters)")
     if np.isnan(values).any():
         bad = int(np.flatnonzero(np.isnan(values))[0])
-        off = [k for k, v in params.items() if not np.isfinite(np.asarray(v)[bad])]
+        off = [k for k, v in params.items()
+               if not np.isfinite(np.broadcast_to(np.asarray(v), (n,))[bad])]
+        bad += first_row
         if off:
             raise DataError(f"at the start values, {off} of row {bad} is not finite (an "
                             "offset or exposure too large for the link overflows it), so the "

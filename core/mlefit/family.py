@@ -28,7 +28,7 @@ import numpy as np
 from .domains import Domain
 
 __all__ = ["OPTIONAL_METHODS", "Dispersion", "Family", "FamilyInfo", "Parameter", "Reduction",
-           "Source", "as_array", "mean_scale"]
+           "Source", "as_array", "constant", "mean_scale"]
 
 #: Optional methods a family may define, and what each one buys.
 OPTIONAL_METHODS: dict[str, str] = {
@@ -221,6 +221,12 @@ class FamilyInfo:
 def as_array(x) -> np.ndarray:
     """Float array view of ``x`` (the engine's one conversion)."""
     return np.asarray(x, dtype=float)
+
+
+def constant(value: float, shape) -> np.ndarray:
+    """A read-only float array of one value that takes no memory (``np.broadcast_to``):
+    the default weights, offsets and intercept-only designs of the engine's inputs."""
+    return np.broadcast_to(np.float64(value), shape)
 
 
 def mean_scale(family: Family, y: np.ndarray):

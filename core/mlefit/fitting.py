@@ -22,8 +22,9 @@ from .contract import check_logpdf
 from .conventions import ROBUST_COV_TYPES
 from .engine import Block, DispersionSpec, Objective, linalg
 from .errors import ConvergenceError, DataError
+from .family import constant
 from .formula import ModelFrame
-from .inference.covariance import covariance, held_covariance
+from .inference.covariance import OutOfRange, covariance, held_covariance
 from .links import Link
 from .postestimation.goodness_of_fit import pearson_chi2
 from .request import FitRequest, bind_response
@@ -48,10 +49,10 @@ def _blocks(family, frame: ModelFrame, links: dict[str, Link], fixed: dict, rows
         extra = vw_offset if disp is not None and disp.parameter == p.name else None
         if p.name in fixed:
             with np.errstate(divide="ignore"):   # a boundary value: log(0) = -inf
-                eta = np.full(n, float(link.link(fixed[p.name])))
+                eta = constant(float(link.link(fixed[p.name])), n)
             if extra is not None:
                 eta = eta + extra
-            blocks.append(Block(p.name, link, np.empty((n, 0)), eta, p.domain))
+            blocks.append(Block(p.name, link, constant(0.0, (n, 0)), eta, p.domain))
             continue
         d = frame.designs[p.name]
         offset = _take(d.offset, rows)
@@ -61,14 +62,19 @@ def _blocks(family, frame: ModelFrame, links: dict[str, Link], fixed: dict, rows
     return tuple(blocks)
 
 
-def _check_rank(frame: ModelFrame, rows, names):
+def _check_rank(frame: ModelFrame, rows, names) -> dict[str, np.ndarray | None]:
+    """Refuse rank-deficient designs, warn about nearly collinear ones; return each
+    design's power-of-two column scales (None where no column needs one)."""
+    scales = {}
     for name in names:
         d = frame.designs[name]
         X = _take(d.X, rows)
         if X.shape[1] == 0:
             continue
-        zero = np.flatnonzero(~X.any(axis=0))
-        pr = linalg.design_rank(X)
+        top = linalg.column_max_abs(X)
+        zero = np.flatnonzero(top == 0)
+        scales[name] = linalg.power_of_two_scales(top)
+        pr = linalg.design_rank(X, scale=scales[name])
         if pr.rank < X.shape[1] or zero.size:
             aliased = sorted({*pr.aliased.tolist(), *zero.tolist()})
             cols = [d.columns[i] for i in aliased]
@@ -77,6 +83,7 @@ def _check_rank(frame: ModelFrame, rows, names):
                             "of the other columns (or all zero on the rows used). Fix: "
                             "remove or combine those terms.")
         warn_collinear(name, d.formula, d.columns, pr, stacklevel=4)
+    return scales
 
 
 def _active_rows(frame: ModelFrame) -> np.ndarray:
@@ -99,13 +106,13 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
     if n_rows < p:
         raise DataError(f"{n_rows} rows with positive weight for {p} coefficients. Fix: "
                         "use more data or a smaller model.")
-    _check_rank(frame, rows, estimated)
+    scales = _check_rank(frame, rows, estimated)
     blocks = _blocks(family, frame, links, fixed, rows)
     obj = Objective(family, _take(y_all, rows), blocks, _take(frame.weights, rows),
+                    scales=tuple(scales.get(b.name) for b in blocks if b.size),
                     var_weights=None if frame.var_weights is None else frame.var_weights[rows])
     columns = {n: frame.designs[n].columns for n in estimated}
-    check_logpdf(family, request.origin, obj.y,
-                 obj.thetas(obj.etas(start.first_guess(obj, family))))
+    _check_contract(obj, request.origin, start.first_guess(obj, family))
     beta0 = start.start_vector(obj, family, columns, options.start)
     if options.method != "newton" and not np.isfinite(obj.loglik(beta0)):
         _refuse_start(obj, beta0)
@@ -137,12 +144,21 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
         cov = None
     else:
         groups = None if frame.groups is None else frame.groups[rows]
-        if at_boundary:
-            cov = held_covariance(obj, beta, at_boundary, conv.cov_type, groups,
-                                  conv.sandwich)
-        else:
-            cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta, point=sol.point,
-                             rule=conv.sandwich)
+        try:
+            if at_boundary:
+                cov = held_covariance(obj, beta, at_boundary, conv.cov_type, groups,
+                                      conv.sandwich)
+            else:
+                cov = covariance(obj, beta, conv.cov_type, groups, mle=sol.beta,
+                                 point=sol.point, rule=conv.sandwich)
+        except OutOfRange as exc:
+            terms = [f"{n}: {t}" for n in estimated for t in columns[n]]
+            named = [terms[i] for i in exc.positions]
+            raise DataError(f"the variances of {named} are beyond the range of float64 (a "
+                            "column of size near 1e300 or 1e-300 makes its coefficient's "
+                            "variance about its inverse square). The estimates are fine. Fix: "
+                            "rescale those columns (e.g. divide by a power of ten) and "
+                            "refit.") from None
         cov_matrix = cov.matrix
     vw = None if frame.var_weights is None else frame.var_weights[rows]
     if spec is None and family.has("unit_variance"):
@@ -177,6 +193,14 @@ def _nobs(family, obj) -> float:
         trials = np.asarray(family.glm_response(obj.y)[1])
         return float(np.sum(obj.weights[trials > 0]))
     return float(np.sum(obj.weights))
+
+
+def _check_contract(obj, origin: str, beta: np.ndarray) -> None:
+    """The family's runtime contract on every row at ``beta``, block by block (no n-sized
+    temporaries)."""
+    for start_row in range(0, obj.n, obj.block):
+        sl = slice(start_row, min(start_row + obj.block, obj.n))
+        check_logpdf(obj.family, origin, obj.y[sl], obj.thetas_at(beta, sl), start_row)
 
 
 def _refuse_start(obj, beta0):

@@ -11,6 +11,7 @@ import numpy as np
 
 from .engine import Block, Objective, linalg, newton
 from .errors import DataError
+from .family import constant
 
 __all__ = ["coefficients", "constants", "first_guess", "generic_constants", "start_vector"]
 
@@ -45,8 +46,9 @@ def constants(obj: Objective, family) -> dict[str, float]:
         return {**generic_constants(family, y, w), **given}
     values = generic_constants(family, y, w)
     active = [b for b in obj.blocks if b.size]
-    blocks = tuple(b if not b.size else Block(b.name, b.link, np.ones((obj.n, 1)),
-                                              np.zeros(obj.n), b.domain) for b in obj.blocks)
+    blocks = tuple(b if not b.size else Block(b.name, b.link, constant(1.0, (obj.n, 1)),
+                                              constant(0.0, obj.n), b.domain)
+                   for b in obj.blocks)
     intercepts = Objective(family, y, blocks, w, obj.derivatives)
     beta0 = np.array([float(b.link.link(values[b.name])) for b in active])
     sol = newton(intercepts, beta0, maxiter=200, tol=1e-10)
@@ -65,9 +67,9 @@ def coefficients(block: Block, value: float) -> np.ndarray:
     if ones.size and np.all(X[:, ones[0]] == 1.0):
         beta[ones[0]] = c
         return beta
-    G = linalg.gram(X, np.ones(X.shape[0]))
+    G = linalg.gram(X, constant(1.0, X.shape[0]))
     try:
-        return linalg.solve_psd(G, X.T @ np.full(X.shape[0], c)).x
+        return linalg.solve_psd(G, c * X.sum(axis=0)).x
     except linalg.NotPositiveDefinite:
         return beta
 

@@ -65,8 +65,13 @@ def on_support(y: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def poisson_logpmf(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    """``y log(mu) - mu - log(y!)`` (``0 log 0 = 0``), without the support check."""
-    return special.xlogy(y, mu) - mu - special.gammaln(y + 1.0)
+    """``y log(mu) - mu - log(y!)`` (``0 log 0 = 0``), without the support check; ``log(y!)``
+    tabulated for small counts (:func:`by_count`)."""
+    return special.xlogy(y, mu) - mu - by_count(_log_factorial, y)
+
+
+def _log_factorial(k):
+    return special.gammaln(k + 1.0)
 
 
 def of_parameter(f, x: np.ndarray) -> np.ndarray:

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dispersion import DispersionSpec, applies, base_offset, maximize_split, pearson_phi
-from .newton import Point, Solution, newton
+from .dispersion import DispersionSpec, applies, base_offset, maximize_split
 from .kernel import Sums, Want
+from .newton import Point, Solution, newton
 from .objective import Block, Objective, Rows
 from .scipy_methods import METHODS as SCIPY_METHODS
 from .scipy_methods import maximize_scipy
 
 __all__ = ["Block", "DispersionSpec", "Objective", "Point", "Rows", "Solution", "Sums", "Want",
-           "base_offset", "maximize",
-           "pearson_phi"]
+           "base_offset", "maximize"]
 
 METHODS = ("newton", *SCIPY_METHODS)
 

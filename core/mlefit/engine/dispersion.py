@@ -17,11 +17,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .kernel import Want
 from .newton import Solution, newton
 from .objective import Objective
 
-__all__ = ["EXACT_FIT", "DispersionSpec", "applies", "base_offset", "maximize_split",
-           "pearson_phi"]
+__all__ = ["EXACT_FIT", "DispersionSpec", "applies", "base_offset", "maximize_split"]
 
 #: relative Pearson dispersion below which residuals are at rounding level (exact fit)
 EXACT_FIT = (1e3 * np.finfo(float).eps) ** 2
@@ -44,17 +44,6 @@ class DispersionSpec:
             return None
         uv = family.unit_variance if family.has("unit_variance") else None
         return cls(family.dispersion.parameter, family.dispersion.power, uv, var_weights)
-
-
-def pearson_phi(y, mu, weights, var_weights, V, dof: float) -> float:
-    """``sum w v (y - mu)^2 / V / dof``: the Pearson estimate of the dispersion."""
-    v = 1.0 if var_weights is None else var_weights
-    return float(np.sum(weights * v * (y - mu) ** 2 / V) / dof)
-
-
-def _relative_scale(y, weights, var_weights, V) -> float:
-    v = 1.0 if var_weights is None else var_weights
-    return float(np.sum(weights * v * y**2 / V) / np.sum(weights))
 
 
 def base_offset(block, spec: DispersionSpec) -> float | None:
@@ -92,14 +81,11 @@ def maximize_split(obj: Objective, beta0: np.ndarray, spec: DispersionSpec, *,
     block = obj.blocks[obj.index(spec.name)]
     # the mean's linear predictors become an offset: the dispersion's passes read no design
     disp_obj = obj.freeze(beta, keep=[spec.name])
-    if spec.unit_variance is not None:
-        thetas = disp_obj.thetas(disp_obj.etas(beta[sl]))
-        mu = thetas[obj.blocks[0].name]
-        V = spec.unit_variance(**thetas)
-        phi = pearson_phi(obj.y, mu, obj.weights, spec.var_weights, V, float(np.sum(obj.weights)))
-        scale = _relative_scale(obj.y, obj.weights, spec.var_weights, V)
+    if spec.unit_variance is not None and np.isfinite(mean_sol.llf):
+        sums = disp_obj.evaluate(beta[sl], Want(pearson=True), var_weights=spec.var_weights)
+        total = float(np.sum(obj.weights))
+        phi, scale = sums.pearson / total, sums.pearson_scale / total
         base = base_offset(block, spec)
-        del thetas, mu, V
         if phi <= EXACT_FIT * scale:
             return _exact_fit(obj, beta, sl, block, phi, spec, mean_sol, base or 0.0)
         if base is not None:

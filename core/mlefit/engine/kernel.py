@@ -49,8 +49,9 @@ from ..family import Family, mean_scale
 from ..links import Link
 from . import linalg
 
-__all__ = ["EXACT", "H1", "H2", "LEVERAGE_LIMIT", "Chunk", "Model", "RowValues", "Slot", "Sums", "Want",
-           "accumulate", "pilot", "row_values"]
+__all__ = ["EXACT", "H1", "H2", "LEVERAGE_LIMIT", "LOGLIK", "Chunk", "Model", "RowValues", "Slot",
+           "Sums", "Want", "accumulate", "at_edge", "expected_rows", "pilot", "row_values",
+           "with_steps"]
 
 EPS = np.finfo(float).eps
 #: numeric step factors: first differences (and Newton's shared step), second differences
@@ -162,6 +163,10 @@ class Want:
             or self.clusters > 0 or self.qr is not None
 
 
+#: a pass for the log-likelihood alone
+LOGLIK = Want()
+
+
 @dataclass
 class Sums:
     """Partial sums over a block of rows; ``a + b`` is their sum over both blocks.
@@ -181,6 +186,7 @@ class Sums:
     #: False when the QR was asked for and some row's information block is not PSD
     qr_ok: bool = True
     pearson: float | None = None
+    pearson_scale: float | None = None
     leverages: np.ndarray | None = None
     #: rows whose leverage exceeds :data:`LEVERAGE_LIMIT`
     high_leverage: int = 0
@@ -199,6 +205,7 @@ class Sums:
             meat=_add(self.meat, other.meat), clusters=_add(self.clusters, other.clusters),
             qr=_merge_r(self.qr, other.qr), qr_ok=self.qr_ok and other.qr_ok,
             pearson=_add(self.pearson, other.pearson),
+            pearson_scale=_add(self.pearson_scale, other.pearson_scale),
             leverages=_concat(self.leverages, other.leverages),
             high_leverage=self.high_leverage + other.high_leverage,
             edges=_add(self.edges, other.edges),
@@ -256,7 +263,7 @@ def accumulate(model: Model, chunk: Chunk, beta: np.ndarray, want: Want) -> Sums
     etas, thetas, f0, llf = _centre(model, chunk, beta, want.domain_check)
     out = Sums(llf=llf, rows=chunk.n)
     if want.pearson and np.isfinite(llf):
-        out.pearson = _pearson(model, chunk, thetas)
+        out.pearson, out.pearson_scale = _pearson(model, chunk, thetas)
     if want.edges and np.isfinite(llf):
         out.edges = _edges(model, chunk, etas, thetas)
     if not np.isfinite(llf) or not (want.derivatives or want.leverage is not None):
@@ -441,14 +448,18 @@ def _per_row_information(model, chunk, etas, thetas, d1, d2, kind):
     return {(j, m): d1[j] * d1[m] for j in range(k) for m in range(j, k)}
 
 
-def _pearson(model, chunk, thetas) -> float:
-    """``sum w v m (ybar - mu)^2 / V(mu)``; a row fitted exactly on the boundary (``mu = y``
-    where ``V = 0``, e.g. under separation) adds 0."""
+def _pearson(model, chunk, thetas) -> tuple[float, float]:
+    """``sum w v m (ybar - mu)^2 / V(mu)`` (a row fitted exactly on the boundary, ``mu = y``
+    where ``V = 0``, e.g. under separation, adds 0) and ``sum w v m ybar^2 / V(mu)``, the
+    scale below which the first is rounding (an exact fit)."""
     ybar, m = mean_scale(model.family, chunk.y)
     v = 1.0 if chunk.var_weights is None else chunk.var_weights
-    num = chunk.weights * v * m * (ybar - thetas[model.slots[0].name]) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.sum(np.where(num == 0, 0.0, num / model.family.unit_variance(**thetas))))
+    wt = chunk.weights * v * m
+    num = wt * (ybar - thetas[model.slots[0].name]) ** 2
+    V = model.family.unit_variance(**thetas)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return (float(np.sum(np.where(num == 0, 0.0, num / V))),
+                float(np.sum(wt * ybar**2 / V)))
 
 
 def at_edge(slot: Slot, theta, eta) -> np.ndarray:

@@ -8,7 +8,6 @@ taken in chunks so that memory stays flat in the number of rows:
   refinement, or by a Householder QR of the stacked weighted design when the scaled
   condition number is large;
 * the covariance from the pivoted QR of the same stacked design;
-* leverages (the diagonal of the weighted hat matrix) from the QR of the weighted design.
 """
 
 from __future__ import annotations
@@ -19,11 +18,11 @@ import numpy as np
 from scipy import linalg as sla
 from scipy.linalg import blas, lapack
 
-__all__ = ["CHUNK", "EPS", "QR_CHUNK", "QR_CONDITION", "RANK_TOL", "CholeskySolve", "Factor",
-           "NotPositiveDefinite", "PivotedR", "block_information", "cholesky_inverse", "condition",
-           "cross", "design_rank", "factorize", "gram", "hat_diagonal", "near_dependence",
-           "pivoted", "psd_part",
-           "qr_step", "row_factors", "scaled", "solve_psd", "stacked_r"]
+__all__ = ["CHUNK", "EPS", "QR_CHUNK", "QR_CONDITION", "RANK_TOL", "SCALE_RANGE", "CholeskySolve",
+           "Factor", "NotPositiveDefinite", "PivotedR", "block_information", "cholesky_inverse",
+           "column_max_abs", "condition", "cross", "design_rank", "factorize", "gram",
+           "near_dependence", "pivoted", "power_of_two_scales", "psd_part", "row_factors",
+           "scaled", "solve_psd", "stacked_r"]
 
 CHUNK = 1 << 15
 EPS = np.finfo(float).eps
@@ -48,22 +47,25 @@ def _syrk(a: np.ndarray) -> np.ndarray:
     return np.triu(c) + np.triu(c, 1).T
 
 
-def gram(X: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``X' diag(w) X``; rows of negative weight are handled apart (``w = w+ - w-``)."""
+def gram(X: np.ndarray, w: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
+    """``D X' diag(w) X D`` (``D = diag(scale)``, default 1); rows of negative weight are
+    handled apart (``w = w+ - w-``). The scale multiplies each chunk before any product."""
     p = X.shape[1]
     out = np.zeros((p, p))
     if p == 0:
         return out
-    if p == 1:  # an intercept-only parameter: one dot product
+    if p == 1 and scale is None:  # an intercept-only parameter: one dot product
         x = X[:, 0]
         return np.array([[float(np.dot(w * x, x))]])
     for sl in _chunks(X.shape[0]):
-        wc = w[sl]
+        wc, Xc = w[sl], X[sl]
+        if scale is not None:
+            Xc = Xc * scale
         if (wc >= 0).all():
-            out += _syrk(np.sqrt(wc)[:, None] * X[sl])
+            out += _syrk(np.sqrt(wc)[:, None] * Xc)
         else:
-            out += _syrk(np.sqrt(np.maximum(wc, 0))[:, None] * X[sl])
-            out -= _syrk(np.sqrt(np.maximum(-wc, 0))[:, None] * X[sl])
+            out += _syrk(np.sqrt(np.maximum(wc, 0))[:, None] * Xc)
+            out -= _syrk(np.sqrt(np.maximum(-wc, 0))[:, None] * Xc)
     return out
 
 
@@ -229,25 +231,6 @@ def stacked_r(designs, L, d, z=None) -> np.ndarray:
     return R
 
 
-def qr_step(designs, L, scores, d) -> np.ndarray:
-    """Newton step from the QR of the stacked weighted design: ``min ||A x - z||``.
-
-    ``scores`` are the weighted per-row first derivatives on the linear-predictor scales;
-    the working response is ``z_i = L_i^{-1} s_i`` so that ``A' z`` is the gradient.
-    """
-    k = len(designs)
-    S = np.stack(scores, axis=1)
-    if k == 1:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(L[:, 0, 0] > 0, S[:, 0] / L[:, 0, 0], 0.0)[:, None]
-    else:
-        z = np.linalg.solve(L, S[..., None])[..., 0]
-    p = d.size
-    R = stacked_r(designs, L, d, z)
-    R11, c = R[:p, :p], R[:p, p]
-    return sla.solve_triangular(R11, c) * d
-
-
 @dataclass(frozen=True)
 class PivotedR:
     """Pivoted QR ``A[:, perm] = Q R`` of a (scaled) design, and its numerical rank."""
@@ -272,22 +255,55 @@ def pivoted(R0: np.ndarray, tol: float = RANK_TOL) -> PivotedR:
     return PivotedR(R, perm, rank)
 
 
-def design_rank(X: np.ndarray, tol: float = RANK_TOL) -> PivotedR:
+def column_max_abs(X: np.ndarray) -> np.ndarray:
+    """``max_i |X_ij|`` per column, in row chunks (no n-by-p temporary)."""
+    out = np.zeros(X.shape[1])
+    for sl in _chunks(X.shape[0]):
+        np.maximum(out, np.abs(X[sl]).max(axis=0, initial=0.0), out=out)
+    return out
+
+
+#: columns whose largest absolute value lies outside [2^-SCALE_RANGE, 2^SCALE_RANGE] are
+#: scaled by a power of two inside the engine (their squares would lose range)
+SCALE_RANGE = 20
+
+
+def power_of_two_scales(max_abs: np.ndarray) -> np.ndarray | None:
+    """Column multipliers ``2^-e`` that bring each column's largest absolute value near 1
+    (exact in floating point), for the columns outside ``2^+-SCALE_RANGE``; None when no
+    column needs one."""
+    with np.errstate(divide="ignore"):
+        e = np.where(max_abs > 0, np.round(np.log2(np.where(max_abs > 0, max_abs, 1.0))), 0)
+    e = np.where(np.abs(e) > SCALE_RANGE, e, 0.0)
+    if not np.any(e):
+        return None
+    return np.ldexp(1.0, -e.astype(int))
+
+
+def design_rank(X: np.ndarray, tol: float = RANK_TOL, scale: np.ndarray | None = None
+                ) -> PivotedR:
     """Scaled pivoted QR of one design (columns scaled to unit length).
 
-    A cheap first look: the pivoted Cholesky of the scaled Gram matrix. When its
-    smallest pivot ratio is above ``sqrt(eps)``-level noise by a wide margin (1e-6), the
-    design is clearly of full rank and that factor is returned; otherwise the Householder
-    QR of the design itself decides at ``tol`` (NIST Filip has ratios near 1e-10).
+    ``scale`` (powers of two, :func:`power_of_two_scales`) multiplies the columns first
+    when their squares would overflow or underflow. A cheap first look: the pivoted
+    Cholesky of the scaled Gram matrix. When its smallest pivot ratio is above
+    ``sqrt(eps)``-level noise by a wide margin (1e-6), the design is clearly of full rank
+    and that factor is returned; otherwise the Householder QR of the design itself
+    decides at ``tol`` (NIST Filip has ratios near 1e-10).
     """
-    norms = np.sqrt(np.einsum("ij,ij->j", X, X))
-    d = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
-    G = gram(X, np.ones(X.shape[0])) * d[:, None] * d[None, :]
+    s = np.ones(X.shape[1]) if scale is None else scale
+    sq = np.zeros(X.shape[1])
+    for sl in _chunks(X.shape[0]):
+        A = X[sl] * s if scale is not None else X[sl]
+        sq += np.einsum("ij,ij->j", A, A)
+    norms = np.sqrt(sq)
+    d = s * np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
+    G = gram(X, np.broadcast_to(1.0, X.shape[:1]), d)
     c, piv, rank, _ = lapack.dpstrf(G, lower=0, tol=-1.0)
     diag = np.abs(np.diag(c))
     if rank == G.shape[0] and diag.size and diag[-1] > 1e-6 * diag[0]:
         return PivotedR(np.triu(c), piv - 1, rank)
-    ones = np.ones((X.shape[0], 1, 1))
+    ones = np.broadcast_to(1.0, (X.shape[0], 1, 1))
     return pivoted(stacked_r([X], ones, d), tol)
 
 
@@ -358,24 +374,3 @@ def factorize(designs, weights, W: dict, P: dict | None = None) -> Factor:
     Rinv = sla.solve_triangular(pr.R, np.eye(d.size))
     M = np.eye(d.size) + Rinv.T @ E @ Rinv
     return Factor(pr, d, 0.5 * (M + M.T))
-
-
-def hat_diagonal(X: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Leverages: the diagonal of ``W^1/2 X (X' W X)^-1 X' W^1/2`` for weights ``w >= 0``.
-
-    From the Householder QR of the column-scaled weighted design (no Gram matrix, no
-    inverse; rows in chunks): ``h_i = |R^-T (sqrt(w_i) D x_i)|^2``. This is R's
-    ``hatvalues`` of a glm when ``w`` are its working weights.
-    """
-    n, p = X.shape
-    sw = np.sqrt(w)
-    norms = np.sqrt(np.einsum("ij,i,ij->j", X, w, X))
-    if not np.all(norms > 0):
-        raise NotPositiveDefinite("a column of the weighted design is zero")
-    d = 1.0 / norms
-    R = stacked_r([X], sw.reshape(n, 1, 1), d)[:p, :p]
-    h = np.empty(n)
-    for sl in _chunks(n):
-        A = sla.solve_triangular(R, (sw[sl, None] * X[sl] * d).T, trans="T")
-        h[sl] = np.einsum("ij,ij->j", A, A)
-    return h

@@ -24,7 +24,7 @@ from ..domains import Domain
 from ..family import Family
 from ..links import Link
 from . import kernel, linalg
-from .kernel import Chunk, Model, Slot, Sums, Want
+from .kernel import LOGLIK, Chunk, Model, Slot, Sums, Want
 
 __all__ = ["Block", "Objective", "Rows", "block_rows"]
 
@@ -205,7 +205,7 @@ class Objective:
         return Want(gradient=True, information="observed", edges=True,
                     pearson=self.family.has("unit_variance"))
 
-    def evaluate(self, beta: np.ndarray, want: Want = Want(),
+    def evaluate(self, beta: np.ndarray, want: Want = LOGLIK,
                  groups: np.ndarray | None = None,
                  var_weights: np.ndarray | None = None) -> Sums:
         """One pass of the kernel over every block: the sums ``want`` asks for at
@@ -240,6 +240,14 @@ class Objective:
     def thetas(self, etas: list[np.ndarray]) -> dict[str, np.ndarray]:
         with np.errstate(all="ignore"):
             return {b.name: b.link.inverse(e) for b, e in zip(self.blocks, etas, strict=True)}
+
+    def thetas_at(self, beta: np.ndarray, rows: slice) -> dict[str, np.ndarray]:
+        """Every parameter on the natural scale for a block of rows."""
+        pieces = dict(zip(self.active, self.split(beta), strict=True))
+        with np.errstate(all="ignore"):
+            return {b.name: b.link.inverse(b.offset[rows] + b.X[rows] @ pieces[i] if b.size
+                                           else b.offset[rows])
+                    for i, b in enumerate(self.blocks)}
 
     def row_logpdf(self, thetas) -> np.ndarray:
         with np.errstate(all="ignore"):

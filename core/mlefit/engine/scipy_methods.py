@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
-from .linalg import NotPositiveDefinite
 from .kernel import Want
+from .linalg import NotPositiveDefinite
 from .newton import STEP, Point, Solution, direction
 from .objective import Objective
 

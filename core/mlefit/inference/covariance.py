@@ -23,8 +23,9 @@ from ..engine import Objective, Want, linalg
 from ..engine.kernel import LEVERAGE_LIMIT
 from ..errors import DataError, HessianWarning
 
-__all__ = ["COV_CONDITION", "LEVERAGE_LIMIT", "Covariance", "covariance", "held_covariance",
-           "information_rows", "inverse_information", "leverages", "sandwich"]
+__all__ = ["COV_CONDITION", "LEVERAGE_LIMIT", "Covariance", "OutOfRange", "covariance",
+           "held_covariance", "information_rows", "inverse_information", "leverages",
+           "sandwich"]
 
 #: scaled condition number below which the covariance comes from a Cholesky factor
 COV_CONDITION = 1e5
@@ -62,16 +63,27 @@ def inverse_information(obj: Objective, info: np.ndarray, beta: np.ndarray,
     Cholesky factor of its correlation-scaled form (relative error below ~1e-11, and a
     fraction of the cost at large n). Otherwise the pivoted QR of the stacked weighted
     design is used (NIST Wampler3-5, scaled condition 5e6: SE digits 10 by Cholesky,
-    13 by QR); rows whose information block is not PSD (observed information away from
-    the mode of that row) are factored through a PSD stand-in: the expected information
-    when the family has it, else ``|W_i|``; see :class:`mlefit.engine.linalg.Factor`. This
-    fallback reads the per-row information of all rows at once.
+    13 by QR): one more pass of the kernel gives the R factor blockwise (TSQR). Rows whose
+    information block is not PSD (observed information away from the mode of that row)
+    are factored through a PSD stand-in: the expected information when the family has
+    it, else ``|W_i|``; see :class:`mlefit.engine.linalg.Factor`. That last fallback
+    reads the per-row information of all rows at once.
     """
     p = info.shape[0]
     try:
         return linalg.cholesky_inverse(info, COV_CONDITION)
     except linalg.NotPositiveDefinite:
         pass
+    try:
+        _, d = linalg.scaled(info)
+        got = obj.evaluate(beta, Want(information=kind, qr=(kind, d)))
+    except linalg.NotPositiveDefinite:
+        got = None
+    if got is not None and got.qr_ok and got.qr is not None:   # every row's block is PSD
+        try:
+            return linalg.Factor(linalg.pivoted(got.qr[:p, :p]), d, None).inverse()
+        except linalg.NotPositiveDefinite as exc:
+            return _singular(p, exc)
     rows = obj.rows(beta)
     W = information_rows(obj, rows, kind)
     k = len(obj.active)
@@ -85,11 +97,15 @@ def inverse_information(obj: Objective, info: np.ndarray, beta: np.ndarray,
         return linalg.factorize(obj.designs, obj.weights, W, P).inverse() \
             / (d[:, None] * d[None, :])
     except linalg.NotPositiveDefinite as exc:
-        warnings.warn(f"the information matrix at the estimate is singular or not positive "
-                      f"definite ({exc}): standard errors are not available. The model may "
-                      "be over-parameterised or the estimate not a maximum; simplify the "
-                      "model or check the start values.", HessianWarning, stacklevel=3)
-        return np.full((p, p), np.nan)
+        return _singular(p, exc)
+
+
+def _singular(p: int, exc: Exception) -> np.ndarray:
+    warnings.warn(f"the information matrix at the estimate is singular or not positive "
+                  f"definite ({exc}): standard errors are not available. The model may "
+                  "be over-parameterised or the estimate not a maximum; simplify the "
+                  "model or check the start values.", HessianWarning, stacklevel=4)
+    return np.full((p, p), np.nan)
 
 
 def covariance(obj: Objective, beta: np.ndarray, cov_type: str = "observed",
@@ -132,8 +148,28 @@ def covariance(obj: Objective, beta: np.ndarray, cov_type: str = "observed",
     se = np.sqrt(np.abs(np.diag(cov)))
     with np.errstate(invalid="ignore"):
         grad_se = float(np.max(np.abs(g) * se)) if g.size else 0.0
-    d = obj.scale
-    return Covariance(cov * d[:, None] * d[None, :], kind, linalg.condition(info), grad_se)
+    return Covariance(_unscaled(cov, obj.scale), kind, linalg.condition(info), grad_se)
+
+
+class OutOfRange(ArithmeticError):
+    """Variances float64 cannot hold (a column scaled by 1e300); ``positions`` are the
+    coefficients'."""
+
+    def __init__(self, positions):
+        super().__init__(f"variances of coefficients {list(positions)} overflow or underflow")
+        self.positions = positions
+
+
+def _unscaled(cov: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``D C D`` from the kernel's scaled coordinates; :class:`OutOfRange` when a
+    variance overflows or underflows float64 (the scaled one did not)."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        out = cov * d[:, None] * d[None, :]
+    v, vs = np.diag(out), np.diag(cov)
+    lost = (~np.isfinite(v) | (v == 0)) & np.isfinite(vs) & (vs != 0)
+    if lost.any():
+        raise OutOfRange(np.flatnonzero(lost))
+    return out
 
 
 def _mass(rule: SandwichRule) -> str:
