@@ -115,6 +115,11 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
     return estimate(request, _array_frame(request, y, X))
 
 
+def _all_finite(M: np.ndarray, block: int = 1 << 14) -> bool:
+    """Whether every value is finite (in row blocks: no n-by-p temporary)."""
+    return all(np.isfinite(M[s:s + block]).all() for s in range(0, M.shape[0], block))
+
+
 def _column(name, value, n):
     if value is None:
         return None
@@ -173,7 +178,7 @@ def _array_frame(request: FitRequest, y, X) -> ModelFrame:
             M = M[:, None]
         if M.shape[0] != n:
             raise DataError(f"the design of {p!r} has {M.shape[0]} rows; y has {n}.")
-        if not np.all(np.isfinite(M)):
+        if not _all_finite(M):
             raise DataError(f"the design of {p!r} has missing or non-finite values.")
         cols = tuple(names.get(p) or (("Intercept",) if p not in mats else
                                       _labels(mats[p]) or

@@ -190,8 +190,12 @@ def _nobs(family, obj) -> float:
     """Sum of the frequency weights; rows of a multi-column response with no trials carry
     no observation (R drops them from the residual degrees of freedom)."""
     if obj.y.ndim == 2 and family.has("glm_response"):
-        trials = np.asarray(family.glm_response(obj.y)[1])
-        return float(np.sum(obj.weights[trials > 0]))
+        total = 0.0
+        for start_row in range(0, obj.n, obj.block):
+            sl = slice(start_row, start_row + obj.block)
+            trials = np.asarray(family.glm_response(obj.y[sl])[1])
+            total += float(np.sum(obj.weights[sl][trials > 0]))
+        return total
     return float(np.sum(obj.weights))
 
 

@@ -165,9 +165,7 @@ def bind_response(request: FitRequest, y: np.ndarray) -> tuple[FitRequest, np.nd
         raise DataError(f"family {family.name!r} takes a response of {family.response_columns} "
                         f"column(s); the formula gives {cols}. Fix: write the left-hand side "
                         "with that many columns (e.g. 'successes + failures ~ x').")
-    inside = family.support.contains(y)
-    if inside.ndim == 2:
-        inside = inside.all(axis=1)
+    inside = _inside_support(family.support, y)
     if not inside.all():
         bad = np.flatnonzero(~inside)
         shown = ", ".join(f"{v!r}" for v in np.unique(y[bad])[:5].tolist())
@@ -175,6 +173,16 @@ def bind_response(request: FitRequest, y: np.ndarray) -> tuple[FitRequest, np.nd
                         f"of family {family.name!r} (e.g. {shown}). Fix: choose a family whose "
                         "support contains the data, or remove/recode those rows.")
     return request, y
+
+
+def _inside_support(support, y: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """Per row: every column of ``y`` in ``support`` (in row blocks: no temporaries the
+    size of ``y``)."""
+    out = np.empty(y.shape[0], dtype=bool)
+    for start in range(0, y.shape[0], block):
+        inside = support.contains(y[start:start + block])
+        out[start:start + block] = inside.all(axis=1) if inside.ndim == 2 else inside
+    return out
 
 
 # the checks, in the order build_request makes them ---------------------------------------

@@ -74,7 +74,10 @@ class Binomial(Family):
                             "counts out of several trials as two columns, "
                             "'successes + failures ~ ...' (R's cbind(s, f)); a proportion "
                             "p out of m trials is successes = p m, failures = (1 - p) m.")
-        return np.column_stack([y, 1.0 - y])
+        out = np.empty((y.shape[0], 2), order="F")   # the engine reads column by column
+        out[:, 0] = y
+        np.subtract(1.0, y, out=out[:, 1])
+        return out
 
     def glm_response(self, y):
         """``(s / m, m)``; rows with ``m = 0`` get ``s / m = 0`` and contribute nothing."""

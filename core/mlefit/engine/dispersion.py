@@ -74,6 +74,7 @@ def maximize_split(obj: Objective, beta0: np.ndarray, spec: DispersionSpec, *,
     others = [obj.blocks[a].name for a in obj.active if obj.blocks[a].name != spec.name]
     mean_obj = obj.freeze(beta0, keep=others)
     mean_sol = newton(mean_obj, np.delete(beta0, sl), maxiter=maxiter, tol=tol)
+    del mean_obj     # its frozen dispersion offset: one n-vector
     beta = np.insert(mean_sol.beta, sl.start, beta0[sl])
     if not mean_sol.converged:
         return replace(mean_sol, beta=beta, llf=obj.loglik(beta), point=None,

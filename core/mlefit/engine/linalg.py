@@ -18,13 +18,15 @@ import numpy as np
 from scipy import linalg as sla
 from scipy.linalg import blas, lapack
 
-__all__ = ["CHUNK", "EPS", "QR_CHUNK", "QR_CONDITION", "RANK_TOL", "SCALE_RANGE", "CholeskySolve",
-           "Factor", "NotPositiveDefinite", "PivotedR", "block_information", "cholesky_inverse",
-           "column_max_abs", "condition", "cross", "design_rank", "factorize", "gram",
+__all__ = ["BLOCK_BYTES", "EPS", "QR_CHUNK", "QR_CONDITION", "RANK_TOL", "SCALE_RANGE",
+           "CholeskySolve", "Factor", "NotPositiveDefinite", "PivotedR", "block_information",
+           "block_rows", "cholesky_inverse", "column_max_abs", "condition", "cross",
+           "design_rank", "factorize", "gram",
            "near_dependence", "pivoted", "power_of_two_scales", "psd_part", "row_factors",
            "scaled", "solve_psd", "stacked_r"]
 
-CHUNK = 1 << 15
+#: bytes of design per row block (rows = this / 8 p, a power of two in [2048, 16384])
+BLOCK_BYTES = 1 << 20
 EPS = np.finfo(float).eps
 #: scaled condition number above which Newton steps switch from Cholesky to QR
 QR_CONDITION = 1e7
@@ -36,9 +38,18 @@ class NotPositiveDefinite(ArithmeticError):
     """The matrix is not numerically positive definite."""
 
 
-def _chunks(n: int):
-    for start in range(0, n, CHUNK):
-        yield slice(start, min(start + CHUNK, n))
+def block_rows(p: int) -> int:
+    """Rows per block for ``p`` columns: about :data:`BLOCK_BYTES` of design, a power of
+    two between 2048 and 16384 (a block's per-row temporaries, a few dozen vectors of
+    its length, stay small beside the data; its design stays in cache)."""
+    rows = BLOCK_BYTES // (8 * max(p, 1))
+    return int(min(1 << 14, max(1 << 11, 1 << int(np.log2(max(rows, 1))))))
+
+
+def _chunks(n: int, p: int = 1):
+    step = block_rows(p)
+    for start in range(0, n, step):
+        yield slice(start, min(start + step, n))
 
 
 def _syrk(a: np.ndarray) -> np.ndarray:
@@ -57,7 +68,7 @@ def gram(X: np.ndarray, w: np.ndarray, scale: np.ndarray | None = None) -> np.nd
     if p == 1 and scale is None:  # an intercept-only parameter: one dot product
         x = X[:, 0]
         return np.array([[float(np.dot(w * x, x))]])
-    for sl in _chunks(X.shape[0]):
+    for sl in _chunks(*X.shape):
         wc, Xc = w[sl], X[sl]
         if scale is not None:
             Xc = Xc * scale
@@ -76,7 +87,7 @@ def cross(Xa: np.ndarray, w: np.ndarray, Xb: np.ndarray) -> np.ndarray:
         return out
     if Xb.shape[1] == 1:  # against an intercept-only parameter: one matrix-vector product
         return (Xa.T @ (w * Xb[:, 0]))[:, None]
-    for sl in _chunks(Xa.shape[0]):
+    for sl in _chunks(Xa.shape[0], Xa.shape[1] + Xb.shape[1]):
         out += Xa[sl].T @ (w[sl, None] * Xb[sl])
     return out
 
@@ -258,7 +269,7 @@ def pivoted(R0: np.ndarray, tol: float = RANK_TOL) -> PivotedR:
 def column_max_abs(X: np.ndarray) -> np.ndarray:
     """``max_i |X_ij|`` per column, in row chunks (no n-by-p temporary)."""
     out = np.zeros(X.shape[1])
-    for sl in _chunks(X.shape[0]):
+    for sl in _chunks(*X.shape):
         np.maximum(out, np.abs(X[sl]).max(axis=0, initial=0.0), out=out)
     return out
 
@@ -293,7 +304,7 @@ def design_rank(X: np.ndarray, tol: float = RANK_TOL, scale: np.ndarray | None =
     """
     s = np.ones(X.shape[1]) if scale is None else scale
     sq = np.zeros(X.shape[1])
-    for sl in _chunks(X.shape[0]):
+    for sl in _chunks(*X.shape):
         A = X[sl] * s if scale is not None else X[sl]
         sq += np.einsum("ij,ij->j", A, A)
     norms = np.sqrt(sq)

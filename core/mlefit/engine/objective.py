@@ -26,18 +26,7 @@ from ..links import Link
 from . import kernel, linalg
 from .kernel import LOGLIK, Chunk, Model, Slot, Sums, Want
 
-__all__ = ["Block", "Objective", "Rows", "block_rows"]
-
-#: bytes of one parameter design block per pass (rows = this / 8 p, a power of two)
-BLOCK_BYTES = 1 << 20
-
-
-def block_rows(p: int) -> int:
-    """Rows per block for ``p`` columns: about :data:`BLOCK_BYTES` of design, a power of
-    two between 2048 and 65536."""
-    rows = BLOCK_BYTES // (8 * max(p, 1))
-    return int(min(1 << 16, max(1 << 11, 1 << int(np.log2(max(rows, 1))))))
-
+__all__ = ["Block", "Objective", "Rows"]
 
 @dataclass(frozen=True)
 class Block:
@@ -93,7 +82,7 @@ class Objective:
                            scales if scales is not None else (None,) * len(self.active),
                            steps if self.derivatives == "numeric" else None)
         #: rows per kernel block
-        self.block = block_rows(self.p)
+        self.block = linalg.block_rows(self.p)
         #: kernel passes over the rows since creation (for tests and benchmarks)
         self.passes = 0
 
