@@ -23,7 +23,7 @@ nothing above its rounding level, ``STALL`` iterations in a row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import linalg as sla
@@ -55,6 +55,8 @@ class Point:
 
     beta: np.ndarray
     sums: Sums
+    #: numeric derivatives by the accurate scheme (the covariance can use this pass)
+    accurate: bool = False
 
     @property
     def llf(self) -> float:
@@ -179,8 +181,11 @@ def line_search(obj: Objective, point: Point, d: Direction, near: bool) -> Point
     return None
 
 
-def _at(obj: Objective, beta: np.ndarray) -> Point:
-    return Point(beta, obj.evaluate(beta, obj.step_want))
+def _at(obj: Objective, beta: np.ndarray, accurate: bool = False) -> Point:
+    want = obj.step_want
+    if accurate:
+        want = replace(want, accurate=True)
+    return Point(beta, obj.evaluate(beta, want), accurate)
 
 
 def newton(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
@@ -213,7 +218,9 @@ def newton(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
                 return Solution(point.beta, point.llf, True, it, dec,
                                 tuple(dict.fromkeys(fallbacks)),
                                 "Newton decrement below tolerance", step, point=point)
-            cand = _at(obj, point.beta + step)  # one more step: iterative refinement
+            # one more step (iterative refinement); its pass is the covariance's, so numeric
+            # derivatives take the accurate scheme there
+            cand = _at(obj, point.beta + step, accurate=obj.derivatives == "numeric")
             if np.isfinite(cand.llf) and cand.llf >= point.llf - _noise(point.llf, obj.n):
                 point = cand
             return Solution(point.beta, point.llf, True, it, dec,

@@ -116,7 +116,8 @@ def covariance(obj: Objective, beta: np.ndarray, cov_type: str = "observed",
     ``mle`` (default ``beta``) is where the gradient diagnostic is taken; it differs from
     ``beta`` when a convention reports the dispersion at its Pearson estimate. ``point``
     is the optimiser's last pass (:class:`mlefit.engine.Point`): its observed information
-    is reused when it was taken at ``beta`` with analytic derivatives. Otherwise one pass
+    is reused when it was taken at ``beta`` with analytic derivatives or the accurate
+    numeric scheme. Otherwise one pass
     of the kernel gives the score, the information and (for HC0, HC1 and clusters) the
     meat together; HC2 and HC3 take a second pass with the leverages. ``rule`` is the
     convention's sandwich rule (used by the robust types only).
@@ -129,8 +130,8 @@ def covariance(obj: Objective, beta: np.ndarray, cov_type: str = "observed",
     codes, G = _cluster_codes(groups) if cov_type == "cluster" else (None, 0)
     one_pass_meat = robust and cov_type not in LEVERAGE_COV_TYPES and cov_type != "cluster"
     reuse = (point is not None and not robust and base == "observed" and same
-             and obj.derivatives == "analytic" and np.array_equal(point.beta, beta)
-             and point.sums.information is not None)
+             and (obj.derivatives == "analytic" or point.accurate)
+             and np.array_equal(point.beta, beta) and point.sums.information is not None)
     if reuse:
         sums = point.sums
     else:
