@@ -44,8 +44,8 @@ FLOOR = 1e-6
 STALL = 3
 
 
-#: the score and observed information of a Newton pass (``Objective.step_want`` adds the
-#: boundary counts and the Pearson sum)
+#: the score and observed information of a Newton pass (``Objective.final_want`` adds the
+#: boundary counts and the Pearson sum for the last one)
 STEP = Want(gradient=True, information="observed")
 
 
@@ -181,11 +181,14 @@ def line_search(obj: Objective, point: Point, d: Direction, near: bool) -> Point
     return None
 
 
-def _at(obj: Objective, beta: np.ndarray, accurate: bool = False) -> Point:
-    want = obj.step_want
-    if accurate:
-        want = replace(want, accurate=True)
-    return Point(beta, obj.evaluate(beta, want), accurate)
+def _at(obj: Objective, beta: np.ndarray, final: bool = False) -> Point:
+    """The pass at ``beta``: score and observed information; the last pass of a fit also
+    counts the rows on a boundary and the Pearson sum, and takes numeric derivatives by
+    the accurate scheme (its information is the covariance's)."""
+    if not final:
+        return Point(beta, obj.evaluate(beta, STEP))
+    accurate = obj.derivatives == "numeric"
+    return Point(beta, obj.evaluate(beta, replace(obj.final_want, accurate=accurate)), accurate)
 
 
 def newton(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
@@ -194,7 +197,8 @@ def newton(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
 
     ``polish=False``: when the decrement at ``beta0`` is already below ``tol`` (a check of
     a known maximum), keep ``beta0`` instead of taking the refining step."""
-    point = _at(obj, np.asarray(beta0, dtype=float).copy())
+    # a check of a known maximum (polish=False) is usually the last pass: count it as one
+    point = _at(obj, np.asarray(beta0, dtype=float).copy(), final=not polish)
     if not np.isfinite(point.llf):
         return Solution(point.beta, point.llf, False, 0, np.inf, message="log-likelihood "
                         "is not finite at the start values")
@@ -218,9 +222,7 @@ def newton(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
                 return Solution(point.beta, point.llf, True, it, dec,
                                 tuple(dict.fromkeys(fallbacks)),
                                 "Newton decrement below tolerance", step, point=point)
-            # one more step (iterative refinement); its pass is the covariance's, so numeric
-            # derivatives take the accurate scheme there
-            cand = _at(obj, point.beta + step, accurate=obj.derivatives == "numeric")
+            cand = _at(obj, point.beta + step, final=True)  # one more step: refinement
             if np.isfinite(cand.llf) and cand.llf >= point.llf - _noise(point.llf, obj.n):
                 point = cand
             return Solution(point.beta, point.llf, True, it, dec,

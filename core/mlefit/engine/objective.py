@@ -188,9 +188,9 @@ class Objective:
                      var_weights=cut(var_weights))
 
     @property
-    def step_want(self) -> Want:
-        """What a Newton pass accumulates: score, observed information, the rows on a
-        boundary, and the Pearson sum when the family has a variance function."""
+    def final_want(self) -> Want:
+        """What the last pass of a fit accumulates: score, observed information, the rows
+        on a boundary, and the Pearson sum when the family has a variance function."""
         return Want(gradient=True, information="observed", edges=True,
                     pearson=self.family.has("unit_variance"))
 
