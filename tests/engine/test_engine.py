@@ -220,3 +220,23 @@ def test_a_response_far_from_zero_converges_at_the_rounding_floor(heart):
     assert res.converged
     np.testing.assert_allclose(res.coef[1:], ref.coef[1:], rtol=0, atol=2e-6)
     assert res.coef[0] - 1e12 == pytest.approx(ref.coef[0], abs=1e-3)
+
+
+@pytest.mark.parametrize("family", ["gaussian", "poisson"])
+def test_threads_share_the_blocks_with_the_same_answer_bit_for_bit(monkeypatch, family):
+    """The blocks of a pass go to worker threads; their sums are added in block order, so
+    one thread and several give identical numbers (engine/threads.py)."""
+    rng = np.random.default_rng(8)
+    n = 50_000                                     # four blocks of 16384 rows at p = 4
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 3))])
+    eta = X @ [0.3, 0.2, -0.1, 0.05]
+    y = eta + rng.normal(size=n) if family == "gaussian" else \
+        rng.poisson(np.exp(eta)).astype(float)
+    fits = []
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("MLEFIT_THREADS", threads)
+        fits.append(mlefit.fit_arrays(y, X, family))
+    for other in fits[1:]:
+        assert np.array_equal(other.params, fits[0].params)
+        assert np.array_equal(other.bse, fits[0].bse)
+        assert other.llf == fits[0].llf

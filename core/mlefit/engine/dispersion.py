@@ -17,8 +17,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .kernel import Want
-from .newton import Solution, newton
+from . import linalg
+from .kernel import Sums, Want
+from .newton import Point, Solution, newton
 from .objective import Objective
 
 __all__ = ["EXACT_FIT", "DispersionSpec", "applies", "base_offset", "maximize_split"]
@@ -101,8 +102,24 @@ def maximize_split(obj: Objective, beta0: np.ndarray, spec: DispersionSpec, *,
                         fallbacks, "dispersion: " + disp_sol.message,
                         np.insert(mean_sol.last_step, sl.start, 0.0))
     # The mean coefficients maximise the likelihood whatever the dispersion, so the two
-    # one-block maxima are the joint maximum: one joint pass confirms it (and its score
-    # and information serve the covariance); Newton continues jointly if it does not.
+    # one-block maxima are the joint maximum. The joint score and information there need
+    # no pass of their own: the mean's score and information scale as 1/phi, and the
+    # cross block is proportional to the mean's score (zero at its maximum), so both are
+    # assembled from the two last passes; their Newton decrement confirms the maximum
+    # (Newton continues jointly if it does not, from one joint pass).
+    point = _assembled(obj, spec.name, mean_sol.point, disp_sol.point,
+                       _phi_ratio(block, spec, beta0[sl], beta[sl]))
+    if point is not None:
+        try:
+            dec = float(point.sums.gradient @ linalg.solve_psd(point.sums.information,
+                                                               point.sums.gradient).x)
+        except linalg.NotPositiveDefinite:
+            dec = np.inf
+        if dec <= tol:
+            return Solution(beta, disp_sol.llf, True, iterations,
+                            max(mean_sol.decrement, disp_sol.decrement, dec), fallbacks,
+                            disp_sol.message, np.insert(mean_sol.last_step, sl.start, 0.0),
+                            point=point)
     joint = newton(obj, beta, maxiter=maxiter, tol=tol, polish=False)
     last = joint.last_step if joint.iterations > 1 else np.insert(mean_sol.last_step,
                                                                   sl.start, 0.0)
@@ -110,6 +127,50 @@ def maximize_split(obj: Objective, beta0: np.ndarray, spec: DispersionSpec, *,
                    fallbacks=tuple(dict.fromkeys(fallbacks + joint.fallbacks)),
                    decrement=max(mean_sol.decrement, disp_sol.decrement, joint.decrement),
                    last_step=last)
+
+
+def _phi_ratio(block, spec: DispersionSpec, start: np.ndarray, end: np.ndarray):
+    """``phi_start / phi_end`` of an intercept-only dispersion with a constant offset (the
+    factor by which the mean's score and information grow from the mean's fit to the
+    joint maximum); None when the offset varies by row and the link is not log."""
+    base = base_offset(block, spec)
+    if base is None and block.link.name != "log":
+        return None
+    base = float(block.offset[0]) if base is None else base
+    x0 = float(block.X[0, 0])
+    with np.errstate(all="ignore"):
+        theta0 = float(block.link.inverse(x0 * start[0] + base))
+        theta1 = float(block.link.inverse(x0 * end[0] + base))
+        ratio = (theta0 / theta1) ** spec.power
+    return ratio if np.isfinite(ratio) and ratio > 0 else None
+
+
+def _assembled(obj: Objective, name: str, mean: Point | None, disp: Point | None,
+               ratio: float | None) -> Point | None:
+    """The joint pass at the split's answer, from the mean's and the dispersion's last
+    passes (see :func:`maximize_split`); None when either lacks what it needs."""
+    if ratio is None or mean is None or disp is None:
+        return None
+    m, s = mean.sums, disp.sums
+    if m.information is None or s.information is None or m.gradient is None or \
+            s.gradient is None:
+        return None
+    p, sl = obj.p, obj.block_slice(name)
+    rest = np.delete(np.arange(p), np.arange(p)[sl])
+    info = np.zeros((p, p))
+    info[np.ix_(rest, rest)] = m.information * ratio
+    info[sl, sl] = s.information
+    gradient = np.zeros(p)
+    gradient[rest] = m.gradient * ratio
+    gradient[sl] = s.gradient
+    edges = None
+    if m.edges is not None and s.edges is not None:   # in the order of the estimated blocks
+        edges = np.insert(m.edges, [obj.blocks[a].name for a in obj.active].index(name),
+                          s.edges[0])
+    sums = Sums(llf=s.llf, rows=s.rows, gradient=gradient, information=info,
+                pearson=m.pearson, pearson_scale=m.pearson_scale, edges=edges)
+    beta = np.insert(mean.beta, sl.start, disp.beta)
+    return Point(beta, sums, mean.accurate and disp.accurate)
 
 
 def _exact_fit(obj, beta, sl, block, phi, spec, mean_sol, base) -> Solution:

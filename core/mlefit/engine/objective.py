@@ -23,7 +23,7 @@ from scipy.linalg import lapack
 from ..domains import Domain
 from ..family import Family
 from ..links import Link
-from . import kernel, linalg
+from . import kernel, linalg, threads
 from .kernel import LOGLIK, Chunk, Model, Slot, Sums, Want
 
 __all__ = ["Block", "Objective", "Rows"]
@@ -203,23 +203,29 @@ class Objective:
         (Pearson sums)."""
         beta = np.asarray(beta, dtype=float)
         self._ensure_steps(beta, want.derivatives)
-        total = Sums()
         self.passes += 1
-        for chunk in self.chunks(groups, var_weights):
-            part = kernel.accumulate(self.model, chunk, beta, want)
-            total = total + part
+        model = self.model
+
+        def one(chunk):
+            return kernel.accumulate(model, chunk, beta, want)
+
+        total = Sums()
+        for part in threads.run(one, self.chunks(groups, var_weights), -(-self.n // self.block)):
             if not part.finite:   # a row left its domain: nothing else matters
                 return Sums(llf=-np.inf, rows=self.n)
+            total = total + part     # in block order: the same sums with any thread count
         return total
 
     def _ensure_steps(self, beta, needed: bool) -> None:
         """Numeric derivatives: the global step scales from a pilot pass, once."""
         if self.derivatives != "numeric" or self.model.steps is not None or not needed:
             return
+        model = self.model
         total = Sums()
-        for chunk in self.chunks():
-            total = total + kernel.pilot(self.model, chunk, beta)
-        self.model = kernel.with_steps(self.model, total)
+        for part in threads.run(lambda chunk: kernel.pilot(model, chunk, beta), self.chunks(),
+                                -(-self.n // self.block)):
+            total = total + part
+        self.model = kernel.with_steps(model, total)
 
     # values ------------------------------------------------------------------------
     def etas(self, beta: np.ndarray) -> list[np.ndarray]:
