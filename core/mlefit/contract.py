@@ -81,6 +81,12 @@ def validate_family(family, origin: str, known_links=None) -> Family:
                              or disp.power == 0):
         raise _fail(label, f"dispersion {disp!r} does not name one of its parameters with a "
                     "non-zero power", 'use dispersion = Dispersion("sigma", power=2)')
+    scaling = getattr(family, "response_scaling", None)
+    if scaling is not None and (not isinstance(scaling, dict) or
+                                set(scaling) - set(family.parameter_names) or
+                                not all(isinstance(v, (int, float)) for v in scaling.values())):
+        raise _fail(label, f"response_scaling {scaling!r} is not a dict from its parameter "
+                    "names to powers", 'use response_scaling = {"mu": 1, "sigma": 1}')
     for red in family.reductions:
         if not isinstance(red, Reduction) or red.parameter not in names:
             raise _fail(label, f"reduction {red!r} does not name one of its parameters",

@@ -144,6 +144,13 @@ class Family:
     response_columns: ClassVar[int] = 1
     dispersion: ClassVar[Dispersion | None] = None
     reductions: ClassVar[tuple[Reduction, ...]] = ()
+    #: how the parameters move when the response is multiplied by ``c > 0``:
+    #: ``{name: k}`` for ``theta -> c^k theta`` (the Gaussian's ``{"mu": 1, "sigma": 1}``,
+    #: the gamma's ``{"mu": 1}``); parameters not named do not move. With it the engine
+    #: fits a response of any size (1e-150 or 1e150) on the same footing as one near 1
+    #: (``mlefit.engine.response_scale``). None: the family is not scale-equivariant
+    #: (counts, proportions)
+    response_scaling: ClassVar[dict[str, float] | None] = None
     #: False when ``expected_information`` is costly (e.g. summed over the support): the
     #: optimiser's fallback from a non-PD observed information is then BHHH, not Fisher
     #: scoring; ``cov_type="expected"`` still uses it

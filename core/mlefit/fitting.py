@@ -154,11 +154,12 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
         except OutOfRange as exc:
             terms = [f"{n}: {t}" for n in estimated for t in columns[n]]
             named = [terms[i] for i in exc.positions]
-            raise DataError(f"the variances of {named} are beyond the range of float64 (a "
-                            "column of size near 1e300 or 1e-300 makes its coefficient's "
-                            "variance about its inverse square). The estimates are fine. Fix: "
-                            "rescale those columns (e.g. divide by a power of ten) and "
-                            "refit.") from None
+            raise DataError(f"the variances of {named} are beyond the range of float64 "
+                            "(1e-308 to 1e308): a column or a response of size beyond about "
+                            "1e154 or below 1e-154 makes a coefficient's variance the square "
+                            "of that (or of its inverse). The estimates are fine. Fix: rescale "
+                            "the response or those columns (e.g. divide by a power of ten) "
+                            "and refit.") from None
         cov_matrix = cov.matrix
     vw = None if frame.var_weights is None else frame.var_weights[rows]
     if spec is None and family.has("unit_variance"):
@@ -204,7 +205,7 @@ def _check_contract(obj, origin: str, beta: np.ndarray) -> None:
     temporaries)."""
     for start_row in range(0, obj.n, obj.block):
         sl = slice(start_row, min(start_row + obj.block, obj.n))
-        check_logpdf(obj.family, origin, obj.y[sl], obj.thetas_at(beta, sl), start_row)
+        check_logpdf(obj.family, origin, *obj.family_view(beta, sl), start_row)
 
 
 def _refuse_start(obj, beta0):
@@ -233,8 +234,10 @@ def _dispersion(obj, sol, spec, dof, base: float, conv) -> DispersionSummary:
     block = obj.blocks[obj.index(spec.name)]
     theta = float(block.link.inverse(block.X[0, 0] * beta[obj.block_slice(spec.name)][0]
                                      + base))
-    phi_p = _pearson(obj, sol, beta) / dof if dof > 0 else np.nan
-    phi_ml = theta**spec.power
+    unit = engine.pearson_unit(obj, spec)
+    phi_p = _pearson(obj, sol, beta) * unit / dof if dof > 0 else np.nan
+    with np.errstate(over="ignore", under="ignore"):   # beyond float64: inf or 0
+        phi_ml = float(np.float64(theta) ** spec.power)
     return DispersionSummary(spec.name, phi_ml, phi_p, dof,
                              phi_p if conv.dispersion == "pearson" else phi_ml)
 

@@ -30,21 +30,40 @@ def generic_constants(family, y: np.ndarray, w: np.ndarray) -> dict[str, float]:
     return out
 
 
+def _family_units(obj: Objective, family):
+    """``y`` as the family sees it in the kernel, and the map from constants in those units
+    back to the caller's (the identity without a response scale)."""
+    r = obj.response
+    if r is None:
+        return obj.y, lambda values: values
+    index = {b.name: i for i, b in enumerate(obj.blocks)}
+
+    def natural(values):
+        return {k: float(r.natural(index[k], v)) if k in index else v for k, v in values.items()}
+    return r.y(obj.y), natural
+
+
+def _start_constants(obj: Objective, family) -> dict[str, float]:
+    """The family's start (over generic constants), in the caller's units."""
+    y, natural = _family_units(obj, family)
+    values = generic_constants(family, y, obj.weights)
+    if family.has("start"):
+        values.update(family.start(y, obj.weights))
+    return natural(values)
+
+
 def first_guess(obj: Objective, family) -> np.ndarray:
     """Coefficients from the family's start (else generic constants), before any fitting."""
-    values = generic_constants(family, obj.y, obj.weights)
-    if family.has("start"):
-        values.update(family.start(obj.y, obj.weights))
+    values = _start_constants(obj, family)
     return np.concatenate([coefficients(b, values[b.name]) for b in obj.blocks if b.size])
 
 
 def constants(obj: Objective, family) -> dict[str, float]:
     """Natural-scale constants for every parameter (family start, else intercept-only ML)."""
     y, w = obj.y, obj.weights
+    values = _start_constants(obj, family)
     if family.has("start"):
-        given = dict(family.start(y, w))
-        return {**generic_constants(family, y, w), **given}
-    values = generic_constants(family, y, w)
+        return values
     active = [b for b in obj.blocks if b.size]
     blocks = tuple(b if not b.size else Block(b.name, b.link, constant(1.0, (obj.n, 1)),
                                               constant(0.0, obj.n), b.domain)

@@ -18,6 +18,8 @@ The exponential is the gamma GLM with dispersion fixed at 1: ``unit_deviance`` a
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from mlefit import Family, Parameter, hookimpl
@@ -29,6 +31,7 @@ class Exponential(Family):
 
     name = "exponential"
     support = NonNegative()
+    response_scaling: ClassVar[dict[str, float]] = {"mu": 1}
     parameters = (
         Parameter("mu", Positive(), links=("log", "inverse", "identity"), typical=(0.2, 5.0),
                   description="mean (rate = 1/mu)"),

@@ -17,6 +17,8 @@ data) its error is about ``eps sqrt(nu)``, where the textbook ``nu log nu - log 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from scipy import special
 
@@ -87,6 +89,7 @@ class Gamma(PowerVarianceShape, Family):
 
     name = "gamma"
     support = Positive()
+    response_scaling: ClassVar[dict[str, float]] = {"mu": 1}
     parameters = (
         mean_parameter("log", ("log", "inverse", "identity")),
         shape_parameter("shape nu: Var(y) = mu^2 / shape, dispersion phi = 1 / shape"),

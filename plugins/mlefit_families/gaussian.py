@@ -8,6 +8,8 @@ dispersion by n - p; both are on the result.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from scipy import special, stats
 
@@ -23,6 +25,7 @@ class Gaussian(Family):
     name = "gaussian"
     aliases = ("normal",)
     support = Real()
+    response_scaling: ClassVar[dict[str, float]] = {"mu": 1, "sigma": 1}
     parameters = (
         Parameter("mu", Real(), links=("identity", "log", "inverse"),
                   description="mean"),

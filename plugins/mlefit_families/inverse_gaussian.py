@@ -16,6 +16,8 @@ inverse and identity. ``shape`` ``lambda`` is the exponential dispersion's preci
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from scipy import stats
 
 from mlefit import Dispersion, Family, hookimpl
@@ -31,6 +33,7 @@ class InverseGaussian(PowerVarianceShape, Family):
     name = "inverse_gaussian"
     aliases = ("wald",)
     support = Positive()
+    response_scaling: ClassVar[dict[str, float]] = {"mu": 1, "shape": 1}
     parameters = (
         mean_parameter("log", ("log", "inverse_squared", "inverse", "identity")),
         shape_parameter("shape lambda: Var(y) = mu^3 / shape, dispersion phi = 1 / shape"),

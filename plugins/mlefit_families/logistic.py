@@ -15,6 +15,8 @@ scipy: ``stats.logistic(loc=mu, scale=sigma)``; R: ``dlogis(y, mu, sigma)``,
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from scipy import special
 
@@ -37,6 +39,7 @@ class Logistic(Family):
 
     name = "logistic"
     support = Real()
+    response_scaling: ClassVar[dict[str, float]] = {"mu": 1, "sigma": 1}
     parameters = location_scale_parameters("location (mean and median)",
                                            "scale (sd = sigma * pi / sqrt(3))")
     reductions = ()

@@ -28,6 +28,8 @@ and zero between ``mu`` and the others.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from scipy import special, stats
 
@@ -157,6 +159,7 @@ class StudentT(Family):
     name = "student_t"
     aliases = ("t",)
     support = Real()
+    response_scaling: ClassVar[dict[str, float]] = {"mu": 1, "sigma": 1}
     parameters = (
         *location_scale_parameters("location (the mean when nu > 1)",
                                    "scale (sd = sigma sqrt(nu / (nu - 2)) for nu > 2)"),

@@ -28,6 +28,8 @@ With ``s = (y/lambda)^k`` and ``L = log(y/lambda)``, the expected information pe
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from scipy import special
 
@@ -50,6 +52,7 @@ class Weibull(Family):
 
     name = "weibull"
     support = Positive()
+    response_scaling: ClassVar[dict[str, float]] = {"mu": 1}
     parameters = (
         Parameter("mu", Positive(), links=("log", "identity"), typical=(0.5, 5.0),
                   description="scale lambda (mean = mu * Gamma(1 + 1/shape))"),

@@ -48,8 +48,13 @@ def test_coefficient_tests_are_nan_not_inf_and_zero(exact):
     assert np.isnan(exact.tvalues).all() and np.isnan(exact.pvalues).all()
     assert (exact.bse["mu"] == 0).all()
     lines = [ln for ln in exact.summary().splitlines() if ln.startswith(("Intercept", "x "))]
-    assert len(lines) == 3 and all("Inf" not in ln and "<2e-16" not in ln for ln in lines)
+    assert len(lines) == 3 and all("<2e-16" not in ln for ln in lines)
+    assert all("Inf" not in ln for ln in lines[:2])
     assert all(ln.split()[3:5] == ["NaN", "NaN"] for ln in lines[:2])
+    # sigma's row: the residuals here are exactly zero in floating point, so sigma = 0 and
+    # log(sigma) = -Inf is the estimate itself (when rounding leaves residuals of 1e-16,
+    # sigma is that and its log finite); its test statistics are NaN either way
+    assert lines[2].split()[2:] == ["NaN", "NaN", "NaN"]
     wald = exact.wald_test("x = 0")
     assert np.isnan(wald.table["statistic"]).all() and np.isnan(wald.pvalue)
 

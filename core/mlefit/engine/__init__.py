@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dispersion import DispersionSpec, applies, base_offset, maximize_split
+from .dispersion import DispersionSpec, applies, base_offset, maximize_split, pearson_unit
 from .kernel import Sums, Want
 from .newton import Point, Solution, newton
 from .objective import Block, Objective, Rows
@@ -15,7 +15,7 @@ from .scipy_methods import METHODS as SCIPY_METHODS
 from .scipy_methods import maximize_scipy
 
 __all__ = ["Block", "DispersionSpec", "Objective", "Point", "Rows", "Solution", "Sums", "Want",
-           "base_offset", "maximize"]
+           "base_offset", "maximize", "pearson_unit"]
 
 METHODS = ("newton", *SCIPY_METHODS)
 

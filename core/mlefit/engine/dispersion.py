@@ -22,7 +22,8 @@ from .kernel import Sums, Want
 from .newton import Point, Solution, newton
 from .objective import Objective
 
-__all__ = ["EXACT_FIT", "DispersionSpec", "applies", "base_offset", "maximize_split"]
+__all__ = ["EXACT_FIT", "DispersionSpec", "applies", "base_offset", "maximize_split",
+           "pearson_unit"]
 
 #: relative Pearson dispersion below which residuals are at rounding level (exact fit)
 EXACT_FIT = (1e3 * np.finfo(float).eps) ** 2
@@ -91,7 +92,7 @@ def maximize_split(obj: Objective, beta0: np.ndarray, spec: DispersionSpec, *,
         if phi <= EXACT_FIT * scale:
             return _exact_fit(obj, beta, sl, block, phi, spec, mean_sol, base or 0.0)
         if base is not None:
-            beta[sl] = (block.link.link(phi ** (1.0 / spec.power)) - base) / block.X[0, 0]
+            beta[sl] = (_eta_of(obj, block, phi ** (1.0 / spec.power)) - base) / block.X[0, 0]
     disp_sol = newton(disp_obj, beta[sl], maxiter=maxiter, tol=tol)
     beta[sl] = disp_sol.beta
     del disp_obj
@@ -127,6 +128,25 @@ def maximize_split(obj: Objective, beta0: np.ndarray, spec: DispersionSpec, *,
                    fallbacks=tuple(dict.fromkeys(fallbacks + joint.fallbacks)),
                    decrement=max(mean_sol.decrement, disp_sol.decrement, joint.decrement),
                    last_step=last)
+
+
+def _eta_of(obj: Objective, block, theta_family):
+    """The linear predictor (in the design's units) of a parameter value given in the
+    units the family sees (those of ``y / 2^e`` under a response scale)."""
+    eta = block.link.link(theta_family)
+    r = obj.response
+    return eta if r is None else r.untilde(obj.index(block.name), eta)
+
+
+def pearson_unit(obj: Objective, spec: DispersionSpec) -> float:
+    """The factor from a Pearson dispersion computed in the family's units to the
+    caller's: ``phi = theta^power`` with ``theta -> 2^(e k) theta``."""
+    r = obj.response
+    if r is None:
+        return 1.0
+    with np.errstate(over="ignore", under="ignore"):   # beyond float64: inf or 0
+        return float(np.ldexp(1.0, int(r.exponent * r.powers[obj.index(spec.name)]
+                                       * spec.power)))
 
 
 def _phi_ratio(block, spec: DispersionSpec, start: np.ndarray, end: np.ndarray):
@@ -176,7 +196,7 @@ def _assembled(obj: Objective, name: str, mean: Point | None, disp: Point | None
 def _exact_fit(obj, beta, sl, block, phi, spec, mean_sol, base) -> Solution:
     """Residuals at rounding level: keep the dispersion they imply, flag the fit."""
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        beta[sl] = (block.link.link(np.float64(phi) ** (1.0 / spec.power)) - base) \
+        beta[sl] = (_eta_of(obj, block, np.float64(phi) ** (1.0 / spec.power)) - base) \
             / block.X[0, 0]
     if phi > 0:   # phi at rounding level: its information overflows (gamma: 1/phi^2)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):

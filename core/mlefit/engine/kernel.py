@@ -48,10 +48,11 @@ from ..domains import Domain
 from ..family import Family, mean_scale
 from ..links import Link
 from . import linalg
+from .response_scale import ResponseScale
 
 __all__ = ["EXACT", "H1", "H2", "LEVERAGE_LIMIT", "LOGLIK", "Chunk", "Model", "RowValues", "Slot",
-           "Sums", "Want", "accumulate", "at_edge", "expected_rows", "pilot", "row_values",
-           "with_steps"]
+           "Sums", "Want", "accumulate", "at_edge", "expected_at", "expected_rows", "pilot",
+           "row_values", "with_steps"]
 
 EPS = np.finfo(float).eps
 #: numeric step factors: first differences (and Newton's shared step), second differences
@@ -83,6 +84,8 @@ class Model:
     scales: tuple[np.ndarray | None, ...] = ()
     #: per estimated parameter, the global numeric step scale (None until the pilot)
     steps: tuple[float, ...] | None = None
+    #: the response's power-of-two scale (:mod:`.response_scale`), or None
+    response: ResponseScale | None = None
 
     @property
     def active(self) -> list[int]:
@@ -98,10 +101,15 @@ class Model:
         return int(sum(s.size for s in self.slots))
 
     def scale_vector(self) -> np.ndarray:
-        """The stacked column multipliers ``d`` (ones where a parameter has none)."""
-        parts = [np.ones(self.slots[a].size) if s is None else s
-                 for a, s in zip(self.active, self.scales or [None] * len(self.active),
-                                 strict=True)]
+        """The stacked coordinates' units ``d`` (``beta = d * beta_scaled``): the column
+        multipliers (ones where a parameter has none) times the response scale's unit of
+        each parameter's coefficients."""
+        parts = []
+        for a, s in zip(self.active, self.scales or [None] * len(self.active), strict=True):
+            part = np.ones(self.slots[a].size) if s is None else s
+            if self.response is not None:
+                part = part * self.response.factor(a)
+            parts.append(part)
         return np.concatenate(parts) if parts else np.empty(0)
 
 
@@ -261,6 +269,7 @@ def accumulate(model: Model, chunk: Chunk, beta: np.ndarray, want: Want) -> Sums
     """Partial sums of ``want`` over the rows of ``chunk`` at coefficients ``beta``."""
     _check_kinds(chunk)
     etas, thetas, f0, llf = _centre(model, chunk, beta, want.domain_check)
+    chunk = _tilde_chunk(model, chunk)
     out = Sums(llf=llf, rows=chunk.n)
     if want.pearson and np.isfinite(llf):
         out.pearson, out.pearson_scale = _pearson(model, chunk, thetas)
@@ -307,10 +316,31 @@ def row_values(model: Model, chunk: Chunk, beta: np.ndarray, second: bool = True
     themselves, for diagnostics and post-estimation; the fit itself only needs sums)."""
     _check_kinds(chunk)
     etas, thetas, f0, llf = _centre(model, chunk, beta)
-    if not np.isfinite(llf):
-        return RowValues(-np.inf, etas, thetas, [], None)
-    d1, d2 = _derivatives(model, chunk, etas, thetas, f0, 2 if second else 1, accurate)
+    tilde = _tilde_chunk(model, chunk)
+    d1, d2 = ([], None) if not np.isfinite(llf) else \
+        _derivatives(model, tilde, etas, thetas, f0, 2 if second else 1, accurate)
+    r = model.response
+    if r is None:
+        return RowValues(llf, etas, thetas, d1, d2)
+    # the caller's units: the linear predictors as the design gives them
+    etas = [r.untilde(a, e) for a, e in enumerate(etas)]
+    with np.errstate(all="ignore"):
+        thetas = {s.name: s.link.inverse(e) for s, e in zip(model.slots, etas, strict=True)}
+    f = [r.factor(a) for a in model.active]
+    d1 = [d / f[j] for j, d in enumerate(d1)]
+    d2 = None if d2 is None else {(j, m): v / (f[j] * f[m]) for (j, m), v in d2.items()}
     return RowValues(llf, etas, thetas, d1, d2)
+
+
+def expected_at(model: Model, chunk: Chunk, beta: np.ndarray) -> dict | None:
+    """Per-row expected information of ``chunk`` at ``beta`` on the linear-predictor scales
+    as the design gives them (see :func:`row_values`); None if the family has none."""
+    etas, thetas, _, _ = _centre(model, chunk, beta)
+    W = expected_rows(model, _tilde_chunk(model, chunk), etas, thetas)
+    if W is None or model.response is None:
+        return W
+    f = [model.response.factor(a) for a in model.active]
+    return {(j, m): v / (f[j] * f[m]) for (j, m), v in W.items()}
 
 
 def pilot(model: Model, chunk: Chunk, beta: np.ndarray) -> Sums:
@@ -319,6 +349,7 @@ def pilot(model: Model, chunk: Chunk, beta: np.ndarray) -> Sums:
     (the geometric mean over all rows; each row's pilot step is its own,
     ``H2 (1 + |eta|)``)."""
     etas, thetas, f0, llf = _centre(model, chunk, beta)
+    chunk = _tilde_chunk(model, chunk)
     k = len(model.active)
     out = Sums(llf=llf, rows=chunk.n, log_scale=np.zeros(k), scale_count=np.zeros(k))
     ok = np.isfinite(f0)
@@ -356,16 +387,32 @@ def _centre(model, chunk, beta, domain_check=True):
             etas.append(off + next(designs) @ next(pieces))
         else:
             etas.append(off)
+    r, y = model.response, chunk.y
+    if r is not None:    # the family sees y / 2^e and its parameters in those units
+        etas = [r.tilde(a, e) for a, e in enumerate(etas)]
+        y = r.y(y)
     with np.errstate(all="ignore"):
         thetas = {s.name: s.link.inverse(e) for s, e in zip(model.slots, etas, strict=True)}
     inside = not domain_check or all(np.all(_inside(s, thetas[s.name], e))
                                      for s, e in zip(model.slots, etas, strict=True))
     with np.errstate(all="ignore"):
-        f0 = np.asarray(model.family.logpdf(chunk.y, **thetas), dtype=float)
+        f0 = np.asarray(model.family.logpdf(y, **thetas), dtype=float)
     llf = float(chunk.weights @ f0) if inside else -np.inf
     if np.isnan(llf):
         llf = -np.inf
+    elif r is not None:
+        llf += float(np.sum(chunk.weights)) * r.log_jacobian
     return etas, thetas, f0, llf
+
+
+def _tilde_chunk(model, chunk) -> Chunk:
+    """The chunk as the family sees it under a response scale: ``y / 2^e`` and the offsets
+    moved like the linear predictors."""
+    r = model.response
+    if r is None:
+        return chunk
+    return replace(chunk, y=r.y(chunk.y),
+                   offsets=tuple(r.tilde(a, o) for a, o in enumerate(chunk.offsets)))
 
 
 def _inside(slot: Slot, theta, eta) -> np.ndarray:

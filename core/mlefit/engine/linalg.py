@@ -76,7 +76,8 @@ def gram(X: np.ndarray, w: np.ndarray, scale: np.ndarray | None = None) -> np.nd
         if scale is not None:
             Xc = Xc * scale
         if p <= GEMM_COLUMNS:      # narrow blocks: one weighted product beats syrk
-            out += Xc.T @ (wc[:, None] * Xc)
+            G = Xc.T @ (wc[:, None] * Xc)
+            out += np.triu(G) + np.triu(G, 1).T     # exactly symmetric, as syrk's
         elif (wc >= 0).all():
             out += _syrk(np.sqrt(wc)[:, None] * Xc)
         else:

@@ -23,7 +23,7 @@ from scipy.linalg import lapack
 from ..domains import Domain
 from ..family import Family
 from ..links import Link
-from . import kernel, linalg, threads
+from . import kernel, linalg, response_scale, threads
 from .kernel import LOGLIK, Chunk, Model, Slot, Sums, Want
 
 __all__ = ["Block", "Objective", "Rows"]
@@ -80,7 +80,8 @@ class Objective:
         slots = tuple(Slot(b.name, b.link, b.domain, b.size) for b in self.blocks)
         self.model = Model(family, slots, self.derivatives,
                            scales if scales is not None else (None,) * len(self.active),
-                           steps if self.derivatives == "numeric" else None)
+                           steps if self.derivatives == "numeric" else None,
+                           response_scale.choose(family, slots, self.y, linalg.SCALE_RANGE))
         #: rows per kernel block
         self.block = linalg.block_rows(self.p)
         #: kernel passes over the rows since creation (for tests and benchmarks)
@@ -236,13 +237,22 @@ class Objective:
         with np.errstate(all="ignore"):
             return {b.name: b.link.inverse(e) for b, e in zip(self.blocks, etas, strict=True)}
 
-    def thetas_at(self, beta: np.ndarray, rows: slice) -> dict[str, np.ndarray]:
-        """Every parameter on the natural scale for a block of rows."""
+    @property
+    def response(self) -> response_scale.ResponseScale | None:
+        """The response's power-of-two scale, when the kernel fits ``y / 2^e``."""
+        return self.model.response
+
+    def family_view(self, beta: np.ndarray, rows: slice):
+        """``(y, parameters)`` of a block of rows as the family sees them in the kernel
+        (under a response scale: ``y / 2^e`` and the parameters in those units)."""
         pieces = dict(zip(self.active, self.split(beta), strict=True))
+        r, y = self.response, self.y[rows]
+        params = {}
         with np.errstate(all="ignore"):
-            return {b.name: b.link.inverse(b.offset[rows] + b.X[rows] @ pieces[i] if b.size
-                                           else b.offset[rows])
-                    for i, b in enumerate(self.blocks)}
+            for i, b in enumerate(self.blocks):
+                eta = b.offset[rows] + b.X[rows] @ pieces[i] if b.size else b.offset[rows]
+                params[b.name] = b.link.inverse(eta if r is None else r.tilde(i, eta))
+        return (y if r is None else r.y(y)), params
 
     def row_logpdf(self, thetas) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -263,8 +273,7 @@ class Objective:
 
     def expected(self, rows: Rows) -> dict | None:
         """Per-row expected information on the linear-predictor scales, if the family has it."""
-        return kernel.expected_rows(self.model, self._chunk(slice(None)), rows.etas,
-                                    rows.thetas)
+        return kernel.expected_at(self.model, self._chunk(slice(None)), rows.beta)
 
     def leverage_factor(self, beta: np.ndarray):
         """``(R, d)`` with ``R' R = D I D``, ``I`` the first parameter's expected information

@@ -231,8 +231,12 @@ def wald_test(res, spec, q=None, *, use_f: bool | None = None) -> WaldTest:
         raise DataError(f"the {m} constraint(s) are {'empty' if m == 0 else 'linearly dependent'}"
                         ". Fix: give independent equations (drop the ones implied by others).")
     use_f = res.t_tests if use_f is None else use_f
-    d = R @ res.coef - q
-    V = R @ res.cov @ R.T
+    # only the coefficients the constraints use: another's -inf or NaN (an exact fit's
+    # log sigma) must not leak into them through 0 * inf
+    used = np.flatnonzero(np.any(R != 0, axis=0))
+    Ru, coef = R[:, used], np.asarray(res.coef)[used]
+    d = Ru @ coef - q
+    V = Ru @ np.asarray(res.cov)[np.ix_(used, used)] @ Ru.T
     try:
         W = float(d @ np.linalg.solve(V, d))
     except np.linalg.LinAlgError:
@@ -250,7 +254,7 @@ def wald_test(res, spec, q=None, *, use_f: bool | None = None) -> WaldTest:
     names = coefficients.names(res)
     index = pd.Index([_label(r, v, names) for r, v in zip(R, q, strict=True)],
                      name="constraint")
-    table = pd.DataFrame({"estimate": R @ res.coef, "std_error": se, "statistic": z,
+    table = pd.DataFrame({"estimate": Ru @ coef, "std_error": se, "statistic": z,
                           "pvalue": p_rows}, index=index)
     return WaldTest(float(stat), m, pvalue, "F" if use_f else "chi2", df_denom, table, R, q,
                     res.covariance_kind)
