@@ -33,7 +33,7 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         fixed=None, start=None, missing: str = "drop", cov_type: str = "observed",
         dispersion: str = "ml", convention: str | None = None, method: str = "newton",
         groups=None, maxiter: int = 100, tol: float = 1e-12, safe_formulas: bool | None = None,
-        **parameter_formulas: str) -> FitResult:
+        singular: str = "error", **parameter_formulas: str) -> FitResult:
     """Fit a distributional regression by maximum likelihood.
 
     Parameters
@@ -76,6 +76,15 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         :class:`~mlefit.errors.FormulaError` (see :mod:`mlefit.formula_safety`). False:
         formulas are Python code, as in formulaic; use only formulas you trust. None
         (default): True when the environment variable ``MLEFIT_SAFE_FORMULAS=1``.
+    singular : {"error", "drop"}
+        What a design whose columns are linearly dependent (or all zero on the rows used)
+        gets. ``"error"`` (default): a :class:`~mlefit.errors.DataError` naming the
+        aliased columns. ``"drop"``: as R's ``glm``, those columns are dropped (of two
+        identical columns the later one; see :mod:`mlefit.collinearity`) and the model
+        is fitted on the others, with a :class:`~mlefit.errors.CollinearityWarning`
+        naming them; ``params``, ``bse`` and their tests are NaN in their places (NA in
+        the summary), ``res.aliased`` lists them, and ``k``, ``df_resid``, AIC and BIC
+        count only the estimated coefficients.
 
     Returns
     -------
@@ -86,7 +95,8 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         links=links, weights=weights, var_weights=var_weights, offset=offset,
         offsets=offsets, exposure=exposure, fixed=fixed, start=start, missing=missing,
         cov_type=cov_type, dispersion=dispersion, convention=convention, method=method,
-        groups=groups, maxiter=maxiter, tol=tol, safe_formulas=safe_formulas)
+        groups=groups, maxiter=maxiter, tol=tol, safe_formulas=safe_formulas,
+        singular=singular)
     frame = formulas_.build(request.formulas, data, weights=request.weights,
                             var_weights=request.var_weights, offsets=request.offsets,
                             exposure=request.exposure, groups=request.groups,
@@ -99,19 +109,19 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
                var_weights=None, offset=None, offsets=None, fixed=None, start=None,
                cov_type: str = "observed", dispersion: str = "ml",
                convention: str | None = None, method: str = "newton", groups=None,
-               maxiter: int = 100, tol: float = 1e-12) -> FitResult:
+               maxiter: int = 100, tol: float = 1e-12, singular: str = "error") -> FitResult:
     """Fit from arrays: ``y`` and the first parameter's design ``X`` (no formula).
 
     ``designs={"sigma": X_sigma}`` gives other parameters their own design (default: an
     intercept column). ``names={"mu": [...]}`` names the columns (default: a DataFrame's
     column names, else ``x0, x1, ...``). Rows with a missing value are refused (clean them
-    first); everything else is as :func:`fit`.
+    first); everything else is as :func:`fit` (``singular="drop"`` included).
     """
     request = build_request(
         family, designs=designs, names=names, link=link, links=links, weights=weights,
         var_weights=var_weights, offset=offset, offsets=offsets, fixed=fixed, start=start,
         cov_type=cov_type, dispersion=dispersion, convention=convention, method=method,
-        groups=groups, maxiter=maxiter, tol=tol)
+        groups=groups, maxiter=maxiter, tol=tol, singular=singular)
     return estimate(request, _array_frame(request, y, X))
 
 

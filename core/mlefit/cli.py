@@ -60,6 +60,9 @@ def _model_arguments(p: argparse.ArgumentParser) -> None:
                    help="observed (default), expected, robust, HC0, HC1 or cluster "
                    "(the default with --groups)")
     p.add_argument("--weights", help="column of frequency weights")
+    p.add_argument("--singular", choices=["error", "drop"], default="error",
+                   help="a design with linearly dependent columns: refuse it (default), or "
+                   "drop the aliased columns as R's glm does (shown as NA)")
     _row_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--allow-code", action="store_true",
@@ -128,6 +131,7 @@ def _result_json(res) -> dict:
     out = {"family": res.family.name, "formulas": res.formulas, "coefficients": table,
            "llf": res.llf, "k": res.k, "aic": res.aic, "bic": res.bic, "nobs": res.nobs,
            "n_dropped": res.n_dropped, "converged": res.converged,
+           "aliased": [list(pair) for pair in res.aliased],
            "convention": res.convention.describe()}
     return _finite(out)
 
@@ -156,7 +160,7 @@ def _fit_one(args, formula: str, data, extra):
     return fit(formula, data, args.family, link=args.link, convention=args.convention,
                cov_type=_cov_type(args), weights=args.weights, offset=args.offset,
                exposure=args.exposure, groups=args.groups, safe_formulas=not args.allow_code,
-               **_parameter_formulas(extra))
+               singular=args.singular, **_parameter_formulas(extra))
 
 
 def _fit(args, extra) -> int:

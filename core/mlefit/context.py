@@ -29,7 +29,7 @@ Data policy
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -78,15 +78,27 @@ class FitContext:
     unbounded: np.ndarray | None = None
     #: the arrays, or None after ``remove_data()``
     data: FitData | None = None
+    #: ``singular="drop"``: per parameter, the positions of its design's columns that were
+    #: dropped as aliased (the objective and ``coef_ml`` have the others only; a design
+    #: rebuilt for new data drops the same columns); empty otherwise
+    aliased: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, frame: ModelFrame, objective: Objective, rows: np.ndarray,
            options: Options, coef_ml: np.ndarray,
-           unbounded: np.ndarray | None = None) -> FitContext:
+           unbounded: np.ndarray | None = None,
+           aliased: dict[str, tuple[int, ...]] | None = None) -> FitContext:
         """The context of a fit made on ``frame`` with ML estimate ``coef_ml``."""
         return cls(options, tuple(frame.response), frame.n, dict(frame.designs),
                    np.array(coef_ml, dtype=float), unbounded,
-                   FitData(frame, objective, rows))
+                   FitData(frame, objective, rows), dict(aliased or {}))
+
+    def estimated_columns(self, name: str) -> np.ndarray:
+        """Positions of the columns of ``name``'s design that were estimated: all of them
+        but those ``singular="drop"`` dropped as aliased."""
+        dropped = set(self.aliased.get(name, ()))
+        return np.array([j for j in range(len(self.designs[name].columns))
+                         if j not in dropped], dtype=int)
 
     @property
     def has_data(self) -> bool:

@@ -92,4 +92,8 @@ class CollinearityWarning(DataWarning):
     design with its columns scaled to unit length exceeds
     :data:`mlefit.collinearity.NEAR_SINGULAR` (``2**26``, about ``6.7e7``). The estimates
     may be the right answer to a nearly non-identified model, but their standard errors are
-    large and half of float64's digits or more are at risk. The message names the columns."""
+    large and half of float64's digits or more are at risk. The message names the columns.
+
+    Also issued when ``fit(..., singular="drop")`` drops columns that are exactly
+    dependent on the others (R's ``NA`` coefficients, which R drops silently): the message
+    names the dropped columns."""

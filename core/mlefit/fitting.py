@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import diagnose, engine, start
-from .collinearity import warn_collinear
+from .collinearity import drop_aliased, warn_collinear
 from .context import FitContext
 from .contract import check_logpdf
 from .conventions import ROBUST_COV_TYPES
@@ -38,7 +38,7 @@ def _take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return values if rows.all() else values[rows]
 
 
-def _blocks(family, frame: ModelFrame, links: dict[str, Link], fixed: dict, rows):
+def _blocks(family, frame: ModelFrame, links: dict[str, Link], fixed: dict, rows, kept=None):
     blocks = []
     n = int(rows.sum())
     disp = family.dispersion
@@ -58,14 +58,19 @@ def _blocks(family, frame: ModelFrame, links: dict[str, Link], fixed: dict, rows
         offset = _take(d.offset, rows)
         if extra is not None:
             offset = offset + extra
-        blocks.append(Block(p.name, link, _take(d.X, rows), offset, p.domain))
+        X = _take(d.X, rows)
+        if kept and p.name in kept:       # singular="drop": the columns not aliased
+            X = X[:, kept[p.name]]
+        blocks.append(Block(p.name, link, X, offset, p.domain))
     return tuple(blocks)
 
 
-def _check_rank(frame: ModelFrame, rows, names) -> dict[str, np.ndarray | None]:
-    """Refuse rank-deficient designs, warn about nearly collinear ones; return each
-    design's power-of-two column scales (None where no column needs one)."""
-    scales = {}
+def _check_rank(frame: ModelFrame, rows, names, singular: str = "error"):
+    """Refuse rank-deficient designs (or, ``singular="drop"``, drop their aliased columns),
+    warn about nearly collinear ones; return each design's power-of-two column scales
+    (None where no column needs one) and, for the designs with columns dropped, the
+    positions of the columns kept."""
+    scales, kept = {}, {}
     for name in names:
         d = frame.designs[name]
         X = _take(d.X, rows)
@@ -75,15 +80,21 @@ def _check_rank(frame: ModelFrame, rows, names) -> dict[str, np.ndarray | None]:
         zero = np.flatnonzero(top == 0)
         scales[name] = linalg.power_of_two_scales(top)
         pr = linalg.design_rank(X, scale=scales[name])
-        if pr.rank < X.shape[1] or zero.size:
+        columns = d.columns
+        if (pr.rank < X.shape[1] or zero.size) and singular == "drop":
+            kept[name], pr = drop_aliased(name, d.formula, d.columns, pr, stacklevel=4)
+            columns = [d.columns[j] for j in kept[name]]
+            if scales[name] is not None:
+                scales[name] = scales[name][kept[name]]
+        elif pr.rank < X.shape[1] or zero.size:
             aliased = sorted({*pr.aliased.tolist(), *zero.tolist()})
             cols = [d.columns[i] for i in aliased]
             raise DataError(f"the design of {name!r} ({d.formula}) is rank deficient: "
                             f"{cols} {'is' if len(cols) == 1 else 'are'} a linear combination "
                             "of the other columns (or all zero on the rows used). Fix: "
                             "remove or combine those terms.")
-        warn_collinear(name, d.formula, d.columns, pr, stacklevel=4)
-    return scales
+        warn_collinear(name, d.formula, columns, pr, stacklevel=4)
+    return scales, kept
 
 
 def _active_rows(frame: ModelFrame) -> np.ndarray:
@@ -102,18 +113,21 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
         request.options
     rows = _active_rows(frame)
     estimated = [p.name for p in family.parameters if p.name not in fixed]
-    n_rows, p = int(rows.sum()), sum(len(frame.designs[n].columns) for n in estimated)
-    if n_rows < p:
-        raise DataError(f"{n_rows} rows with positive weight for {p} coefficients. Fix: "
-                        "use more data or a smaller model.")
-    scales = _check_rank(frame, rows, estimated)
-    blocks = _blocks(family, frame, links, fixed, rows)
+    n_rows = int(rows.sum())
+    if options.singular == "error":
+        _check_rows(n_rows, sum(len(frame.designs[n].columns) for n in estimated))
+    scales, kept = _check_rank(frame, rows, estimated, options.singular)
+    blocks = _blocks(family, frame, links, fixed, rows, kept)
+    _check_rows(n_rows, sum(b.size for b in blocks))
     obj = Objective(family, _take(y_all, rows), blocks, _take(frame.weights, rows),
                     scales=tuple(scales.get(b.name) for b in blocks if b.size),
                     var_weights=None if frame.var_weights is None else frame.var_weights[rows])
-    columns = {n: frame.designs[n].columns for n in estimated}
+    columns = {n: tuple(frame.designs[n].columns[j] for j in kept[n]) if n in kept
+               else frame.designs[n].columns for n in estimated}
     _check_contract(obj, request.origin, start.first_guess(obj, family))
-    beta0 = start.start_vector(obj, family, columns, options.start)
+    user_start = start.without_aliased(options.start, {n: frame.designs[n].columns
+                                                       for n in estimated}, kept)
+    beta0 = start.start_vector(obj, family, columns, user_start)
     if options.method != "newton" and not np.isfinite(obj.loglik(beta0)):
         _refuse_start(obj, beta0)
     spec = DispersionSpec.of(family, None if frame.var_weights is None
@@ -167,8 +181,13 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
                                                   cov_matrix, cov)
     elif spec is not None and sol.exact_fit and spec.name in estimated:
         disp = DispersionSummary(spec.name, 0.0, 0.0, nobs - p_first, 0.0)
-    index = pd.MultiIndex.from_tuples([(n, t) for n in estimated for t in columns[n]],
+    index = pd.MultiIndex.from_tuples([(n, t) for n in estimated
+                                       for t in frame.designs[n].columns],
                                       names=["parameter", "term"])
+    aliased = {n: tuple(j for j in range(len(frame.designs[n].columns)) if j not in kept[n])
+               for n in kept}
+    dropped = tuple((n, frame.designs[n].columns[j]) for n in aliased for j in aliased[n])
+    beta, cov_matrix = _with_aliased(beta, cov_matrix, index, dropped)
     modelled = spec is not None and spec.name in estimated and \
         blocks[obj.index(spec.name)].size > 1
     llf = conv.reported_llf(obj, sol.beta, sol.llf, vw, modelled)
@@ -184,7 +203,27 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
         n_dropped=frame.n_dropped, dropped_by=dict(frame.dropped_by),
         df_resid=nobs - p_first, convention=conv, diagnostics=diagnostics,
         covariance_kind=cov.kind if cov else "exact fit (zero residual variance)",
-        _context=FitContext.of(frame, obj, rows, options, sol.beta, unbounded), dispersion=disp)
+        _context=FitContext.of(frame, obj, rows, options, sol.beta, unbounded, aliased),
+        dispersion=disp, aliased=dropped)
+
+
+def _check_rows(n_rows: int, p: int) -> None:
+    if n_rows < p:
+        raise DataError(f"{n_rows} rows with positive weight for {p} coefficients. Fix: "
+                        "use more data or a smaller model.")
+
+
+def _with_aliased(beta, cov, index: pd.MultiIndex, dropped):
+    """``singular="drop"``: the estimates and covariance on every column of the designs,
+    NaN in the places of the ``dropped`` (parameter, term) pairs (R's NA coefficients)."""
+    if not dropped:
+        return beta, cov
+    mask = ~index.isin(list(dropped))
+    full = np.full(mask.size, np.nan)
+    full[mask] = beta
+    full_cov = np.full((mask.size, mask.size), np.nan)
+    full_cov[np.ix_(mask, mask)] = cov
+    return full, full_cov
 
 
 def _nobs(family, obj) -> float:

@@ -6,7 +6,8 @@ A fit runs in four steps, in this order:
    against it: links, fixed values, the per-parameter options (formulas, designs, column
    names, offsets), weights, exposure, ``cov_type`` and ``groups``, the convention
    (:func:`mlefit.conventions.resolve`), ``missing``, ``method``, ``start``, ``maxiter``,
-   ``tol`` and, for formulas, ``safe_formulas`` (its default read from the environment).
+   ``tol``, ``singular`` and, for formulas, ``safe_formulas`` (its default read from the
+   environment).
    It raises the first problem it meets and returns a :class:`FitRequest`.
    Two checks need the data and come later: ``start=`` values against the designs'
    columns (:mod:`mlefit.start`), and per-row arguments (weights, offsets, groups)
@@ -33,6 +34,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .collinearity import SINGULAR
 from .contract import RESERVED_NAMES, validate_family
 from .conventions import Convention, resolve
 from .engine import METHODS
@@ -50,13 +52,15 @@ MISSING = ("drop", "raise")
 @dataclass(frozen=True)
 class Options:
     """How to estimate, and what a refit reuses: the convention in force and the
-    optimiser's method, start values, iteration limit and tolerance."""
+    optimiser's method, start values, iteration limit and tolerance; and what a
+    rank-deficient design gets (``singular``: refused, or its aliased columns dropped)."""
 
     convention: Convention
     method: str = "newton"
     start: object = None
     maxiter: int = 100
     tol: float = 1e-12
+    singular: str = "error"
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,8 @@ def build_request(family: str | Family, *, formula=None, parameter_formulas=None
                   start=None, missing: str = "drop", cov_type: str = "observed",
                   dispersion: str = "ml", convention: str | None = None,
                   method: str = "newton", groups=None, maxiter: int = 100,
-                  tol: float = 1e-12, safe_formulas: bool | None = None) -> FitRequest:
+                  tol: float = 1e-12, safe_formulas: bool | None = None,
+                  singular: str = "error") -> FitRequest:
     """Resolve and validate everything a fit is asked for (step 1 of the module docstring).
 
     ``formula`` and ``parameter_formulas`` (a dict, possibly empty) are those of
@@ -127,7 +132,8 @@ def build_request(family: str | Family, *, formula=None, parameter_formulas=None
     links_ = _links(fam, link, links)
     fixed_ = _fixed(fam, fixed)
     options = _options(fam, cov_type=cov_type, dispersion=dispersion, convention=convention,
-                       method=method, start=start, maxiter=maxiter, tol=tol, fixed=fixed_)
+                       method=method, start=start, maxiter=maxiter, tol=tol, fixed=fixed_,
+                       singular=singular)
     forms = None
     if formula is not None or parameter_formulas is not None:
         if not isinstance(formula, str):
@@ -238,15 +244,24 @@ def _fixed(family: Family, fixed) -> dict[str, float]:
 
 
 def _options(family, *, cov_type, dispersion, convention, method, start, maxiter,
-             tol, fixed=()) -> Options:
+             tol, fixed=(), singular="error") -> Options:
     if method not in METHODS:
         raise DataError(f"method={method!r} is not one of {list(METHODS)}.")
     if isinstance(maxiter, bool) or not isinstance(maxiter, Integral) or maxiter < 1:
         raise DataError(f"maxiter={maxiter!r} must be a positive integer.")
     if not isinstance(tol, Real) or not 0 < tol < 1:
         raise DataError(f"tol={tol!r} must be a number in (0, 1) (default 1e-12).")
+    _check_singular(singular)
     conv = resolve(family, convention, cov_type, dispersion, fixed)
-    return Options(conv, method, start, maxiter, tol)
+    return Options(conv, method, start, maxiter, tol, singular)
+
+
+def _check_singular(singular) -> None:
+    if not isinstance(singular, str) or singular not in SINGULAR:
+        raise DataError(f"singular={singular!r} is not one of {', '.join(map(repr, SINGULAR))}"
+                        ": 'error' (the default) refuses a design whose columns are linearly "
+                        "dependent, 'drop' drops the aliased columns (their estimates NaN, as "
+                        "R's glm reports NA).")
 
 
 def _formulas(family: Family, formula: str, extra: dict, fixed) -> dict[str, str]:

@@ -20,6 +20,7 @@ from .context import FitContext
 from .conventions import Convention
 from .errors import DataError
 from .family import Family
+from .inference.coefficients import estimated_coef
 from .inference.wald import wald_table
 from .links import Link
 from .postestimation.goodness_of_fit import GLMStatistics, exact_fit_statistics, statistics
@@ -82,7 +83,7 @@ class FitResult:
     - **fit statistics**: `llf`, `llf_ml`, `aic`, `bic`, `aicc`, `nobs`, `df_resid`,
       `dispersion`, `deviance`, `null_deviance`, `df_null`, `pearson_chi2`, `glm`;
     - **the model**: `family`, `formulas`, `links`, `fixed`, `convention`,
-      `covariance_kind`;
+      `covariance_kind`, `aliased` (the columns `singular="drop"` dropped);
     - **the rows**: `nobs`, `n_dropped`, `dropped_by`;
     - **the optimiser**: `converged`, `diagnostics`;
     - **predictions and simulation**: `predict()`, `fittedvalues`, `simulate()`;
@@ -116,6 +117,10 @@ class FitResult:
     #: what refits, predictions and residuals need (private; see mlefit.context)
     _context: FitContext = field(repr=False, compare=False)
     dispersion: DispersionSummary | None = None
+    #: ``singular="drop"``: the ``(parameter, term)`` of every aliased column, not
+    #: estimated (NaN in ``params``, ``bse``, ``cov`` and the tests; NA in the summary;
+    #: not counted in ``k``, ``df_resid``, AIC and BIC), as R's ``NA`` coefficients
+    aliased: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self):
         for arr in (self.coef, self.cov):
@@ -243,8 +248,9 @@ class FitResult:
     # information criteria ----------------------------------------------------------
     @property
     def k(self) -> int:
-        """Number of estimated coefficients over all parameters (fixed ones excluded)."""
-        return int(self.coef.size)
+        """Number of estimated coefficients over all parameters (fixed ones and aliased
+        ones, :attr:`aliased`, excluded)."""
+        return int(self.coef.size - len(self.aliased))
 
     @property
     def aic(self) -> float:
@@ -329,9 +335,10 @@ class FitResult:
             return None
         ctx = self._context
         vw = None if ctx.frame.var_weights is None else ctx.frame.var_weights[ctx.rows]
+        coef = estimated_coef(self)
         if self.diagnostics.exact_fit:   # deviance 0; the dispersion (0) held at 1
-            return exact_fit_statistics(ctx.objective, self.coef, vw, fam.dispersion.parameter)
-        return statistics(ctx.objective, self.coef, vw)
+            return exact_fit_statistics(ctx.objective, coef, vw, fam.dispersion.parameter)
+        return statistics(ctx.objective, coef, vw)
 
     def _glm(self) -> GLMStatistics:
         if self.glm is None:

@@ -2,7 +2,9 @@
 
 Constants on the natural scale become coefficients through the link: the intercept gets
 ``link(value)``, slopes start at zero. A design without an intercept gets the least-squares
-projection of the constant linear predictor. ``start=`` overrides any of it.
+projection of the constant linear predictor. ``start=`` overrides any of it; after
+``singular="drop"`` it may also be given for every column of the designs, as R's ``glm``
+takes it (:func:`without_aliased` drops the entries of the aliased columns).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from .engine import Block, Objective, linalg, newton
 from .errors import DataError
 from .family import constant
 
-__all__ = ["coefficients", "constants", "first_guess", "generic_constants", "start_vector"]
+__all__ = ["coefficients", "constants", "first_guess", "generic_constants", "start_vector",
+           "without_aliased"]
 
 
 def generic_constants(family, y: np.ndarray, w: np.ndarray) -> dict[str, float]:
@@ -157,3 +160,32 @@ def _floats(label: str, value) -> np.ndarray:
     except (TypeError, ValueError):
         raise DataError(f"{label} is {value!r}, not numbers. Fix: give numeric start values "
                         "(natural scale for a parameter, link scale for coefficients).") from None
+
+
+def without_aliased(user, columns: dict[str, tuple[str, ...]], kept: dict[str, np.ndarray]):
+    """``start=`` without the entries of the columns ``singular="drop"`` dropped: a vector
+    with one value per column of every design, a parameter's vector of its design's
+    length, or a ``{term: value}`` naming aliased terms. ``columns`` are the designs'
+    columns (all of them), ``kept`` the positions kept where some were dropped. Anything
+    else is returned as given, for :func:`start_vector` to read or refuse."""
+    if not kept or user is None:
+        return user
+    if isinstance(user, dict):
+        out = dict(user)
+        for name, keep in kept.items():
+            given, names = out.get(name), columns[name]
+            if isinstance(given, dict):
+                dropped = {names[j] for j in range(len(names)) if j not in set(keep)}
+                out[name] = {t: v for t, v in given.items() if t not in dropped}
+            elif given is not None and not np.isscalar(given) and np.size(given) == len(names):
+                out[name] = np.asarray(given, dtype=float).reshape(-1)[keep]
+        return out
+    try:
+        flat = np.asarray(user, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        return user
+    if flat.size != sum(len(c) for c in columns.values()):
+        return user
+    mask = np.concatenate([np.isin(np.arange(len(c)), kept[n]) if n in kept
+                           else np.ones(len(c), dtype=bool) for n, c in columns.items()])
+    return flat[mask]

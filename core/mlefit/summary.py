@@ -1,4 +1,8 @@
-"""The R-like text summary of a :class:`~mlefit.results.FitResult`."""
+"""The R-like text summary of a :class:`~mlefit.results.FitResult`.
+
+The coefficients that ``singular="drop"`` did not estimate show ``NA`` in every column,
+under a line ``Coefficients: (1 not defined because of singularities)`` as R prints.
+"""
 
 from __future__ import annotations
 
@@ -37,8 +41,12 @@ def _block(res, name: str) -> list[str]:
     label = "t value" if res.t_tests else "z value"
     pcol = "Pr(>|t|)" if res.t_tests else "Pr(>|z|)"
     lines = [head, f"{'':<{width}} {'Estimate':>11} {'Std. Error':>11} {label:>9} {pcol:>10}"]
+    aliased = set(res.aliased)
     for term in params.index:
         p = pval[term]
+        if (name, term) in aliased:
+            lines.append(f"{term!s:<{width}} {'NA':>11} {'NA':>11} {'NA':>9} {'NA':>10}")
+            continue
         lines.append(f"{term!s:<{width}} {_num(params[term])} {_num(bse[term])} "
                      f"{_num(stat[term], 9)} {_pvalue(p)} {_stars(p)}")
     from .inference.natural_scale import intercept_only, natural_value
@@ -69,6 +77,9 @@ def format_summary(res) -> str:
              f"nobs = {res.nobs:g}",
              f"Convention: {res.convention.describe()}; covariance: {res.covariance_kind}",
              ""]
+    if res.aliased:
+        lines[-1:] = [f"Coefficients: ({len(res.aliased)} not defined because of "
+                      "singularities)", ""]
     for p in res.family.parameters:
         if p.name in res.fixed:
             lines.append(f"{p.name} fixed at {res.fixed[p.name]:.6g} (not estimated)")

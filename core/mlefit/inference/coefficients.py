@@ -8,6 +8,11 @@ Tests and intervals name them as follows:
 * a term of any **other** parameter qualified by the parameter, ``sigma:age``,
   ``sigma:Intercept``;
 * or by the ``(parameter, term)`` pair of ``res.params.index``, or by position.
+
+A fit with ``singular="drop"`` has coefficients that were not estimated (``res.aliased``):
+they keep their names and places (NaN) in the stacked vector, while the engine's
+objective and the ML vector (:func:`ml_coef`) have the estimated ones only;
+:func:`estimated` and :func:`objective_position` map the one onto the other.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["SEPARATOR", "aliases", "ml_coef", "names", "position", "positions"]
+__all__ = ["SEPARATOR", "aliases", "estimated", "estimated_coef", "estimated_cov", "ml_coef",
+           "names", "objective_position", "position", "positions"]
 
 SEPARATOR = ":"
 
@@ -45,9 +51,11 @@ def aliases(res) -> dict[str, int]:
 def position(res, term) -> int:
     """Position of one coefficient given by name, ``(parameter, term)`` or integer."""
     if isinstance(term, (int, np.integer)) and not isinstance(term, bool):
-        if not -res.k <= term < res.k:
-            raise DataError(f"coefficient position {term} is out of range (k = {res.k}).")
-        return int(term) % res.k
+        size = len(res.index)
+        if not -size <= term < size:
+            raise DataError(f"coefficient position {term} is out of range ({size} "
+                            "coefficients).")
+        return int(term) % size
     if isinstance(term, tuple):
         if term in res.index:
             return int(res.index.get_loc(term))
@@ -63,7 +71,7 @@ def position(res, term) -> int:
 def positions(res, terms=None) -> list[int]:
     """Positions of ``terms`` (all coefficients when ``None``)."""
     if terms is None:
-        return list(range(res.k))
+        return list(range(len(res.index)))
     if isinstance(terms, (str, tuple, int, np.integer)):
         terms = [terms]
     return [position(res, t) for t in terms]
@@ -76,3 +84,34 @@ def ml_coef(res) -> np.ndarray:
     Pearson estimate (``convention="R"``); the fit keeps the ML vector it found.
     """
     return res._context.coef_ml.copy()
+
+
+def estimated(res) -> np.ndarray:
+    """Which stacked coefficients were estimated (a boolean mask over ``res.index``): all
+    but the aliased ones of a fit with ``singular="drop"``."""
+    if not res.aliased:
+        return np.ones(len(res.index), dtype=bool)
+    return ~res.index.isin(list(res.aliased))
+
+
+def estimated_coef(res) -> np.ndarray:
+    """The reported coefficients that were estimated, in the objective's order."""
+    return res.coef[estimated(res)]
+
+
+def estimated_cov(res) -> np.ndarray:
+    """The covariance of :func:`estimated_coef`."""
+    mask = estimated(res)
+    return res.cov[np.ix_(mask, mask)]
+
+
+def objective_position(res, position: int) -> int:
+    """The place in the objective (and in :func:`ml_coef`) of the coefficient at
+    ``position`` of the stacked vector; a DataError for an aliased one."""
+    mask = estimated(res)
+    if not mask[position]:
+        raise DataError(f"{names(res)[position]!r} is aliased: singular='drop' dropped its "
+                        "column as a linear combination of the others, so it was not "
+                        "estimated and has no likelihood of its own. Fix: ask about the "
+                        "estimated coefficients, or remove the aliased term and refit.")
+    return int(np.count_nonzero(mask[:position]))

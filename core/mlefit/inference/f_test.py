@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ComparisonError
+from .nesting import same_size
 
 __all__ = ["estimated_dispersion", "f_steps", "format_f_table"]
 
@@ -69,6 +70,9 @@ def f_steps(models: Sequence) -> tuple[list[tuple[float, int, float, float]], pd
     steps = []
     for i in range(len(models) - 1):
         df = round(resid[i] - resid[i + 1])
+        if df == 0 and same_size(models[i], models[i + 1]):   # aliased terms: R gives NA
+            steps.append((np.nan, 0, df_denom, np.nan))
+            continue
         if df <= 0:
             raise ComparisonError(f"model {i + 2} has as many residual degrees of freedom "
                                   f"({resid[i + 1]:g}) as model {i + 1} or more: the F test "
@@ -90,9 +94,9 @@ def format_f_table(title: str, table: pd.DataFrame, notes: Sequence[str]) -> str
         line = f"{i:>3} {row['df_resid']:>9g} {row['deviance']:>12.6g}"
         if not pd.isna(row["df"]):
             p = row["pvalue"]
-            shown = "<2e-16" if p < 2e-16 else f"{p:.4g}"
-            line += (f" {int(row['df']):>4} {row['deviance_change']:>11.6g} "
-                     f"{row['statistic']:>10.6g} {shown:>11}")
+            shown = "NA" if np.isnan(p) else "<2e-16" if p < 2e-16 else f"{p:.4g}"
+            F = "NA" if np.isnan(row["statistic"]) else f"{row['statistic']:.6g}"
+            line += f" {int(row['df']):>4} {row['deviance_change']:>11.6g} {F:>10} {shown:>11}"
         lines.append(line)
     lines += [f"Note: {n}" for n in notes]
     return "\n".join(lines)

@@ -9,6 +9,10 @@ parameter is intercept-only, ``LR`` is referred to the chi-bar-squared mixture
 a point mass at 0: ``p = 1/2 P(chi2(d) >= LR) + 1/2 P(chi2(d + 1) >= LR)``. Where that
 asymptotic test is refused, ``bootstrap=`` gives a parametric-bootstrap p-value
 (:mod:`mlefit.inference.bootstrap`).
+
+A larger model whose added terms are all aliased (``singular="drop"``) is the smaller
+model again: the step has ``df = 0``, the statistic 0 (up to rounding) and no p-value
+(NaN), as R's ``anova`` (``stat.anova`` gives NA where ``Df`` is 0).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from ..errors import ComparisonError, DataError, InferenceWarning
 from .bootstrap import bootstrap_lrt
 from .comparability import check_finite, check_same_data, labels, warn_unconverged
 from .f_test import f_steps, format_f_table
-from .nesting import check_order, nesting
+from .nesting import check_order, nesting, same_size
 
 __all__ = ["LLF_ROUNDING", "LRTest", "LRTestSequence", "chi2_sf",
            "format_table", "lrtest"]
@@ -124,7 +128,7 @@ def format_table(title: str, table: pd.DataFrame, notes: Sequence[str]) -> str:
         line = f"{i:>3} {row['k']:>4} {row['llf']:>13.6g}"
         if not pd.isna(row["df"]):
             p = row["pvalue"]
-            shown = "<2e-16" if p < 2e-16 else f"{p:.4g}"
+            shown = "NA" if np.isnan(p) else "<2e-16" if p < 2e-16 else f"{p:.4g}"
             line += f" {int(row['df']):>4} {row['statistic']:>11.6g} {shown:>11}"
         lines.append(line)
     lines += [f"Note: {n}" for n in notes]
@@ -275,12 +279,27 @@ def _bootstrapped(m0, m1, more, nested, names, B, seed, progress) -> LRTest:
     return replace(asymptotic, notes=(*asymptotic.notes, boot.describe()), bootstrap=boot)
 
 
+def _same_model(small, large, which, nest, stat: float) -> LRTest:
+    """A step of 0 degrees of freedom: the larger model's added terms are all aliased."""
+    i, j = which
+    if abs(stat) / 2 <= LLF_ROUNDING * max(1.0, abs(small.llf)):
+        stat = 0.0
+    notes = [f"model {j}'s added terms are aliased (singular='drop': "
+             f"{[f'{p}: {t}' for p, t in large.aliased]} not estimated), so it is model {i} "
+             "again: df = 0 and no p-value, as R's anova"]
+    if nest.asserted:
+        notes.append("nesting asserted by nested=True, not checked")
+    return LRTest(float(stat), 0, np.nan, False, pd.DataFrame(), tuple(notes))
+
+
 def _pair(small, large, which: tuple[int, int], nested) -> LRTest:
     i, j = which
     check_order(small, large, which)
     nest = nesting(small, large, nested, which)
     df = large.k - small.k
     stat = 2.0 * (large.llf - small.llf)
+    if same_size(small, large):
+        return _same_model(small, large, which, nest, stat)
     notes = []
     if stat < 0:
         shortfall = -stat / 2

@@ -11,7 +11,9 @@
   smaller one at a parameter value (:class:`mlefit.Reduction`); the core names no family.
   A reduction whose value lies on the boundary of the parameter space marks the nesting
   as a boundary one (the test's null distribution changes).
-* **order**: the larger model comes second and has more coefficients.
+* **order**: the larger model comes second and has more coefficients, or as many when
+  it has more terms, some of them aliased (``singular="drop"``): the two models are then
+  the same, and the test has 0 degrees of freedom, as in R's ``anova``.
 """
 
 from __future__ import annotations
@@ -151,7 +153,9 @@ def _check_parameter(m0, m1, name: str, which) -> None:
     bad = outside(b1.X, A)
     if not bad.size:
         return
-    cols = list(m0._context.frame.designs[name].columns) if name not in m0.fixed else []
+    ctx = m0._context
+    cols = [] if name in m0.fixed else \
+        [ctx.designs[name].columns[j] for j in ctx.estimated_columns(name)]
     what = [f"term(s) {[cols[j] for j in bad if j < len(cols)]}"] if bad[0] < len(cols) else []
     if bad[-1] == len(cols):
         what.append(f"the fixed value {m0.fixed[name]:g}" if name in m0.fixed else
@@ -164,10 +168,18 @@ def _check_parameter(m0, m1, name: str, which) -> None:
         f"{which[1]}. {FIX_NOT_NESTED}")
 
 
+def same_size(small, large) -> bool:
+    """The larger model has as many estimated coefficients as the smaller one because
+    some of its terms are aliased (``singular="drop"``): a step of 0 degrees of freedom."""
+    return large.k == small.k and bool(large.aliased) and \
+        len(large.index) > len(small.index)
+
+
 def check_order(small, large, which: tuple[int, int] = (1, 2)) -> None:
-    """Refuse a "larger" model that does not have more coefficients (never an abs())."""
+    """Refuse a "larger" model that does not have more coefficients (never an abs()),
+    unless it has as many because of aliased terms (:func:`same_size`)."""
     i, j = which
-    if large.k <= small.k:
+    if large.k <= small.k and not same_size(small, large):
         raise ComparisonError(
             f"model {j} has k = {large.k} coefficients and model {i} has {small.k}: a test "
             "of nested models needs the larger model second, with more coefficients. Fix: "

@@ -196,7 +196,8 @@ def setup(res, position: int) -> Profile:
                         "profile interval. Fix: check the response (is it constant or an exact "
                         "function of the predictors?); the data carry no uncertainty to "
                         "report.")
-    obj, beta, pos = res._context.objective, coefficients.ml_coef(res), position
+    obj, beta = res._context.objective, coefficients.ml_coef(res)
+    pos = first = coefficients.objective_position(res, position)
     disp = res.dispersion
     scale = 1.0
     if res.convention.dispersion == "pearson" and disp is not None and disp.parameter is None:
@@ -206,7 +207,7 @@ def setup(res, position: int) -> Profile:
         if not sl.start <= pos < sl.stop:
             keep = [obj.blocks[a].name for a in obj.active
                     if obj.blocks[a].name != disp.parameter]
-            beta = np.array(res.coef, dtype=float)
+            beta = coefficients.estimated_coef(res)
             obj = obj.freeze(beta, keep)
             beta = np.delete(beta, sl)
             pos = pos - (sl.stop - sl.start) if pos >= sl.stop else pos
@@ -224,7 +225,7 @@ def setup(res, position: int) -> Profile:
     se = min(se, max(1.0, abs(float(beta[pos]))) / 8)
     return Profile(obj, beta, obj.loglik(beta), pos, se, slope, res._context.options,
                    starts=[(float(beta[pos]), others)], scale=scale,
-                   unbounded_side=int(np.sign(unbounded[position])), ray=ray)
+                   unbounded_side=int(np.sign(unbounded[first])), ray=ray)
 
 
 def _scale(obj: Objective, beta: np.ndarray, pos: int, fallback: float):
@@ -270,7 +271,10 @@ def _warn(prof: Profile, name: str, infinite: list[str], alpha: float) -> None:
 
 
 def interval(res, position: int, alpha: float = 0.05) -> tuple[float, float]:
-    """The ``1 - alpha`` profile-likelihood interval of one coefficient."""
+    """The ``1 - alpha`` profile-likelihood interval of one coefficient (NaN for an
+    aliased one, which was not estimated: ``singular="drop"``)."""
+    if not coefficients.estimated(res)[position]:
+        return np.nan, np.nan
     prof = setup(res, position)
     z = float(stats.norm.isf(alpha / 2))
     lower, upper = prof.end(-1, z), prof.end(+1, z)

@@ -17,6 +17,7 @@ import numpy as np
 from .. import engine
 from ..errors import DataError
 from ..family import mean_scale
+from .coefficients import estimated_coef
 
 __all__ = ["draws", "inside_open_ends", "make_rng", "refit"]
 
@@ -32,7 +33,7 @@ def make_rng(seed) -> np.random.Generator:
 
 def _thetas(res):
     obj = res._context.objective
-    return obj.thetas(obj.etas(res.coef))
+    return obj.thetas(obj.etas(estimated_coef(res)))
 
 
 def draws(res, nsim: int, rng) -> np.ndarray:
@@ -75,5 +76,5 @@ def refit(res, y: np.ndarray) -> engine.Solution:
     var_weights = res._context.frame.var_weights
     spec = engine.DispersionSpec.of(
         obj.family, None if var_weights is None else var_weights[res._context.rows])
-    return engine.maximize(new, res.coef.copy(), method=opts.method, dispersion=spec,
+    return engine.maximize(new, estimated_coef(res), method=opts.method, dispersion=spec,
                            maxiter=opts.maxiter, tol=opts.tol)

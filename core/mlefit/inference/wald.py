@@ -17,7 +17,11 @@ parameter). Names with characters outside the grammar (``C(cp)[T.2]``, ``sigma:a
 need no quoting here: every known name is quoted before parsing, and each equation is
 parsed as ``lhs - (rhs)`` so that ``age = -1`` reads as meant. Numbers are written in
 decimal notation (``0.001``, not ``1e-3``, which the grammar does not read). Or give the
-matrix ``R`` (and ``q``).
+matrix ``R`` (and ``q``), one column per coefficient of ``res.params``.
+
+A fit with ``singular="drop"`` has aliased coefficients that were not estimated: a
+constraint that involves one is NaN (its row and the joint test), as R's NA; the others
+are tested on the estimated coefficients.
 """
 
 from __future__ import annotations
@@ -157,7 +161,7 @@ def parse(res, spec) -> tuple[np.ndarray, np.ndarray]:
                         f"in the coefficients {coefficients.names(res)}, e.g. 'age = 0, "
                         "exang = oldpeak' (terms of other parameters as 'sigma:age').") from exc
     M = np.vstack(rows)
-    R = np.zeros((M.shape[0], res.k))
+    R = np.zeros((M.shape[0], len(res.index)))
     for col, key in enumerate(keys):
         R[:, known[key]] += M[:, col]
     return R, np.concatenate(values)
@@ -190,9 +194,9 @@ def constraints(res, spec, q=None) -> tuple[np.ndarray, np.ndarray]:
                             "right-hand sides ('age = 1').")
         return parse(res, spec)
     R = np.atleast_2d(_numbers(spec, "R"))
-    if R.ndim != 2 or R.shape[1] != res.k:
-        raise DataError(f"R must have one column per coefficient (k = {res.k}); it has shape "
-                        f"{R.shape}. The columns are {coefficients.names(res)}.")
+    if R.ndim != 2 or R.shape[1] != len(res.index):
+        raise DataError(f"R must have one column per coefficient ({len(res.index)}); it has "
+                        f"shape {R.shape}. The columns are {coefficients.names(res)}.")
     q = np.zeros(R.shape[0]) if q is None else np.atleast_1d(_numbers(q, "q"))
     if q.shape != (R.shape[0],):
         raise DataError(f"q must have one value per row of R ({R.shape[0]}); it has {q.size}.")
@@ -231,17 +235,20 @@ def wald_test(res, spec, q=None, *, use_f: bool | None = None) -> WaldTest:
         raise DataError(f"the {m} constraint(s) are {'empty' if m == 0 else 'linearly dependent'}"
                         ". Fix: give independent equations (drop the ones implied by others).")
     use_f = res.t_tests if use_f is None else use_f
-    # only the coefficients the constraints use: another's -inf or NaN (an exact fit's
-    # log sigma) must not leak into them through 0 * inf
-    used = np.flatnonzero(np.any(R != 0, axis=0))
-    Ru, coef = R[:, used], np.asarray(res.coef)[used]
-    d = Ru @ coef - q
+    mask = coefficients.estimated(res)
+    aliased = (R[:, ~mask] != 0).any(axis=1)     # rows on a coefficient not estimated
+    # only the estimated coefficients the constraints use: another's -inf or NaN (an exact
+    # fit's log sigma) must not leak into them through 0 * inf
+    used = np.flatnonzero(mask & np.any(R != 0, axis=0))
+    Ru = R[:, used]
+    estimate = np.where(aliased, np.nan, Ru @ np.asarray(res.coef)[used])
+    d = estimate - q
     V = Ru @ np.asarray(res.cov)[np.ix_(used, used)] @ Ru.T
     try:
-        W = float(d @ np.linalg.solve(V, d))
+        W = np.nan if aliased.any() else float(d @ np.linalg.solve(V, d))
     except np.linalg.LinAlgError:
         W = np.nan
-    se = np.sqrt(np.diag(V))
+    se = np.where(aliased, np.nan, np.sqrt(np.diag(V)))
     z = _ratio(d, se)
     if use_f:
         df_denom = float(res.df_resid)
@@ -254,7 +261,7 @@ def wald_test(res, spec, q=None, *, use_f: bool | None = None) -> WaldTest:
     names = coefficients.names(res)
     index = pd.Index([_label(r, v, names) for r, v in zip(R, q, strict=True)],
                      name="constraint")
-    table = pd.DataFrame({"estimate": Ru @ coef, "std_error": se, "statistic": z,
+    table = pd.DataFrame({"estimate": estimate, "std_error": se, "statistic": z,
                           "pvalue": p_rows}, index=index)
     return WaldTest(float(stat), m, pvalue, "F" if use_f else "chi2", df_denom, table, R, q,
                     res.covariance_kind)

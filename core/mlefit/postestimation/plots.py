@@ -9,6 +9,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import DataError
+from ..inference.coefficients import estimated, estimated_coef
 from ..inference.resampling import draws, make_rng, refit
 from .residuals import quantile_residuals, residuals
 
@@ -28,10 +29,10 @@ def leverage(res) -> np.ndarray:
     with ``W_i`` its per-row information (expected when the family gives it) and ``C``
     its block of the covariance (R's ``hatvalues`` for a GLM)."""
     obj = res._context.objective
-    rows = obj.rows(res.coef)
+    rows = obj.rows(estimated_coef(res))
     W = obj.expected(rows) or obj.observed(rows)
     first = res.family.parameters[0].name
-    sl = res.index.get_locs([first])
+    sl = np.intersect1d(res.index.get_locs([first]), np.flatnonzero(estimated(res)))
     X = obj.designs[0]
     C = res.cov[np.ix_(sl, sl)]
     h = np.full(res._context.frame.n, np.nan)

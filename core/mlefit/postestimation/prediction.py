@@ -7,14 +7,23 @@ scale). For the mean of a family whose mean is its first parameter (every GLM fa
 same holds; for any other mean (``lognormal``: ``exp(mu + sigma^2 / 2)``) the gradient of
 the mean with respect to every linear predictor is taken numerically per row and the
 interval is the delta method's ``estimate -+ q se`` on the response scale.
+
+A fit with ``singular="drop"`` predicts from its estimated coefficients: the aliased
+columns are dropped from the designs (rebuilt ones for ``newdata`` too), which treats
+their coefficients as 0, as R's ``predict.lm`` does. On ``newdata`` that is right only
+where the new rows keep the dependence the fit's rows had, so it warns (R: "prediction
+from a rank-deficient fit may be misleading").
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, DataWarning
+from ..inference.coefficients import estimated, estimated_cov
 from ..inference.confidence import quantile
 
 __all__ = ["INTERVALS", "designs", "linear_predictors", "predict"]
@@ -49,12 +58,26 @@ def designs(res, newdata=None):
         else:
             _check_exposure(design, newdata)
             out[name] = design.rebuild(newdata)
+        if name in res._context.aliased:       # singular="drop": the estimated columns
+            X, offset = out[name]
+            out[name] = X[:, res._context.estimated_columns(name)], offset
+    if newdata is not None and res.aliased:
+        _warn_rank_deficient(res)
     index = res._context.frame.index if newdata is None else newdata.index
     return out, index
 
 
+def _warn_rank_deficient(res) -> None:
+    shown = [f"{p}: {t}" for p, t in res.aliased]
+    warnings.warn(f"prediction from a rank-deficient fit may be misleading: the aliased "
+                  f"coefficients {shown} (singular='drop') were not estimated and count as "
+                  "0, which is right only where the new rows keep the linear dependence of "
+                  "the fit's rows. Fix: remove the aliased terms and refit, so that the "
+                  "model says what it predicts from.", DataWarning, stacklevel=5)
+
+
 def linear_predictors(res, mats, n: int) -> dict[str, np.ndarray]:
-    coef = res.params
+    coef = res.params[estimated(res)]
     etas = {}
     for p in res.family.parameters:
         if p.name in res.fixed:
@@ -66,7 +89,7 @@ def linear_predictors(res, mats, n: int) -> dict[str, np.ndarray]:
 
 
 def _eta_se(res, mats, name: str) -> np.ndarray:
-    sl = res.index.get_locs([name])
+    sl = np.intersect1d(res.index.get_locs([name]), np.flatnonzero(estimated(res)))
     C = res.cov[np.ix_(sl, sl)]
     X = mats[name][0]
     return np.sqrt(np.einsum("ij,jk,ik->i", X, C, X))
@@ -144,4 +167,4 @@ def _mean_se(res, mats, etas) -> np.ndarray:
             grads.append(np.asarray(fam.mean(**th), dtype=float))
         blocks.append(((grads[0] - grads[1]) / (2 * h))[:, None] * mats[name][0])
     J = np.hstack(blocks)
-    return np.sqrt(np.einsum("ij,jk,ik->i", J, res.cov, J))
+    return np.sqrt(np.einsum("ij,jk,ik->i", J, estimated_cov(res), J))
