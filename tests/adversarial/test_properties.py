@@ -16,6 +16,9 @@ simulated from the family, a covariance (information, HC0-HC3, cluster) and a co
   anywhere in 1e-150..1e150 (the engine scales such columns by powers of two inside its
   kernel, exactly; beyond about 1e154 the variance itself leaves float64's range, and
   the fit says so: tests/engine/test_scaling.py);
+* multiplying the response of a Gaussian or gamma fit by ``10^e`` (``|e| <= 150``) moves
+  each coefficient as the response's unit moves its parameter (tests/engine/
+  test_response_scale.py spells the rule out) and nothing else;
 * adding ``a`` to a predictor changes only the intercept, by ``-a`` times its coefficient
   (no interactions), and leaves the log-likelihood alone.
 
@@ -183,6 +186,27 @@ def check_rescaling(case: Case, factor: float):
     _assert_same_se(scaled.bse, expected_bse, f"x0 times {factor}, standard errors")
 
 
+def check_response_rescaling(case: Case, exponent: int):
+    """``y * 10^e`` (the Gaussian and the gamma, whose parameters move with the response's
+    unit): an identity link's coefficients and standard errors scale by ``c``, a log link's
+    intercept moves by ``log c``, and everything else stays."""
+    if case.family not in ("gaussian", "gamma"):
+        return
+    c = 10.0**exponent
+    base = _fit(case)
+    scaled = _fit(case, case.data.assign(y=case.data["y"] * c))
+    params, bse = base.params.copy(), base.bse.copy()
+    for name, term in params.index:
+        if base.links[name].name == "identity":
+            params[(name, term)] *= c
+            bse[(name, term)] *= c
+        elif term == "Intercept" and (name == "sigma" or case.family == "gamma" and
+                                      name == "mu"):
+            params[(name, term)] += np.log(c)
+    _assert_same(scaled.params, params, bse, f"y times 1e{exponent}")
+    _assert_same_se(scaled.bse, bse, f"y times 1e{exponent}, standard errors")
+
+
 def check_shift(case: Case, shift: float):
     base, shifted = _transformed(case, shift=shift)
     expected = base.params.copy()
@@ -233,6 +257,12 @@ def test_rescaling_a_predictor_by_extreme_factors(case, factor):
 
 
 @FAST
+@given(case=cases(), exponent=st.integers(-150, 150))
+def test_rescaling_the_response_moves_only_what_its_unit_moves(case, exponent):
+    check_response_rescaling(case, exponent)
+
+
+@FAST
 @given(case=cases(), units=SHIFTS)
 def test_shifting_a_predictor_changes_only_the_intercept(case, units):
     check_shift(case, _shift_of(case, units))
@@ -246,6 +276,7 @@ def test_every_property_thoroughly(case, factor, units):
     check_duplicates_are_weight_two(case)
     check_rescaling(case, factor)
     check_rescaling(case, factor * 10.0 ** (137 if units > 0 else -141))
+    check_response_rescaling(case, 150 if units > 0 else -150)
     check_shift(case, _shift_of(case, units))
 
 
