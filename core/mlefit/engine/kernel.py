@@ -278,7 +278,6 @@ def accumulate(model: Model, chunk: Chunk, beta: np.ndarray, want: Want) -> Sums
     if not np.isfinite(llf) or not (want.derivatives or want.leverage is not None):
         return out
     A = _scaled_designs(model, chunk)
-    w = chunk.weights
     h = None
     if want.leverage is not None:
         h = _leverages(model, chunk, etas, thetas, A[0], want.leverage)
@@ -289,6 +288,16 @@ def accumulate(model: Model, chunk: Chunk, beta: np.ndarray, want: Want) -> Sums
         return out
     order = 2 if want.information == "observed" else 1
     d1, d2 = _derivatives(model, chunk, etas, thetas, f0, order, want.accurate)
+    # a trial point far out may overflow its products: Newton judges it by the
+    # log-likelihood and refuses a non-finite score, so no warning leaks from here
+    with np.errstate(over="ignore", invalid="ignore"):
+        _products(out, model, chunk, etas, thetas, d1, d2, A, h, want)
+    return out
+
+
+def _products(out, model, chunk, etas, thetas, d1, d2, A, h, want) -> None:
+    """The score, information, stacked-design R, meat and cluster sums of a block."""
+    w = chunk.weights
     if want.gradient:
         out.gradient = np.concatenate([Aj.T @ (w * dj) for Aj, dj in zip(A, d1, strict=True)])
     if want.information is not None:
@@ -307,7 +316,6 @@ def accumulate(model: Model, chunk: Chunk, beta: np.ndarray, want: Want) -> Sums
             A, {(j, m): mass * d1[j] * d1[m] for j in range(k) for m in range(j, k)})
     if want.clusters:
         out.clusters = _cluster_sums(A, w, d1, chunk.groups, want.clusters)
-    return out
 
 
 def row_values(model: Model, chunk: Chunk, beta: np.ndarray, second: bool = True,
