@@ -436,17 +436,20 @@ def formula_path(n: int, repeat: int) -> list[dict]:
     for family, sm_family in (("gaussian", sm.families.Gaussian),
                               ("poisson", sm.families.Poisson)):
         formula = f"y_{family} ~ {FORMULA_TERMS}"
-        y, X = formulaic.model_matrix(formula, frame)
-        y, X = np.asarray(y, dtype=float).ravel(), np.asarray(X, dtype=float)
+        y, F = formulaic.model_matrix(formula, frame)
+        y, F = np.asarray(y, dtype=float).ravel(), np.asarray(F, dtype=float)
+        X = np.ascontiguousarray(F)              # formulaic's matrix is column-major
         t_formula = median_seconds(lambda: mlefit.fit(formula, frame, family).bse, repeat)
         t_arrays = median_seconds(lambda: mlefit.fit_arrays(y, X, family).bse, repeat)
+        t_fortran = median_seconds(lambda: mlefit.fit_arrays(y, F, family).bse, repeat)
         t_formulaic = median_seconds(lambda: formulaic.model_matrix(formula, frame), repeat)
         t_sm = median_seconds(lambda: smf.glm(formula, frame, family=sm_family()).fit().bse,
                               repeat)
         rows.append({"family": family, "n": n, "columns": X.shape[1],
                      "mlefit formula s": t_formula, "smf.glm s": t_sm,
                      "mlefit/smf": t_formula / t_sm, "target": "<= 0.3",
-                     "mlefit arrays s": t_arrays, "formulaic s": t_formulaic,
+                     "mlefit arrays s": t_arrays, "arrays s (column-major)": t_fortran,
+                     "formulaic s": t_formulaic,
                      "formula - arrays s": t_formula - t_arrays,
                      "(formula - arrays) / formulaic": (t_formula - t_arrays) / t_formulaic})
         print(f"  formula {family} done", file=sys.stderr)
@@ -523,17 +526,31 @@ def main(argv=None) -> int:
     parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=FAMILIES)
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--block", type=int, default=BLOCK, help="rows per block")
+    parser.add_argument("--blas-threads", type=int, help="run every section under "
+                        "threadpool_limits(N) (BLAS and OpenMP; the threads section sets "
+                        "its own); default: the libraries' defaults")
     parser.add_argument("--json", type=Path, help="also write the raw numbers as JSON here")
     args = parser.parse_args(argv)
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=args.blas_threads):
+            return run(args)
+    return run(args)
+
+
+def run(args) -> int:
     started = time.perf_counter()
     info = machine() + "; " + versions("glum", "statsmodels", "scipy", "formulaic")
+    threads_note = (f"BLAS/OpenMP threads limited to {args.blas_threads}"
+                    if args.blas_threads else "default BLAS/OpenMP threads")
     print(f"Machine: {info}\n\nn = {args.n}, p = {args.p}, repeat = {args.repeat} "
-          f"(medians), blocks of {args.block} rows\n")
+          f"(medians), blocks of {args.block} rows, {threads_note}\n")
     out: dict = {"machine": info, "args": {k: str(v) for k, v in vars(args).items()}}
 
     def section(key, title, rows, columns, note=""):
         out[key] = rows
-        print(f"## {title}\n\n{markdown(rows, columns)}\n")
+        print(f"## {title}\n\n{markdown(rows, columns)}\n", flush=True)
         if note:
             print(note + "\n")
 
@@ -548,7 +565,7 @@ def main(argv=None) -> int:
                 COMPARE_COLUMNS)
         print(f"### Equal work (p = {p}): max |d loglik / d beta_j| x SE_j at each "
               "estimate (dispersion and theta at mlefit's values, mlefit's SEs)\n\n"
-              f"{markdown(rows, WORK_COLUMNS)}\n")
+              f"{markdown(rows, WORK_COLUMNS)}\n", flush=True)
     if "logpdf" in args.only:
         section("logpdf", f"logpdf-only twins (n = {args.n}, p = {args.p}, whole fit "
                 "with SEs)", logpdf_twins(args.n, args.p, args.repeat),
@@ -558,8 +575,10 @@ def main(argv=None) -> int:
         rows = formula_path(min(args.n, FORMULA_N), args.repeat)
         section("formula", f"Formula path: y ~ {FORMULA_TERMS}", rows,
                 ["family", "n", "columns", "mlefit formula s", "smf.glm s", "mlefit/smf",
-                 "target", "mlefit arrays s", "formulaic s", "formula - arrays s",
-                 "(formula - arrays) / formulaic"])
+                 "target", "mlefit arrays s", "arrays s (column-major)", "formulaic s",
+                 "formula - arrays s", "(formula - arrays) / formulaic"],
+                "(mlefit arrays s: fit_arrays on formulaic's matrix made row-major; "
+                "column-major: on formulaic's matrix as it comes.)")
     if "memory" in args.only:
         section("memory", "Peak memory allocated during fit_arrays (tracemalloc, inputs "
                 "excluded)", memory(args.families, args.n, sorted({args.p, P50})),
