@@ -25,7 +25,9 @@ same start, mu0 = (y + mean y) / 2, binomial (y + 1/2) / 2), plus one final pass
 covariance (Pearson dispersion), the score and the full log-likelihood; its coefficients
 are asserted equal to statsmodels' to 1e-6 relative (its log-likelihood to 1e-10, its SEs
 to 1e-4). The Gram method (BLAS syrk on sqrt(w) X_b, numpy's ``A.T @ A``, or
-``X_b.T @ (w X_b)``) is measured first and the fastest used.
+``X_b.T @ (w X_b)``) is measured first and the fastest used. The bound's time is the
+faster of the default BLAS threads and one thread ("fused threads" says which): its BLAS
+calls are small and per block, and two threads on a busy 2-core machine slowed it 5-8x.
 
 inverse_gaussian uses the log link everywhere (mlefit's default; the canonical 1/mu^2
 link lets eta leave the domain). negative_binomial: mlefit estimates theta (Var = mu +
@@ -292,15 +294,28 @@ def data(family: str, n: int, p: int):
     return y, np.ascontiguousarray(X)
 
 
+def fused_seconds(fn, repeat: int) -> tuple[float, str]:
+    """The bound's time: the faster of the libraries' default threads and one thread
+    (its BLAS calls are per block, small; see the threads section), and which it was."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    default = median_seconds(fn, repeat)
+    if max(i["num_threads"] for i in threadpool_info()) <= 1:
+        return default, "1"
+    with threadpool_limits(limits=1):
+        single = median_seconds(fn, repeat)
+    return (single, "1") if single < default else (default, "default")
+
+
 def choose_gram(n: int, p: int, repeat: int, block: int, log: list) -> str:
     """Time the fused bound (poisson, 5 iterations) with each Gram method; the fastest."""
     y, X = data("poisson", n, p)
     times = {}
     for name, gram in GRAMS.items():
-        times[name] = median_seconds(lambda: fused_fit(X, y, "poisson", 5, gram=gram, block=block),
-                                     repeat)
+        times[name], threads = fused_seconds(
+            lambda: fused_fit(X, y, "poisson", 5, gram=gram, block=block), repeat)
         log.append({"p": p, "Gram method": name, "fused poisson s (5 iterations)":
-                    times[name]})
+                    times[name], "threads": threads})
     best = min(times, key=times.get)
     for row in log:
         if row["p"] == p:
@@ -329,15 +344,16 @@ def compare(families, n: int, p: int, repeat: int, block: int, grams: list) -> l
         ours = np.asarray(res.params)[:p]
         t_ours = median_seconds(lambda: mlefit_fit(family, y, X), repeat)
         t_glum = median_seconds(lambda: glum_fit(family, y, X, theta), repeat)
-        t_fused = median_seconds(lambda: fused_fit(X, y, family, iters, theta, gram, block),
-                               repeat)
+        t_fused, fused_threads = fused_seconds(
+            lambda: fused_fit(X, y, family, iters, theta, gram, block), repeat)
         target = TARGETS.get(family, 0.6)
         rows.append({
             "family": family + (" (theta est.)" if family == "negative_binomial" else ""),
             "link": link_of(family), "mlefit s": t_ours, "glum s": t_glum,
-            "fused s": t_fused, "mlefit/glum": t_ours / t_glum,
+            "fused s": t_fused, "fused threads": fused_threads,
+            "mlefit/glum": t_ours / t_glum,
             "mlefit/fused": t_ours / t_fused,
-            "target": f"<= {target} glum" + (", <= 2 fused" if p < P50 else ", <= 1.5 fused"),
+            "target": f"<= {target} glum, <= 2 fused" if p < P50 else "<= 1.5 fused",
             "iter mlefit": res.diagnostics.iterations, "iter glum": int(model.n_iter_),
             "iter fused": iters,
             "grad x SE mlefit": gradient_se(family, y, X, ours, theta, phi, se),
@@ -352,8 +368,9 @@ def compare(families, n: int, p: int, repeat: int, block: int, grams: list) -> l
     return rows
 
 
-COMPARE_COLUMNS = ["family", "link", "mlefit s", "glum s", "fused s", "mlefit/glum",
-                   "mlefit/fused", "target", "iter mlefit", "iter glum", "iter fused"]
+COMPARE_COLUMNS = ["family", "link", "mlefit s", "glum s", "fused s", "fused threads",
+                   "mlefit/glum", "mlefit/fused", "target", "iter mlefit", "iter glum",
+                   "iter fused"]
 WORK_COLUMNS = ["family", "grad x SE mlefit", "grad x SE glum", "grad x SE fused",
                 "glum |dcoef|/SE", "mlefit own grad x SE"]
 
@@ -560,7 +577,8 @@ def run(args) -> int:
         grams: list = []
         rows = compare(args.families, args.n, p, args.repeat, args.block, grams)
         section(f"{key}_gram", f"Fused bound: Gram method (p = {p})", grams,
-                ["p", "Gram method", "fused poisson s (5 iterations)", "chosen"])
+                ["p", "Gram method", "fused poisson s (5 iterations)", "threads",
+                 "chosen"])
         section(key, f"mlefit vs glum vs fused bound (n = {args.n}, p = {p}, SEs)", rows,
                 COMPARE_COLUMNS)
         print(f"### Equal work (p = {p}): max |d loglik / d beta_j| x SE_j at each "
