@@ -48,6 +48,7 @@ machine line for the BLAS kernel actually used).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -548,6 +549,11 @@ def main(argv=None) -> int:
                         "its own); default: the libraries' defaults")
     parser.add_argument("--json", type=Path, help="also write the raw numbers as JSON here")
     args = parser.parse_args(argv)
+    for name in ("glum", "statsmodels.api"):    # load their OpenMP/BLAS before any limit
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            print(f"{name} not installed", file=sys.stderr)
     if args.blas_threads:
         from threadpoolctl import threadpool_limits
 

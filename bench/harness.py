@@ -43,9 +43,9 @@ def machine() -> str:
     try:
         from threadpoolctl import threadpool_info
 
-        blas = ", ".join(f"{i['internal_api']} {i.get('version', '')} "
-                         f"{i.get('architecture') or ''} ({i.get('num_threads')} threads)"
-                         for i in threadpool_info())
+        blas = ", ".join(" ".join(str(i[k]) for k in ("internal_api", "version",
+                                                      "architecture") if i.get(k))
+                         + f" ({i.get('num_threads')} threads)" for i in threadpool_info())
     except ImportError:  # optional
         blas = "unknown BLAS"
     return (f"{date.today().isoformat()}, {platform.processor() or platform.machine()}, "
