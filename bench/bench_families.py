@@ -25,14 +25,16 @@ import mlefit
 P = 10
 
 
-def design(n: int, rng) -> np.ndarray:
-    return np.column_stack([np.ones(n), rng.normal(scale=0.3, size=(n, P - 1))])
+def design(n: int, rng, p: int = P) -> np.ndarray:
+    return np.column_stack([np.ones(n), rng.normal(scale=0.3, size=(n, p - 1))])
 
 
-def simulate(family: str, n: int, seed: int = 0):
+def simulate(family: str, n: int, seed: int = 0, p: int = P):
     rng = np.random.default_rng(seed)
-    X = design(n, rng)
-    eta = X @ np.linspace(0.5, -0.5, P)
+    X = design(n, rng, p)
+    eta = X @ np.linspace(0.5, -0.5, p)
+    if family == "gaussian":
+        return eta + rng.normal(size=n), X
     if family == "poisson":
         return rng.poisson(np.exp(eta)).astype(float), X
     if family == "binomial":
@@ -46,6 +48,8 @@ def simulate(family: str, n: int, seed: int = 0):
     if family == "nb1":
         alpha, mu = 1.0, np.exp(eta)
         return rng.poisson(rng.gamma(mu / alpha, alpha)).astype(float), X
+    if family == "inverse_gaussian":
+        return rng.wald(np.exp(eta), 2.0), X
     raise ValueError(family)
 
 

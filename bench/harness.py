@@ -43,13 +43,27 @@ def machine() -> str:
     try:
         from threadpoolctl import threadpool_info
 
-        blas = ", ".join(f"{i['internal_api']} {i.get('version', '')} "
-                         f"({i.get('num_threads')} threads)" for i in threadpool_info())
+        blas = ", ".join(" ".join(str(i[k]) for k in ("internal_api", "version",
+                                                      "architecture") if i.get(k))
+                         + f" ({i.get('num_threads')} threads)" for i in threadpool_info())
     except ImportError:  # optional
         blas = "unknown BLAS"
     return (f"{date.today().isoformat()}, {platform.processor() or platform.machine()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}, numpy "
             f"{np.__version__}, {blas}")
+
+
+def versions(*packages: str) -> str:
+    """``"name version, ..."`` of the installed packages (``absent`` when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def one(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "absent"
+
+    return ", ".join(f"{name} {one(name)}" for name in packages)
 
 
 def markdown(rows: list[dict], columns: list[str]) -> str:
