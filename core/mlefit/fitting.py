@@ -76,10 +76,8 @@ def _check_rank(frame: ModelFrame, rows, names, singular: str = "error"):
         X = _take(d.X, rows)
         if X.shape[1] == 0:
             continue
-        top = linalg.column_max_abs(X)
-        zero = np.flatnonzero(top == 0)
-        scales[name] = linalg.power_of_two_scales(top)
-        pr = linalg.design_rank(X, scale=scales[name])
+        check = linalg.design_rank(X)
+        pr, zero, scales[name] = check.rank, check.zero, check.scales
         columns = d.columns
         if (pr.rank < X.shape[1] or zero.size) and singular == "drop":
             kept[name], pr = drop_aliased(name, d.formula, d.columns, pr, stacklevel=4)

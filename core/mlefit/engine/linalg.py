@@ -20,9 +20,9 @@ from scipy import linalg as sla
 from scipy.linalg import blas, lapack
 
 __all__ = ["BLOCK_BYTES", "EPS", "GEMM_COLUMNS", "QR_CHUNK", "QR_CONDITION", "RANK_TOL",
-           "SCALE_RANGE", "CholeskySolve", "Factor", "NotPositiveDefinite", "PivotedR",
-           "block_information", "block_rows", "cholesky_inverse", "column_max_abs", "condition",
-           "cross", "design_rank", "factorize", "gram", "near_dependence", "pivoted",
+           "SCALE_RANGE", "CholeskySolve", "DesignCheck", "Factor", "NotPositiveDefinite",
+           "PivotedR", "block_information", "block_rows", "cholesky_inverse", "column_max_abs",
+           "condition", "cross", "design_rank", "factorize", "gram", "near_dependence", "pivoted",
            "power_of_two_scales", "psd_part", "row_factors", "scaled", "solve_psd", "stacked_r"]
 
 #: up to this many columns a block's weighted Gram is one matrix product ``X' (w X)``
@@ -75,7 +75,9 @@ def gram(X: np.ndarray, w: np.ndarray, scale: np.ndarray | None = None) -> np.nd
         wc, Xc = w[sl], X[sl]
         if scale is not None:
             Xc = Xc * scale
-        if p <= GEMM_COLUMNS:      # narrow blocks: one weighted product beats syrk
+        if wc.size and wc[0] == wc.min() == wc.max():    # one weight for the block (a
+            out += wc[0] * _syrk(Xc)                       # Gaussian's 1/sigma^2): X'X
+        elif p <= GEMM_COLUMNS:      # narrow blocks: one weighted product beats syrk
             G = Xc.T @ (wc[:, None] * Xc)
             out += np.triu(G) + np.triu(G, 1).T     # exactly symmetric, as syrk's
         elif (wc >= 0).all():
@@ -297,31 +299,52 @@ def power_of_two_scales(max_abs: np.ndarray) -> np.ndarray | None:
     return np.ldexp(1.0, -e.astype(int))
 
 
-def design_rank(X: np.ndarray, tol: float = RANK_TOL, scale: np.ndarray | None = None
-                ) -> PivotedR:
-    """Scaled pivoted QR of one design (columns scaled to unit length).
+@dataclass(frozen=True)
+class DesignCheck:
+    """What :func:`design_rank` found: the rank factor, the power-of-two column scales the
+    engine will use (None: none needed) and the all-zero columns."""
 
-    ``scale`` (powers of two, :func:`power_of_two_scales`) multiplies the columns first
-    when their squares would overflow or underflow. A cheap first look: the pivoted
-    Cholesky of the scaled Gram matrix. When its smallest pivot ratio is above
-    ``sqrt(eps)``-level noise by a wide margin (1e-6), the design is clearly of full rank
-    and that factor is returned; otherwise the Householder QR of the design itself
-    decides at ``tol`` (NIST Filip has ratios near 1e-10).
+    rank: PivotedR
+    scales: np.ndarray | None
+    zero: np.ndarray
+
+
+def design_rank(X: np.ndarray, tol: float = RANK_TOL) -> DesignCheck:
+    """Scaled pivoted QR of one design (columns scaled to unit length), in one pass over
+    the rows in the common case.
+
+    The Gram matrix ``X'X`` (one pass) gives the column norms on its diagonal. When a
+    column's mean square lies outside ``2^+-(2 SCALE_RANGE)`` (its squares near the ends of
+    float64, or a zero column), a second look takes each column's largest absolute value,
+    the power-of-two scales that bring them near 1 (:func:`power_of_two_scales`) and the
+    Gram of the scaled columns. A pivoted Cholesky of the unit-diagonal Gram settles clear
+    cases: when its smallest pivot ratio is above ``sqrt(eps)``-level noise by a wide
+    margin (1e-6), the design is of full rank; otherwise the Householder QR of the design
+    itself decides at ``tol`` (NIST Filip has ratios near 1e-10).
     """
-    s = np.ones(X.shape[1]) if scale is None else scale
-    sq = np.zeros(X.shape[1])
-    for sl in _chunks(*X.shape):
-        A = X[sl] * s if scale is not None else X[sl]
-        sq += np.einsum("ij,ij->j", A, A)
-    norms = np.sqrt(sq)
-    d = s * np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
-    G = gram(X, np.broadcast_to(1.0, X.shape[:1]), d)
-    c, piv, rank, _ = lapack.dpstrf(G, lower=0, tol=-1.0)
+    n, p = X.shape
+    ones = np.broadcast_to(1.0, (n,))
+    G = gram(X, ones)
+    mean_square = np.diag(G) / max(n, 1)
+    bound = 2.0 ** (2 * SCALE_RANGE)
+    scales, zero = None, np.empty(0, dtype=int)
+    if not np.all(np.isfinite(mean_square) & (mean_square >= 1 / bound)
+                  & (mean_square <= bound)):
+        top = column_max_abs(X)
+        zero = np.flatnonzero(top == 0)
+        scales = power_of_two_scales(top)
+        if scales is not None:
+            G = gram(X, ones, scales)
+    s = np.ones(p) if scales is None else scales
+    norms = np.sqrt(np.diag(G))
+    inv = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
+    S = G * inv[:, None] * inv[None, :]
+    c, piv, rank, _ = lapack.dpstrf(S, lower=0, tol=-1.0)
     diag = np.abs(np.diag(c))
-    if rank == G.shape[0] and diag.size and diag[-1] > 1e-6 * diag[0]:
-        return PivotedR(np.triu(c), piv - 1, rank)
-    ones = np.broadcast_to(1.0, (X.shape[0], 1, 1))
-    return pivoted(stacked_r([X], ones, d), tol)
+    if rank == p and diag.size and diag[-1] > 1e-6 * diag[0]:
+        return DesignCheck(PivotedR(np.triu(c), piv - 1, rank), scales, zero)
+    qr = pivoted(stacked_r([X], np.broadcast_to(1.0, (n, 1, 1)), s * inv), tol)
+    return DesignCheck(qr, scales, zero)
 
 
 def near_dependence(pr: PivotedR) -> tuple[float, np.ndarray]:
