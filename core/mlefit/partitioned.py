@@ -59,7 +59,7 @@ from .formula_safety import check_terms
 from .request import FitRequest, bind_response
 from .results import FitResult
 
-__all__ = ["STATEFUL", "PartitionedObjective", "fit_partitioned", "is_dask_frame"]
+__all__ = ["STATEFUL", "PartitionedObjective", "fit_partitioned"]
 
 #: transforms whose state depends on every row: refused on Dask frames for now
 STATEFUL = ("center", "scale", "standardize", "poly", "bs", "cr", "cc")
@@ -70,12 +70,6 @@ LAZY = ("this needs the rows of the fit in memory, which a fit on a Dask frame d
         "have: it is not yet available for Dask fits (issue 16). Fix: fit an in-memory "
         "sample (ddf.sample(...).compute()) for residuals, profiles and simulation; "
         "predictions for new rows work: res.predict(newdata=<pandas DataFrame>).")
-
-
-def is_dask_frame(data) -> bool:
-    """Whether ``data`` is a Dask DataFrame (without importing dask)."""
-    return type(data).__module__.split(".")[0] in ("dask", "dask_expr") and \
-        hasattr(data, "npartitions") and hasattr(data, "columns")
 
 
 # ---------------------------------------------------------------------------------------
