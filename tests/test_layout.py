@@ -130,7 +130,7 @@ LAYERS = [
     ["inference"],
     ["postestimation"],
     ["results"],
-    ["fitting"],
+    ["fitting", "partitioned"],
     ["api", "cli", "testing", "__init__"],
 ]
 

@@ -33,14 +33,17 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         fixed=None, start=None, missing: str = "drop", cov_type: str = "observed",
         dispersion: str = "ml", convention: str | None = None, method: str = "newton",
         groups=None, maxiter: int = 100, tol: float = 1e-12, safe_formulas: bool | None = None,
-        singular: str = "error", **parameter_formulas: str) -> FitResult:
+        singular: str = "error", persist: bool = True,
+        **parameter_formulas: str) -> FitResult:
     """Fit a distributional regression by maximum likelihood.
 
     Parameters
     ----------
     formula : str
         ``"y ~ x1 + x2"``: the response and the design of the family's first parameter.
-    data : pandas.DataFrame
+    data : pandas.DataFrame or dask.dataframe.DataFrame
+        A Dask frame is fitted partition by partition (:mod:`mlefit.partitioned`; see
+        "Data bigger than memory" in the docs for what it supports today).
     family : str or Family
         A registered name (``"gaussian"``) or a Family instance.
     **parameter_formulas
@@ -85,6 +88,10 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         naming them; ``params``, ``bse`` and their tests are NaN in their places (NA in
         the summary), ``res.aliased`` lists them, and ``k``, ``df_resid``, AIC and BIC
         count only the estimated coefficients.
+    persist : bool
+        Dask frames only: keep each partition's designs in the workers' memory between
+        Newton passes (default), or rebuild them from the source in every pass (False:
+        data larger than the cluster's memory).
 
     Returns
     -------
@@ -97,11 +104,20 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         cov_type=cov_type, dispersion=dispersion, convention=convention, method=method,
         groups=groups, maxiter=maxiter, tol=tol, safe_formulas=safe_formulas,
         singular=singular)
+    if _is_dask(data):
+        from .partitioned import fit_partitioned
+        return fit_partitioned(request, data, persist=persist)
     frame = formulas_.build(request.formulas, data, weights=request.weights,
                             var_weights=request.var_weights, offsets=request.offsets,
                             exposure=request.exposure, groups=request.groups,
                             missing=request.missing, safe=request.safe_formulas)
     return estimate(request, frame)
+
+
+def _is_dask(data) -> bool:
+    """Whether ``data`` is a Dask DataFrame (dask itself is imported only then)."""
+    return type(data).__module__.split(".")[0] in ("dask", "dask_expr") and \
+        hasattr(data, "npartitions")
 
 
 def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None = None,

@@ -23,8 +23,9 @@ Data policy
   Reading any of those three then raises a :class:`~mlefit.errors.DataError` that names
   the cause (the data were removed by ``remove_data()``) and the fix (refit, or pass
   ``newdata`` where that works).
-* **Lazy data (later).** A result fitted on a Dask frame would hold a lazy handle to its
-  data in the ``data`` slot instead of in-memory arrays, under the same three names.
+* **Lazy data.** A result fitted on a Dask frame (:mod:`mlefit.partitioned`) has no
+  arrays (``data`` is None) and says why in ``lazy``: what needs the rows raises that
+  message; ``fingerprint`` identifies its data for likelihood-ratio tests and comparisons.
 """
 
 from __future__ import annotations
@@ -82,6 +83,12 @@ class FitContext:
     #: dropped as aliased (the objective and ``coef_ml`` have the others only; a design
     #: rebuilt for new data drops the same columns); empty otherwise
     aliased: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: a fit whose rows were never in memory (a Dask frame): why anything that needs the
+    #: rows is refused (instead of :data:`DATA_REMOVED`); None for an in-memory fit
+    lazy: str | None = None
+    #: a lazy fit's data, for comparisons: the source's token, the rows used, the sums of
+    #: the weights and of the response
+    fingerprint: tuple | None = None
 
     @classmethod
     def of(cls, frame: ModelFrame, objective: Objective, rows: np.ndarray,
@@ -107,7 +114,7 @@ class FitContext:
 
     def _data(self) -> FitData:
         if self.data is None:
-            raise DataError(DATA_REMOVED)
+            raise DataError(self.lazy or DATA_REMOVED)
         return self.data
 
     @property

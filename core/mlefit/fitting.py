@@ -30,7 +30,7 @@ from .postestimation.goodness_of_fit import pearson_chi2
 from .request import FitRequest, bind_response
 from .results import Diagnostics, DispersionSummary, FitResult
 
-__all__ = ["estimate"]
+__all__ = ["conclude", "estimate"]
 
 
 def _take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -134,6 +134,20 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
                           maxiter=options.maxiter, tol=options.tol)
     if sol.iterations == 0 and not np.isfinite(sol.llf):   # Newton's first pass
         _refuse_start(obj, beta0)
+    return conclude(request, obj, sol, spec, frame, rows, kept, columns, _nobs(family, obj),
+                    lambda coef, unbounded, aliased: FitContext.of(
+                        frame, obj, rows, options, coef, unbounded, aliased))
+
+
+def conclude(request: FitRequest, obj, sol, spec, frame: ModelFrame, rows, kept: dict,
+             columns: dict, nobs: float, context_of) -> FitResult:
+    """From an optimiser's solution to a :class:`FitResult`: diagnoses, dispersion,
+    covariance, conventions (shared by the in-memory and the partitioned paths;
+    ``context_of(coef_ml, unbounded, aliased)`` makes the result's private context)."""
+    family, links, fixed, options = request.family, request.links, request.fixed, \
+        request.options
+    estimated = [p.name for p in family.parameters if p.name not in fixed]
+    blocks = obj.blocks
     if not sol.exact_fit and not np.isfinite(sol.llf):
         raise ConvergenceError(f"the optimiser ended where the log-likelihood is not finite "
                                f"({sol.message}), e.g. after an overflow. Fix: rescale the "
@@ -142,7 +156,6 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
     at_boundary = diagnose.boundary_reductions(obj, sol)
     conv = options.convention
     disp = None
-    nobs = _nobs(family, obj)
     p_first = blocks[0].size
     base = None
     if spec is not None and not sol.exact_fit and spec.name in estimated and \
@@ -201,7 +214,7 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
         n_dropped=frame.n_dropped, dropped_by=dict(frame.dropped_by),
         df_resid=nobs - p_first, convention=conv, diagnostics=diagnostics,
         covariance_kind=cov.kind if cov else "exact fit (zero residual variance)",
-        _context=FitContext.of(frame, obj, rows, options, sol.beta, unbounded, aliased),
+        _context=context_of(sol.beta, unbounded, aliased),
         dispersion=disp, aliased=dropped)
 
 

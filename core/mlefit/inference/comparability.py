@@ -49,7 +49,7 @@ def _check_fit(res, i: int) -> None:
     if not isinstance(res, FitResult):
         raise ComparisonError(f"model {i} is a {type(res).__name__}, not a fit. Fix: pass the "
                               "results of mlefit.fit().")
-    if not res._context.has_data:
+    if not res._context.has_data and res._context.fingerprint is None:
         raise DataError(f"model {i}: {DATA_REMOVED}")
 
 
@@ -59,15 +59,30 @@ def check_same_data(models: Sequence) -> None:
         _check_fit(m, i)
     ref = models[0]
     for i, m in enumerate(models[1:], 2):
-        _same_rows(ref, m, i)
-        _same_response(ref, m, i)
-        _same_weights(ref, m, i)
+        if not _same_lazy_data(ref, m, i):
+            _same_rows(ref, m, i)
+            _same_response(ref, m, i)
+            _same_weights(ref, m, i)
         if m.convention.name != ref.convention.name:
             raise ComparisonError(
                 f"model 1 reports its log-likelihood under convention={ref.convention.name!r} "
                 f"and model {i} under convention={m.convention.name!r}; the two rules differ "
                 "by constants, so their log-likelihoods cannot be compared. Fix: fit every "
                 "model with the same convention.")
+
+
+def _same_lazy_data(ref, m, i: int) -> bool:
+    """Fits on a Dask frame: the same source, rows, weights and response sums (True), or
+    refused; False when neither is one."""
+    a, b = ref._context.fingerprint, m._context.fingerprint
+    if a is None and b is None:
+        return False
+    if a is None or b is None or a != b:
+        raise ComparisonError(f"models 1 and {i} were not fitted to the same rows of the same "
+                              "Dask frame (source, rows used, weights or response differ). "
+                              "Fix: fit every model to the same frame, with the rows with a "
+                              "missing value in any model's variables dropped first.")
+    return True
 
 
 def _same_rows(ref, m, i: int) -> None:

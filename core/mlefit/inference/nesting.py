@@ -139,6 +139,9 @@ def _constant(block) -> bool:
 
 
 def _check_parameter(m0, m1, name: str, which) -> None:
+    if m0._context.fingerprint is not None:    # a Dask fit: no designs in memory
+        _check_by_terms(m0, m1, name, which)
+        return
     b0 = m0._context.objective.blocks[m0._context.objective.index(name)]
     b1 = m1._context.objective.blocks[m1._context.objective.index(name)]
     if b0.link.name != b1.link.name:
@@ -186,3 +189,19 @@ def check_order(small, large, which: tuple[int, int] = (1, 2)) -> None:
             "pass the models from the smallest to the largest (lrtest(small, large)); "
             "models with as many coefficients are not nested: compare them with "
             "mlefit.compare().")
+
+
+def _check_by_terms(m0, m1, name: str, which) -> None:
+    """Fits without their designs in memory (Dask): nested when every term of the smaller
+    model's parameter is a term of the larger's, with the same link (a fixed parameter in
+    the smaller model is nested in a larger one that estimates it with an intercept)."""
+    l0, l1 = m0.links[name].name, m1.links[name].name
+    t0 = set() if name in m0.fixed else set(m0._context.designs[name].columns)
+    t1 = set() if name in m1.fixed else set(m1._context.designs[name].columns)
+    if name in m0.fixed and name not in m1.fixed and "Intercept" in t1:
+        return
+    if l0 != l1 or not t0 <= t1 or (name in m1.fixed) != (name in m0.fixed):
+        raise ComparisonError(
+            f"{name}: the terms {sorted(t0 - t1) or sorted(t0)} (link {l0}) of model "
+            f"{which[0]} are not among those of model {which[1]} (link {l1}); for fits on "
+            f"Dask frames nesting is judged by the terms. {FIX_NOT_NESTED}")

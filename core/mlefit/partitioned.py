@@ -1,0 +1,668 @@
+"""Fitting on a Dask DataFrame: its partitions are the kernel's blocks of rows.
+
+:func:`fit_partitioned` is what :func:`mlefit.fit` calls when ``data`` is a
+``dask.dataframe.DataFrame`` (dask is imported here only, and only then). The rows never
+come to the driver:
+
+1. **Formulas on partitions.** One ``dask.compute`` gathers the categorical levels of
+   every column a formula uses as a category (object, string and category columns, and
+   the variables of ``C(x)``); the formulaic specs are built on a small in-memory sample
+   whose categorical columns carry every level, and each partition's design is
+   ``spec.get_model_matrix(partition)`` on the workers, so every partition has the same
+   columns. Transforms whose state depends on all rows (``center``, ``scale``,
+   ``standardize``, ``poly``, ``bs``, ``cr``, ``cc``) are refused: they need a pass that
+   is not built yet. A row with a missing value in any variable of any formula, or in the
+   weights or offsets, is dropped and counted (a lazy sum), as in memory.
+2. **One structure pass** gives the rows used, the weights' sum, each design's R factor
+   (a TSQR over partitions: the rank check) and its columns' largest values (the kernel's
+   power-of-two column scales).
+3. :class:`PartitionedObjective` is the Newton-facing objective of
+   :class:`mlefit.engine.Objective` with partitions as blocks: ``evaluate`` maps
+   :func:`mlefit.engine.kernel.accumulate` over the partitions (each cut into cache-sized
+   blocks inside its task) and adds the :class:`~mlefit.engine.kernel.Sums` in a tree.
+   ``freeze`` keeps the frozen parameters' coefficients and computes their linear
+   predictors inside the tasks (no n-vector on the driver).
+4. Start values come from an in-memory fit on the first partition; the Newton steps on
+   all rows make the answer independent of them. The estimate, its covariance and the
+   conventions are :func:`mlefit.fitting.conclude`, as in memory.
+
+``persist=True`` (the default) keeps each partition's arrays (designs, response, weights,
+offsets) in the workers' memory between Newton passes: a fit takes 5 to 20 passes, and
+re-reading and re-building the designs from the source each time costs more than the
+kernel. ``persist=False`` rebuilds them from the source in every pass, for data larger
+than the cluster's memory. The active ``distributed.Client`` is used if there is one,
+else dask's default scheduler.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, replace
+from functools import reduce
+
+import numpy as np
+import pandas as pd
+from formulaic.errors import DataMismatchWarning
+
+from . import engine, start
+from .collinearity import warn_collinear
+from .context import FitContext
+from .contract import check_logpdf
+from .engine import Block, DispersionSpec, Objective, kernel, linalg, response_scale
+from .engine.kernel import LOGLIK, Chunk, Model, Slot, Sums, Want
+from .errors import DataError
+from .family import constant
+from .fitting import conclude
+from .formula import CONTEXT, Design, ModelFrame, OffsetSource, _parse, _parts, _response
+from .formula_safety import check_terms
+from .request import FitRequest, bind_response
+from .results import FitResult
+
+__all__ = ["STATEFUL", "PartitionedObjective", "fit_partitioned"]
+
+#: transforms whose state depends on every row: refused on Dask frames for now
+STATEFUL = ("center", "scale", "standardize", "poly", "bs", "cr", "cc")
+
+NOT_YET = ("{what} is not yet supported on Dask frames (issue 16). Fix: {fix}")
+
+LAZY = ("this needs the rows of the fit in memory, which a fit on a Dask frame does not "
+        "have: it is not yet available for Dask fits (issue 16). Fix: fit an in-memory "
+        "sample (ddf.sample(...).compute()) for residuals, profiles and simulation; "
+        "predictions for new rows work: res.predict(newdata=<pandas DataFrame>).")
+
+
+# ---------------------------------------------------------------------------------------
+# the plan: what every partition is turned into
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything a worker needs to turn a partition into arrays (it pickles)."""
+
+    request: FitRequest
+    specs: dict                   # parameter -> formulaic ModelSpecs
+    keep_columns: dict            # parameter -> positions of the design's columns
+    formula_offsets: dict         # parameter -> positions of offset(...) columns
+    levels: dict                  # column -> the categories every partition gets
+    used: tuple                   # the data columns any formula uses
+    vectors: dict                 # "weights" / "exposure" / "offset of p" -> column name
+
+    def prepare(self, part: pd.DataFrame) -> pd.DataFrame:
+        part = part.copy()
+        for c, cats in self.levels.items():
+            if c in part.columns and not _numeric_levels(cats):
+                part[c] = pd.Categorical(part[c].astype(object).where(part[c].notna(), None),
+                                         categories=cats)
+        return part
+
+    def arrays(self, part: pd.DataFrame) -> dict:
+        """The partition's response, designs, offsets and weights on its kept rows, and
+        the counts of the rows dropped (by cause)."""
+        part = self.prepare(part)
+        n = len(part)
+        bad: dict[str, np.ndarray] = {}
+        raw_na = np.zeros(n, dtype=bool)
+        for c in self.used:
+            bad[c] = part[c].isna().to_numpy()
+            raw_na |= bad[c]
+        first = next(iter(self.specs))
+        out_y, designs, offsets = None, {}, {}
+        for p, spec in self.specs.items():
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)   # rows dropped below
+                warnings.simplefilter("ignore", DataMismatchWarning)   # NA levels: dropped
+                mm = spec.get_model_matrix(part, na_action="ignore", context=CONTEXT)
+            parts = _parts(mm)
+            for mat in parts:
+                values = mat.to_numpy(dtype=float, na_value=np.nan)
+                nonfinite = ~np.isfinite(values) & ~raw_na[:, None]
+                for j in np.flatnonzero(nonfinite.any(axis=0)):
+                    bad[f"{mat.columns[j]} (non-finite)"] = nonfinite[:, j]
+            if p == first:
+                out_y = _response(parts[0], self.request.formulas[first])[0]
+            M = parts[-1].to_numpy(dtype=float, na_value=np.nan)
+            offs = self.formula_offsets[p]
+            offsets[p] = M[:, offs].sum(axis=1) if offs.size else np.zeros(n)
+            designs[p] = np.ascontiguousarray(M[:, self.keep_columns[p]])
+        vec = {}
+        for name, column in self.vectors.items():
+            raw = pd.to_numeric(part[column], errors="coerce").to_numpy(dtype=float,
+                                                                        na_value=np.nan)
+            bad[name] = ~np.isfinite(raw)
+            vec[name] = raw
+        drop = reduce(np.logical_or, bad.values(), np.zeros(n, dtype=bool))
+        weights = vec.get("weights", np.ones(n))
+        if np.any(weights[~drop] < 0):
+            raise DataError("weights has negative values. Fix: weights must be >= 0.")
+        if "exposure" in vec and np.any(vec["exposure"][~drop] <= 0):
+            raise DataError("exposure must be positive (its log is the offset). Fix: drop "
+                            "or correct the rows with exposure <= 0.")
+        keep = ~drop
+        used = keep & (weights > 0)
+        for p in self.specs:
+            if f"offset of {p}" in vec:
+                offsets[p] = offsets[p] + vec[f"offset of {p}"]
+        if "exposure" in vec:
+            with np.errstate(all="ignore"):
+                offsets[first] = offsets[first] + np.log(vec["exposure"])
+        _, y = bind_response(self.request, out_y[used])
+        return {"y": y, "weights": weights[used],
+                "designs": {p: X[used] for p, X in designs.items()},
+                "offsets": {p: o[used] for p, o in offsets.items()},
+                "kept": int(keep.sum()), "dropped": int(drop.sum()),
+                "dropped_by": {c: int(m.sum()) for c, m in bad.items() if m.any()}}
+
+
+def _numeric_levels(cats) -> bool:
+    return len(cats) > 0 and all(isinstance(c, (int, float, np.number)) for c in cats)
+
+
+def _arrays(part, plan: _Plan) -> dict:
+    return plan.arrays(part)
+
+
+# ---------------------------------------------------------------------------------------
+# the objective
+
+
+@dataclass(frozen=True)
+class _View:
+    """How an objective reads a partition's arrays: which parameters are estimated, which
+    are frozen at coefficients (their linear predictor joins the offset), which fixed."""
+
+    names: tuple[str, ...]             # every parameter, in the family's order
+    estimated: tuple[str, ...]         # estimated by this objective
+    frozen: tuple[tuple[str, np.ndarray], ...] = ()
+    fixed: tuple[tuple[str, float], ...] = ()    # parameter -> its constant eta
+
+    def chunk(self, a: dict, rows: slice) -> Chunk:
+        frozen, fixed = dict(self.frozen), dict(self.fixed)
+        n = a["y"][rows].shape[0]
+        offsets = []
+        for p in self.names:
+            if p in fixed:
+                offsets.append(constant(fixed[p], n))
+                continue
+            off = a["offsets"][p][rows]
+            if p in frozen:
+                off = off + a["designs"][p][rows] @ frozen[p]
+            offsets.append(off)
+        return Chunk(a["y"][rows], a["weights"][rows],
+                     tuple(a["designs"][p][rows] for p in self.estimated), tuple(offsets))
+
+
+def _blocks_of(a: dict, p: int):
+    n = a["y"].shape[0]
+    step = linalg.block_rows(p)
+    return [slice(s, min(s + step, n)) for s in range(0, n, step)]
+
+
+def _accumulate(a: dict, model: Model, view: _View, beta, want: Want) -> Sums:
+    total = Sums()
+    for sl in _blocks_of(a, model.p):
+        part = kernel.accumulate(model, view.chunk(a, sl), beta, want)
+        if not part.finite:
+            return Sums(llf=-np.inf, rows=a["y"].shape[0])
+        total = total + part
+    return total
+
+
+def _pilot(a: dict, model: Model, view: _View, beta) -> Sums:
+    total = Sums()
+    for sl in _blocks_of(a, model.p):
+        total = total + kernel.pilot(model, view.chunk(a, sl), beta)
+    return total
+
+
+def _tree(parts: list, dask):
+    """The delayed sum of ``parts`` in a binary tree."""
+    add = dask.delayed(lambda a, b: a + b, pure=True)
+    while len(parts) > 1:
+        parts = [add(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
+                 for i in range(0, len(parts), 2)]
+    return parts[0]
+
+
+@dataclass(frozen=True)
+class _BlockInfo:
+    """A parameter as the Newton, dispersion and diagnosis code reads it: its link,
+    domain and size, and a one-row stand-in of its design and offset that is exact when
+    the design is an intercept column and the offset constant (NaN otherwise: those
+    shortcuts then do not apply)."""
+
+    name: str
+    link: object
+    domain: object
+    size: int
+    X: np.ndarray
+    offset: np.ndarray
+
+
+class PartitionedObjective:
+    """The log-likelihood over a Dask frame's partitions (see the module docstring)."""
+
+    def __init__(self, family, slots: tuple[Slot, ...], view: _View, parts: list,
+                 derivatives: str, scales: tuple, steps, response, total_weight: float,
+                 n: int, y_ndim: int, intercept_only: dict, dask):
+        self.family = family
+        self.view = view
+        self.parts = parts
+        self.derivatives = derivatives
+        self._dask = dask
+        self.n_rows = n
+        self.model = Model(family, slots, derivatives, scales,
+                           steps if derivatives == "numeric" else None, response)
+        self.active = [i for i, s in enumerate(slots) if s.size]
+        self.edges = self.model.edges
+        self.blocks = tuple(_BlockInfo(
+            s.name, s.link, s.domain, s.size,
+            np.ones((1, max(s.size, 1))) if intercept_only.get(s.name) else
+            np.full((1, max(s.size, 1)), np.nan),
+            np.zeros(1) if intercept_only.get(s.name) or not s.size else np.full(1, np.nan))
+            for s in slots)
+        if view.fixed:
+            fixed = dict(view.fixed)
+            self.blocks = tuple(replace(b, offset=np.full(1, fixed[b.name]))
+                                if b.name in fixed else b for b in self.blocks)
+        #: the total weight as a one-element array: code that sums the weights gets it
+        self.weights = np.array([total_weight])
+        self.y = np.empty((0,) * y_ndim)
+        self.var_weights = None
+        self.passes = 0
+        self._intercept_only = intercept_only
+
+    # structure ---------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return self.n_rows
+
+    @property
+    def p(self) -> int:
+        return int(self.edges[-1])
+
+    @property
+    def scale(self) -> np.ndarray:
+        return self.model.scale_vector()
+
+    @property
+    def response(self):
+        return self.model.response
+
+    def split(self, beta):
+        return [beta[self.edges[a]:self.edges[a + 1]] for a in range(len(self.active))]
+
+    def block_slice(self, name: str) -> slice:
+        a = self.active.index(self.index(name))
+        return slice(int(self.edges[a]), int(self.edges[a + 1]))
+
+    def index(self, name: str) -> int:
+        return [b.name for b in self.blocks].index(name)
+
+    @property
+    def final_want(self) -> Want:
+        return Want(gradient=True, information="observed", edges=True,
+                    pearson=self.family.has("unit_variance"))
+
+    def freeze(self, beta, keep: list[str]) -> PartitionedObjective:
+        """The objective in the parameters ``keep``; the others held at ``beta`` (their
+        linear predictors are computed inside the tasks)."""
+        pieces = dict(zip([self.blocks[a].name for a in self.active], self.split(beta),
+                          strict=True))
+        frozen = dict(self.view.frozen)
+        frozen.update({n: np.array(v, dtype=float) for n, v in pieces.items() if n not in keep})
+        estimated = tuple(n for n in self.view.estimated if n in keep)
+        slots = tuple(s if s.name in estimated else replace(s, size=0)
+                      for s in self.model.slots)
+        kept = [j for j, a in enumerate(self.active) if self.blocks[a].name in keep]
+        scales = tuple(self.model.scales[j] for j in kept)
+        steps = None if self.model.steps is None else tuple(self.model.steps[j] for j in kept)
+        view = replace(self.view, estimated=estimated, frozen=tuple(frozen.items()))
+        other = PartitionedObjective(self.family, slots, view, self.parts, self.derivatives,
+                                     scales, steps, self.model.response,
+                                     float(self.weights[0]), self.n_rows, self.y.ndim,
+                                     self._intercept_only, self._dask)
+        other.blocks = tuple(replace(b, size=s.size) for b, s in zip(self.blocks, slots,
+                                                                       strict=True))
+        return other
+
+    def restrict(self, position, value):
+        raise DataError(LAZY)
+
+    # the kernel --------------------------------------------------------------------
+    def evaluate(self, beta, want: Want = LOGLIK, groups=None, var_weights=None) -> Sums:
+        """One pass of the kernel over every partition, added in a tree."""
+        if groups is not None or var_weights is not None:
+            raise DataError(NOT_YET.format(what="cluster sums and var_weights",
+                                           fix="use cov_type observed/expected/HC0/HC1."))
+        beta = np.asarray(beta, dtype=float)
+        self._ensure_steps(beta, want.derivatives)
+        self.passes += 1
+        dask = self._dask
+        task = dask.delayed(_accumulate, pure=True)
+        total = dask.compute(_tree([task(a, self.model, self.view, beta, want)
+                                    for a in self.parts], dask))[0]
+        if not total.finite:
+            return Sums(llf=-np.inf, rows=self.n)
+        return total
+
+    def _ensure_steps(self, beta, needed: bool) -> None:
+        if self.derivatives != "numeric" or self.model.steps is not None or not needed:
+            return
+        dask = self._dask
+        task = dask.delayed(_pilot, pure=True)
+        total = dask.compute(_tree([task(a, self.model, self.view, beta)
+                                    for a in self.parts], dask))[0]
+        self.model = kernel.with_steps(self.model, total)
+
+    def loglik(self, beta) -> float:
+        return self.evaluate(beta).llf
+
+    # per-row values: not on Dask -----------------------------------------------------
+    def rows(self, beta, second: bool = True):
+        raise DataError("the covariance needs the per-row fallback for an ill-conditioned "
+                        "information matrix, and " + LAZY)
+
+    def expected(self, rows):
+        raise DataError(LAZY)
+
+    def leverage_factor(self, beta):
+        raise DataError(NOT_YET.format(what="HC2/HC3", fix="use cov_type='HC0' or 'HC1'."))
+
+    def etas(self, beta):
+        raise DataError(LAZY)
+
+
+# ---------------------------------------------------------------------------------------
+# the entry point
+
+
+def _refuse(request: FitRequest) -> None:
+    o = request.options
+    conv = o.convention
+    checks = [
+        (conv.cov_type in ("cluster", "HC2", "HC3"), f"cov_type={conv.cov_type!r}",
+         "use cov_type observed, expected, HC0 or HC1, or fit an in-memory sample."),
+        (o.singular != "error", "singular='drop'",
+         "remove the aliased terms, or fit an in-memory sample."),
+        (o.method != "newton", f"method={o.method!r}", "use method='newton'."),
+        (request.groups is not None, "groups=", "drop groups= (cluster covariance)."),
+        (request.var_weights is not None, "var_weights=", "use weights= or fit in memory."),
+    ]
+    for name in ("weights", "exposure"):
+        value = getattr(request, name)
+        checks.append((value is not None and not isinstance(value, str), f"{name}= as values",
+                       f"pass {name}= as the name of a column of the Dask frame."))
+    for p, value in (request.offsets or {}).items():
+        checks.append((value is not None and not isinstance(value, str),
+                       f"the offset of {p!r} as values",
+                       "pass offset= as the name of a column of the Dask frame."))
+    for bad, what, fix in checks:
+        if bad:
+            raise DataError(NOT_YET.format(what=what, fix=fix))
+    for p, text in request.formulas.items():
+        for fn in STATEFUL:
+            m = re.search(rf"\b{fn}\s*\(", text)
+            if m:
+                term = text[m.start():_close(text, m.end() - 1) + 1]
+                raise DataError(
+                    f"the term {term!r} of {p!r} is a transform whose state depends on all "
+                    "rows; it needs a pass over the data that is not built yet, so it is "
+                    + NOT_YET.format(what="it", fix="compute the column first (e.g. "
+                                     "ddf.assign(xc=ddf.x - ddf.x.mean())) and use it.")[3:])
+
+
+def _close(text: str, open_at: int) -> int:
+    depth = 0
+    for i in range(open_at, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return i
+    return len(text) - 1
+
+
+def _categorical_columns(parsed: dict, formulas: dict, ddf) -> list[str]:
+    used = set().union(*(f.required_variables for f in parsed.values()))
+    cols = []
+    for c in ddf.columns:
+        if c not in used:
+            continue
+        dt = ddf.dtypes[c]
+        if isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_object_dtype(dt) or \
+                pd.api.types.is_string_dtype(dt) or pd.api.types.is_bool_dtype(dt):
+            cols.append(c)
+    for text in formulas.values():
+        for name in re.findall(r"\bC\(\s*([A-Za-z_][A-Za-z0-9_]*)", text):
+            if name in ddf.columns and name not in cols:
+                cols.append(name)
+    return cols
+
+
+def _levels(values, dtype) -> list:
+    present = [v for v in values if not pd.isna(v)]
+    if isinstance(dtype, pd.CategoricalDtype):
+        return [c for c in dtype.categories if c in set(present)]
+    return sorted(present, key=lambda v: (str(type(v)), v))
+
+
+def _sample(ddf, levels: dict, used: list) -> pd.DataFrame:
+    """A small in-memory frame with every categorical level (formulaic's specs are built
+    on it; its rows are never fitted)."""
+    head = ddf.get_partition(0).head(64, compute=True)
+    if len(head) == 0:
+        head = ddf.head(64, npartitions=-1)
+    head = head[[c for c in head.columns if c in used]].dropna()
+    if len(head) == 0:
+        head = ddf[used].dropna().head(64, npartitions=-1)
+    if len(head) == 0:
+        raise DataError("every row has a missing value in a variable of the formulas. Fix: "
+                        "check the data.")
+    m = max([len(head)] + [len(v) for v in levels.values()])
+    sample = head.iloc[np.arange(m) % len(head)].reset_index(drop=True)
+    for c, cats in levels.items():
+        vals = [cats[i % len(cats)] for i in range(m)] if cats else [None] * m
+        sample[c] = vals if _numeric_levels(cats) else pd.Categorical(vals, categories=cats)
+    return sample
+
+
+def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult:
+    """Fit ``request`` on the Dask frame ``ddf`` (see the module docstring)."""
+    import dask
+
+    _refuse(request)
+    family, fixed = request.family, request.fixed
+    formulas = request.formulas
+    params = list(formulas)
+    first = params[0]
+    parsed = {p: _parse(formulas[p], p) for p in params}
+    missing_cols = sorted({v for f in parsed.values() for v in f.required_variables
+                           if v not in ddf.columns and v not in CONTEXT and v != "np"})
+    if missing_cols:
+        raise DataError(f"column(s) {missing_cols} of the formulas are not in the data. Fix: "
+                        "check the formulas against the frame's columns.")
+    if request.safe_formulas:
+        check_terms(parsed, pd.Index(ddf.columns), formulas)
+    used = sorted({v for f in parsed.values() for v in f.required_variables
+                   if v in ddf.columns}, key=str)
+    vectors = {}
+    for name in ("weights", "exposure"):
+        if isinstance(getattr(request, name), str):
+            vectors[name] = getattr(request, name)
+    for p, value in (request.offsets or {}).items():
+        if isinstance(value, str):
+            vectors[f"offset of {p}"] = value
+    for name, column in vectors.items():
+        if column not in ddf.columns:
+            raise DataError(f"{name}={column!r} is not a column of the data. Fix: name an "
+                            "existing column.")
+    # pass 1: the categorical levels
+    cats = _categorical_columns(parsed, formulas, ddf)
+    found = dask.compute(*[ddf[c].drop_duplicates() for c in cats]) if cats else ()
+    levels = {c: _levels(list(v), ddf.dtypes[c]) for c, v in zip(cats, found, strict=True)}
+    sample = _sample(ddf, levels, used)
+    specs, keep_cols, off_cols, designs = {}, {}, {}, {}
+    for p in params:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mm = parsed[p].get_model_matrix(sample, na_action="ignore", context=CONTEXT)
+        specs[p] = mm.model_spec
+        cols = list(_parts(mm)[-1].columns)
+        is_off = np.array([c.startswith("offset(") for c in cols], dtype=bool)
+        keep_cols[p], off_cols[p] = np.flatnonzero(~is_off), np.flatnonzero(is_off)
+        sources = []
+        if f"offset of {p}" in vectors:
+            sources.append(OffsetSource(vectors[f"offset of {p}"], None))
+        if p == first and "exposure" in vectors:
+            sources.append(OffsetSource(vectors["exposure"], None, log=True))
+        rhs_spec = _parts(mm)[-1].model_spec
+        designs[p] = Design(p, formulas[p], tuple(cols[i] for i in keep_cols[p]),
+                            np.empty((0, keep_cols[p].size)), np.empty(0), rhs_spec,
+                            keep_cols[p], off_cols[p], tuple(sources), safe=request.safe_formulas)
+    response_names = tuple(_parts(parsed[first].get_model_matrix(
+        sample, na_action="ignore", context=CONTEXT))[0].columns)
+    plan = _Plan(request, specs, keep_cols, off_cols, levels, tuple(used), vectors)
+    arrays = [dask.delayed(_arrays, pure=True)(part, plan) for part in ddf.to_delayed()]
+    if persist:
+        arrays = list(dask.persist(*arrays))
+    estimated = [p.name for p in family.parameters if p.name not in fixed]
+    # pass 2: rows, weights, TSQR of each design, largest values
+    stats = dask.compute(*[dask.delayed(_structure, pure=True)(a, tuple(estimated))
+                           for a in arrays])
+    total = reduce(_merge_structure, stats)
+    n_kept, n_used = total["kept"], total["used"]
+    n_dropped = total["dropped"]
+    if n_kept == 0:
+        raise DataError(f"every row has a missing or non-finite value "
+                        f"({total['dropped_by']}). Fix: check the data.")
+    if n_dropped and request.missing == "raise":
+        raise DataError(f"{n_dropped} row(s) have missing or non-finite values "
+                        f"({total['dropped_by']}). Fix: clean them, or use missing='drop'.")
+    if n_used == 0:
+        raise DataError("every row has weight 0. Fix: give some rows positive weights.")
+    p_total = sum(designs[n].X.shape[1] for n in estimated)
+    if n_used < p_total:
+        raise DataError(f"{n_used} rows with positive weight for {p_total} coefficients. Fix: "
+                        "use more data or a smaller model.")
+    scales = {}
+    for name in estimated:
+        R, top = total["qr"][name], total["top"][name]
+        d = designs[name]
+        zero = np.flatnonzero(top == 0)
+        scales[name] = linalg.power_of_two_scales(top)
+        norms = np.sqrt(np.einsum("ij,ij->j", R, R))
+        pr = linalg.pivoted(R * np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1), 1.0))
+        if pr.rank < R.shape[1] or zero.size:
+            aliased = sorted({*pr.aliased.tolist(), *zero.tolist()})
+            cols = [d.columns[i] for i in aliased]
+            raise DataError(f"the design of {name!r} ({d.formula}) is rank deficient: "
+                            f"{cols} {'is' if len(cols) == 1 else 'are'} a linear combination "
+                            "of the other columns (or all zero on the rows used). Fix: "
+                            "remove or combine those terms.")
+        warn_collinear(name, d.formula, d.columns, pr, stacklevel=4)
+    links = request.links
+    slots = tuple(Slot(p.name, links[p.name], p.domain,
+                       0 if p.name in fixed else len(designs[p.name].columns))
+                  for p in family.parameters)
+    with np.errstate(divide="ignore"):
+        fixed_eta = tuple((n, float(links[n].link(v))) for n, v in fixed.items())
+    view = _View(tuple(p.name for p in family.parameters), tuple(estimated), (), fixed_eta)
+    derivatives = _derivatives(family)
+    y_top = np.array([total["y_top"]]) if total["y_ndim"] == 1 else np.empty((0, 2))
+    rscale = response_scale.choose(family, slots, y_top, linalg.SCALE_RANGE)
+    intercept_only = {n: designs[n].columns == ("Intercept",) and not off_cols[n].size
+                      and f"offset of {n}" not in vectors and not (n == first and
+                                                                   "exposure" in vectors)
+                      for n in estimated}
+    obj = PartitionedObjective(family, slots, view, arrays, derivatives,
+                               tuple(scales[n] for n in estimated), None, rscale,
+                               total["weight"], n_used, total["y_ndim"], intercept_only, dask)
+    columns = {n: designs[n].columns for n in estimated}
+    spec = DispersionSpec.of(family, None)
+    beta0 = _start(obj, plan, arrays[0], columns, request, dask)
+    sol = engine.maximize(obj, beta0, method="newton", dispersion=spec,
+                          maxiter=request.options.maxiter, tol=request.options.tol)
+    if not np.isfinite(sol.llf) and not sol.exact_fit:
+        from .errors import ConvergenceError
+        raise ConvergenceError(f"the optimiser ended where the log-likelihood is not finite "
+                               f"({sol.message}). Fix: rescale the response or covariates, "
+                               "or give start= values.")
+    frame = ModelFrame(np.empty((0,) * total["y_ndim"]), response_names, designs,
+                       np.empty(0), None, pd.RangeIndex(0), n_dropped,
+                       dict(total["dropped_by"]), None)
+    fingerprint = (ddf._name if hasattr(ddf, "_name") else id(ddf), n_used,
+                   total["weight"], total["y_sum"])
+
+    def context_of(coef, unbounded, aliased):
+        return FitContext(request.options, response_names, n_kept, dict(designs),
+                          np.array(coef, dtype=float), unbounded, None, dict(aliased),
+                          lazy=LAZY, fingerprint=fingerprint)
+
+    return conclude(request, obj, sol, spec, frame, np.empty(0, dtype=bool), {}, columns,
+                    total["nobs"], context_of)
+
+
+def _derivatives(family) -> str:
+    return "analytic" if family.has("dlogpdf") and family.has("d2logpdf") else "numeric"
+
+
+def _structure(a: dict, estimated: tuple) -> dict:
+    """Per partition: counts, sums, each design's R factor and largest values."""
+    y, w = a["y"], a["weights"]
+    out = {"kept": a["kept"], "dropped": a["dropped"], "dropped_by": a["dropped_by"],
+           "used": int(y.shape[0]), "weight": float(np.sum(w)), "y_ndim": y.ndim,
+           "y_top": float(np.max(np.abs(y))) if y.size else 0.0,
+           "y_sum": float(np.sum(y)), "qr": {}, "top": {}}
+    for name in estimated:
+        X = a["designs"][name]
+        out["top"][name] = linalg.column_max_abs(X)
+        R = np.linalg.qr(X, mode="r") if X.shape[0] else np.zeros((0, X.shape[1]))
+        out["qr"][name] = np.vstack([R, np.zeros((max(0, X.shape[1] - R.shape[0]),
+                                                  X.shape[1]))])[: X.shape[1]]
+    out["nobs"] = out["weight"]
+    return out
+
+
+def _merge_structure(a: dict, b: dict) -> dict:
+    by = dict(a["dropped_by"])
+    for k, v in b["dropped_by"].items():
+        by[k] = by.get(k, 0) + v
+    out = {k: a[k] + b[k] for k in ("kept", "dropped", "used", "weight", "y_sum", "nobs")}
+    out.update(dropped_by=by, y_ndim=max(a["y_ndim"], b["y_ndim"]),
+               y_top=max(a["y_top"], b["y_top"]),
+               qr={n: Sums(qr=a["qr"][n]).__add__(Sums(qr=b["qr"][n])).qr for n in a["qr"]},
+               top={n: np.maximum(a["top"][n], b["top"][n]) for n in a["top"]})
+    return out
+
+
+def _start(obj: PartitionedObjective, plan: _Plan, first, columns, request, dask):
+    """Start values: an in-memory fit on the first partition (a sample), checked on all
+    rows; the family's constants where that fit fails."""
+    a = dask.compute(first)[0]
+    family, user = request.family, request.options.start
+    if a["y"].shape[0] == 0:
+        raise DataError("the first partition has no usable rows. Fix: repartition the frame "
+                        "(ddf.repartition(...)) or drop empty partitions.")
+    fixed = dict(obj.view.fixed)
+    n = a["y"].shape[0]
+    blocks = tuple(Block(s.name, s.link,
+                         a["designs"][s.name] if s.size else constant(0.0, (n, 0)),
+                         constant(fixed[s.name], n) if s.name in fixed else a["offsets"][s.name],
+                         s.domain) for s in obj.model.slots)
+    sample = Objective(family, a["y"], blocks, a["weights"], obj.derivatives,
+                       scales=obj.model.scales)
+    for sl in _blocks_of(a, obj.p):
+        check_logpdf(family, request.origin, *sample.family_view(
+            start.first_guess(sample, family), sl), sl.start)
+    beta0 = start.start_vector(sample, family, columns, user)
+    if user is not None:
+        return beta0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sol = engine.maximize(sample, beta0, dispersion=DispersionSpec.of(family, None),
+                                  maxiter=50)
+        if np.all(np.isfinite(sol.beta)) and np.isfinite(obj.loglik(sol.beta)):
+            return sol.beta
+    except (ArithmeticError, ValueError, DataError):
+        pass
+    return beta0
