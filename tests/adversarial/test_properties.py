@@ -200,8 +200,8 @@ def check_response_rescaling(case: Case, exponent: int):
         if base.links[name].name == "identity":
             params[(name, term)] *= c
             bse[(name, term)] *= c
-        elif term == "Intercept" and (name == "sigma" or case.family == "gamma" and
-                                      name == "mu"):
+        elif term == "Intercept" and (name == "sigma" or (case.family == "gamma" and
+                                      name == "mu")):
             params[(name, term)] += np.log(c)
     _assert_same(scaled.params, params, bse, f"y times 1e{exponent}")
     _assert_same_se(scaled.bse, bse, f"y times 1e{exponent}, standard errors")
