@@ -231,8 +231,13 @@ def wald_test(res, spec, q=None, *, use_f: bool | None = None) -> WaldTest:
         raise DataError(f"the {m} constraint(s) are {'empty' if m == 0 else 'linearly dependent'}"
                         ". Fix: give independent equations (drop the ones implied by others).")
     use_f = res.t_tests if use_f is None else use_f
-    d = R @ res.coef - q
-    V = R @ res.cov @ R.T
+    # only the coefficients the constraints involve: another parameter's estimate of
+    # -inf (sigma = 0 at an exact fit) or NaN variance would turn 0 * inf into NaN
+    used = np.flatnonzero(np.any(R != 0, axis=0))
+    R_used = R[:, used]
+    estimate = R_used @ res.coef[used]
+    d = estimate - q
+    V = R_used @ res.cov[np.ix_(used, used)] @ R_used.T
     try:
         W = float(d @ np.linalg.solve(V, d))
     except np.linalg.LinAlgError:
@@ -250,7 +255,7 @@ def wald_test(res, spec, q=None, *, use_f: bool | None = None) -> WaldTest:
     names = coefficients.names(res)
     index = pd.Index([_label(r, v, names) for r, v in zip(R, q, strict=True)],
                      name="constraint")
-    table = pd.DataFrame({"estimate": R @ res.coef, "std_error": se, "statistic": z,
+    table = pd.DataFrame({"estimate": estimate, "std_error": se, "statistic": z,
                           "pvalue": p_rows}, index=index)
     return WaldTest(float(stat), m, pvalue, "F" if use_f else "chi2", df_denom, table, R, q,
                     res.covariance_kind)
