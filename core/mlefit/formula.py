@@ -472,8 +472,10 @@ def _joint_mask(parsed, frame, built, vectors, offset_vectors) -> dict[str, np.n
         used |= {v for v in f.required_variables if v in frame.columns}
     raw_na = np.zeros(len(frame), dtype=bool)
     for col in sorted(used, key=str):
-        bad[str(col)] = frame[col].isna().to_numpy()
-        raw_na |= bad[str(col)]
+        missing = _missing(frame[col])
+        if missing is not None:
+            bad[str(col)] = missing
+            raw_na |= missing
     for mm in built.values():
         for part in _parts(mm):
             for name, column in zip(part.columns, _columns(part), strict=True):
@@ -484,6 +486,19 @@ def _joint_mask(parsed, frame, built, vectors, offset_vectors) -> dict[str, np.n
                                                     offset_vectors.items()]:
         bad[name] = ~np.isfinite(raw)
     return bad
+
+
+def _missing(values: pd.Series) -> np.ndarray | None:
+    """The rows where a data column is missing, or None when none is (a float column's
+    sum is finite: no NaN in it, and no pass to build the mask)."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
+        if values.dtype.kind != "f":
+            return None
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(np.add.reduce(values.to_numpy())):
+                return None
+    missing = values.isna().to_numpy()
+    return missing if missing.any() else None
 
 
 def _nonfinite(column: np.ndarray, raw_na: np.ndarray) -> np.ndarray | None:
