@@ -159,3 +159,14 @@ def test_numbers_as_text_parses_each_distinct_value_once(monkeypatch):
         warnings.simplefilter("error")
         columns.warn_numeric_text("g", pd.Series(list("abcd") * 10000))
     assert seen == [4]
+
+
+def test_weights_and_offsets_are_the_users_when_no_row_is_dropped(data):
+    w = data["w"].to_numpy().copy()
+    off = np.linspace(-0.1, 0.1, len(data))
+    res = mlefit.fit("count ~ x1 + C(g)", data, "poisson", weights=w, offset=off)
+    frame = res._context.frame
+    assert np.shares_memory(frame.weights, w) and np.shares_memory(frame.designs["mu"].offset, off)
+    by_name = mlefit.fit("count ~ x1 + C(g)", data, "poisson", weights="w").params
+    np.testing.assert_array_equal(by_name.to_numpy(), mlefit.fit(
+        "count ~ x1 + C(g)", data, "poisson", weights=w, offset=np.zeros(len(data))).params)
