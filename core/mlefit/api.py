@@ -157,6 +157,15 @@ def _column(name, value, n):
     return arr
 
 
+def _all_finite(values: np.ndarray) -> bool:
+    """Whether every value is finite, in one pass over them (their sum) and no temporary
+    the size of ``values``, unless the sum overflows or is not finite."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(values, axis=None)):
+            return True
+    return bool(np.isfinite(values).all())
+
+
 def _matrix(name: str, value) -> np.ndarray:
     """A dense 1-D or 2-D float array, or a DataError naming ``name``."""
     if hasattr(value, "toarray") and not isinstance(value, np.ndarray):
@@ -191,7 +200,7 @@ def _array_frame(request: FitRequest, y, X) -> ModelFrame:
     n = y.shape[0]
     if n == 0:
         raise DataError("y is empty.")
-    if not np.all(np.isfinite(y)):
+    if not _all_finite(y):
         raise DataError("y has missing or non-finite values. Fix: drop those rows first.")
     first = fam.parameters[0].name
     mats = {first: X, **designs}

@@ -13,9 +13,12 @@ Data policy
 -----------
 * **References, never copies.** The context holds the arrays the fit used as they are:
   the user's own arrays where :func:`mlefit.fit_arrays` could use them as given (float
-  arrays), the matrices formulaic built otherwise, and the objective's views of them. A
-  result costs about one model frame of memory; an array changed in place after the fit
-  changes what later refits and predictions without ``newdata`` see (do not, or refit).
+  arrays; a C-contiguous float64 design is the layout the engine reads), the row-major
+  design :func:`mlefit.fit` wrote once from formulaic's columns, the user's weights
+  and offsets (arrays or data columns) when no row was dropped (copies of the
+  kept rows otherwise), and the objective's views of them. A result costs about one
+  model frame of memory; an array changed in place after the fit changes what later
+  refits and predictions without ``newdata`` see (do not, or refit).
 * **remove_data.** :meth:`mlefit.FitResult.remove_data` returns a copy of the result
   whose context has no data (:meth:`FitContext.without_data`): it keeps the options, the
   response's names, the number of rows and each parameter's formula spec (so

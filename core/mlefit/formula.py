@@ -149,21 +149,34 @@ def _as_frame(data) -> pd.DataFrame:
 
 def _plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     """Nullable boolean and string columns as object columns with NaN for NA (what
-    formulaic handles: categorical levels, NA rows dropped); datetimes refused."""
-    dated = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])
-             or pd.api.types.is_timedelta64_dtype(frame[c])]
+    formulaic handles: categorical levels, NA rows dropped); datetimes refused.
+
+    pandas 3's default text dtype (``str``: a string dtype with NaN for missing) is one
+    formulaic reads as text already and stays as it is: converting it cost a pass over
+    its values, and formulaic encodes an object column slower. The data are never copied:
+    the columns converted replace their originals in a shallow copy of the frame."""
+    dtypes = frame.dtypes
+    dated = [c for c, t in dtypes.items() if pd.api.types.is_datetime64_any_dtype(t)
+             or pd.api.types.is_timedelta64_dtype(t)]
     if dated:
         raise DataError(f"column(s) {dated} hold dates or durations, which have no numeric "
                         "scale in a formula. Fix: convert them to numbers, e.g. "
                         "(d[col] - d[col].min()).dt.days.")
-    nullable = [c for c in frame.columns
-                if isinstance(frame[c].dtype, (pd.BooleanDtype, pd.StringDtype))]
+    nullable = [c for c, t in dtypes.items()
+                if isinstance(t, pd.BooleanDtype)
+                or (isinstance(t, pd.StringDtype) and not _text_formulaic_reads(t))]
     if not nullable:
         return frame
-    frame = frame.copy()
+    frame = frame.copy(deep=False)
     for c in nullable:
         frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
     return frame
+
+
+def _text_formulaic_reads(dtype: pd.StringDtype) -> bool:
+    """A string dtype that formulaic treats as categorical text with NaN for missing, as
+    it does an object column (its test: ``dtype in ("object", "str")``)."""
+    return dtype == "str" and dtype.na_value is not pd.NA
 
 
 def _parse(formula: str, parameter: str) -> Formula:
@@ -218,12 +231,13 @@ def _vector(name: str, value, frame: pd.DataFrame) -> tuple[np.ndarray, OffsetSo
 
 
 def numeric(name: str, value) -> np.ndarray:
-    """``value`` as a flat float array (NA as NaN), or a DataError naming ``name``."""
+    """``value`` as a flat contiguous float array (NA as NaN; the values themselves when
+    they are one already), or a DataError naming ``name``."""
     refuse_complex(name, value)
     try:
         if isinstance(value, pd.Series):
-            return value.to_numpy(dtype=float, na_value=np.nan)
-        return np.asarray(value, dtype=float).reshape(-1)
+            return np.ascontiguousarray(value.to_numpy(dtype=float, na_value=np.nan))
+        return np.ascontiguousarray(np.asarray(value, dtype=float).reshape(-1))
     except (TypeError, ValueError) as exc:
         raise DataError(f"{name} is not numeric ({_first_line(exc)}). Fix: pass numbers, one "
                         "per row, or the name of a numeric column.") from exc
@@ -322,36 +336,98 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
     if drop.all():
         raise DataError(f"every row has a missing or non-finite value ({_describe(dropped_by)}"
                         "). Fix: check the na_values of the file and the transforms.")
-    keep = ~drop
-    trimmed = _without_unused_levels(frame.loc[keep] if drop.any() else frame)
+    dropping = bool(drop.any())
+    trimmed = _without_unused_levels(frame.loc[~drop] if dropping else frame)
     if trimmed is not frame:
         frame = trimmed
         built = {p: _materialise(parsed[p], frame, p, formulas[p]) for p in params}
+
+    def kept(values: np.ndarray) -> np.ndarray:   # a per-row vector on the kept rows
+        return values[~drop] if dropping else values
+
     y, response = _response(built[first].lhs, formulas[first])
     designs = {}
     for p in params:
         rhs = _parts(built[p])[-1]
         cols = list(rhs.columns)
         keep_cols, off_cols = _split_offsets(cols)
-        M = rhs.to_numpy(dtype=float)
-        offset_values = M[:, off_cols].sum(axis=1) if off_cols.size else np.zeros(len(frame))
+        columns = _columns(rhs)
+        offset_values = _summed([columns[i] for i in off_cols])
         sources = []
         if p in offset_vectors:
             raw, src = offset_vectors[p]
-            offset_values = offset_values + raw[keep]
+            offset_values = kept(raw) if offset_values is None else offset_values + kept(raw)
             sources.append(src)
         if p == first and "exposure" in vectors:
             raw, src = vectors["exposure"]
-            offset_values = offset_values + np.log(raw[keep])
+            log_exposure = np.log(kept(raw))
+            offset_values = log_exposure if offset_values is None else \
+                offset_values + log_exposure
             sources.append(OffsetSource(src.column, src.values, log=True))
-        X = M[:, keep_cols] if off_cols.size else M
+        X = _row_major([columns[i] for i in keep_cols], len(frame))
         designs[p] = Design(p, formulas[p], tuple(cols[i] for i in keep_cols), X,
-                            offset_values, rhs.model_spec, keep_cols, off_cols, tuple(sources),
-                            safe=safe)
-    w = vectors["weights"][0][keep] if "weights" in vectors else np.ones(int(keep.sum()))
-    vw = vectors["var_weights"][0][keep] if "var_weights" in vectors else None
+                            np.zeros(len(frame)) if offset_values is None else offset_values,
+                            rhs.model_spec, keep_cols, off_cols, tuple(sources), safe=safe)
+    w = kept(vectors["weights"][0]) if "weights" in vectors else np.ones(len(frame))
+    vw = kept(vectors["var_weights"][0]) if "var_weights" in vectors else None
     return ModelFrame(y, response, designs, w, vw, frame.index, int(drop.sum()), dropped_by,
-                      None if group_values is None else group_values[keep])
+                      None if group_values is None else kept(group_values))
+
+
+#: bytes of the column-major buffer through which :func:`_row_major` interleaves a block
+#: of rows: it stays in cache (4 MiB measured fastest, 256 KiB to 4 MiB within 25%, at
+#: n = 3e5, p = 12)
+_FILL_BYTES = 1 << 22
+
+
+def _columns(part) -> list[np.ndarray]:
+    """A model matrix's columns as 1-D numpy arrays, without copies where the values are
+    numbers already (float, int, bool as formulaic stored them); a nullable column as
+    floats with NaN for NA."""
+    out = []
+    for j in range(part.shape[1]):
+        column = part.iloc[:, j]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
+            out.append(column.to_numpy())
+        else:
+            out.append(column.to_numpy(dtype=float, na_value=np.nan))
+    return out
+
+
+def _row_major(columns: list[np.ndarray], n: int) -> np.ndarray:
+    """The design as the engine reads it: one C-contiguous float64 ``n x p`` matrix (each
+    row's values adjacent, so a block of rows is one contiguous slice), written once from
+    formulaic's columns.
+
+    A block of rows at a time, the columns are copied into a small column-major buffer
+    (contiguous reads and writes, ints and booleans cast on the way) and the buffer is
+    transposed into the matrix while it is in cache: no n-by-p intermediate, and about
+    half the time of ``DataFrame.to_numpy()`` followed by ``np.ascontiguousarray``."""
+    p = len(columns)
+    X = np.empty((n, p))
+    if p == 1:
+        X[:, 0] = columns[0]
+    if p <= 1:
+        return X
+    rows = max(256, _FILL_BYTES // (8 * p))
+    buffer = np.empty((min(rows, n), p), order="F")
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        block = buffer[:stop - start]
+        for j, column in enumerate(columns):
+            block[:, j] = column[start:stop]
+        X[start:stop] = block
+    return X
+
+
+def _summed(columns: list[np.ndarray]) -> np.ndarray | None:
+    """The sum of a formula's ``offset(...)`` columns as floats, None without any."""
+    if not columns:
+        return None
+    total = np.array(columns[0], dtype=float)
+    for column in columns[1:]:
+        total += column
+    return total
 
 
 def _groups(groups, frame: pd.DataFrame) -> np.ndarray | None:
@@ -377,14 +453,13 @@ def _parts(mm) -> list:
 
 
 def _check_vectors(vectors):
-    for name, (raw, _) in vectors.items():
-        finite = raw[~np.isnan(raw)]
-        if np.isinf(finite).any():
+    for name, (raw, _) in vectors.items():   # NaN compares False: a missing value passes
+        if np.isinf(raw).any():
             raise DataError(f"{name} has infinite values. Fix: replace them.")
-        if name == "exposure" and (finite <= 0).any():
+        if name == "exposure" and (raw <= 0).any():
             raise DataError("exposure must be positive (its log is the offset). Fix: drop or "
                             "correct the rows with exposure <= 0.")
-        if name in ("weights", "var_weights") and (finite < 0).any():
+        if name in ("weights", "var_weights") and (raw < 0).any():
             raise DataError(f"{name} has negative values. Fix: weights must be >= 0 "
                             "(0 drops a row's contribution).")
 
@@ -397,18 +472,48 @@ def _joint_mask(parsed, frame, built, vectors, offset_vectors) -> dict[str, np.n
         used |= {v for v in f.required_variables if v in frame.columns}
     raw_na = np.zeros(len(frame), dtype=bool)
     for col in sorted(used, key=str):
-        bad[str(col)] = frame[col].isna().to_numpy()
-        raw_na |= bad[str(col)]
+        missing = _missing(frame[col])
+        if missing is not None:
+            bad[str(col)] = missing
+            raw_na |= missing
     for mm in built.values():
         for part in _parts(mm):
-            values = part.to_numpy(dtype=float, na_value=np.nan)
-            nonfinite = ~np.isfinite(values) & ~raw_na[:, None]
-            for j in np.flatnonzero(nonfinite.any(axis=0)):
-                bad[f"{part.columns[j]} (non-finite)"] = nonfinite[:, j]
+            for name, column in zip(part.columns, _columns(part), strict=True):
+                nonfinite = _nonfinite(column, raw_na)
+                if nonfinite is not None:
+                    bad[f"{name} (non-finite)"] = nonfinite
     for name, (raw, _) in list(vectors.items()) + [(f"offset of {p}", v) for p, v in
                                                     offset_vectors.items()]:
-        bad[name] = np.isnan(raw) | np.isinf(raw)
+        bad[name] = ~np.isfinite(raw)
     return bad
+
+
+def _missing(values: pd.Series) -> np.ndarray | None:
+    """The rows where a data column is missing, or None when none is (a float column's
+    sum is finite: no NaN in it, and no pass to build the mask)."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
+        if values.dtype.kind != "f":
+            return None
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(np.add.reduce(values.to_numpy())):
+                return None
+    missing = values.isna().to_numpy()
+    return missing if missing.any() else None
+
+
+def _nonfinite(column: np.ndarray, raw_na: np.ndarray) -> np.ndarray | None:
+    """The rows where a design column is NaN or infinite though no variable is missing
+    (``np.log(0)``), or None when there is none. One pass, the column's sum, when every
+    value is finite (the sum of finite values is finite unless it overflows, and then the
+    rows are looked at one by one)."""
+    if column.dtype.kind in "biu":
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(column)):
+            return None
+    nonfinite = ~np.isfinite(column)
+    nonfinite &= ~raw_na
+    return nonfinite if nonfinite.any() else None
 
 
 def _describe(counts: dict[str, int]) -> str:
@@ -421,7 +526,7 @@ def _without_unused_levels(frame: pd.DataFrame) -> pd.DataFrame:
             and frame[c].nunique(dropna=True) < len(frame[c].cat.categories)]
     if not cats:
         return frame
-    frame = frame.copy()
+    frame = frame.copy(deep=False)    # only the categorical columns are replaced
     for c in cats:
         frame[c] = frame[c].cat.remove_unused_categories()
     return frame
