@@ -39,7 +39,7 @@ import numpy as np
 from .engine import linalg
 from .errors import CollinearityWarning, DataError
 
-__all__ = ["NEAR_SINGULAR", "SINGULAR", "drop_aliased", "warn_collinear"]
+__all__ = ["NEAR_SINGULAR", "SINGULAR", "drop_aliased", "refuse_rank_deficient", "warn_collinear"]
 
 #: scaled-design condition number above which a fit warns (``1/sqrt(eps)``)
 NEAR_SINGULAR = 2.0**26
@@ -47,6 +47,19 @@ NEAR_SINGULAR = 2.0**26
 #: columns (R's default)
 SINGULAR = ("error", "drop")
 _SHOWN = 6
+
+
+def refuse_rank_deficient(parameter: str, formula: str, columns, pr: linalg.PivotedR,
+                          zero) -> None:
+    """Raise the rank-deficiency error naming the aliased and all-zero columns, if any."""
+    if pr.rank == len(columns) and not len(zero):
+        return
+    aliased = sorted({*pr.aliased.tolist(), *np.asarray(zero).tolist()})
+    cols = [columns[i] for i in aliased]
+    raise DataError(f"the design of {parameter!r} ({formula}) is rank deficient: "
+                    f"{cols} {'is' if len(cols) == 1 else 'are'} a linear combination "
+                    "of the other columns (or all zero on the rows used). Fix: "
+                    "remove or combine those terms.")
 
 
 def warn_collinear(parameter: str, formula: str, columns, pr: linalg.PivotedR,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import diagnose, engine, start
-from .collinearity import drop_aliased, warn_collinear
+from .collinearity import drop_aliased, refuse_rank_deficient, warn_collinear
 from .context import FitContext
 from .contract import check_logpdf
 from .conventions import ROBUST_COV_TYPES
@@ -84,13 +84,8 @@ def _check_rank(frame: ModelFrame, rows, names, singular: str = "error"):
             columns = [d.columns[j] for j in kept[name]]
             if scales[name] is not None:
                 scales[name] = scales[name][kept[name]]
-        elif pr.rank < X.shape[1] or zero.size:
-            aliased = sorted({*pr.aliased.tolist(), *zero.tolist()})
-            cols = [d.columns[i] for i in aliased]
-            raise DataError(f"the design of {name!r} ({d.formula}) is rank deficient: "
-                            f"{cols} {'is' if len(cols) == 1 else 'are'} a linear combination "
-                            "of the other columns (or all zero on the rows used). Fix: "
-                            "remove or combine those terms.")
+        else:
+            refuse_rank_deficient(name, d.formula, d.columns, pr, zero)
         warn_collinear(name, d.formula, columns, pr, stacklevel=4)
     return scales, kept
 

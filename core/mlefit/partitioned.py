@@ -46,11 +46,12 @@ import pandas as pd
 from formulaic.errors import DataMismatchWarning
 
 from . import engine, start
-from .collinearity import warn_collinear
+from .collinearity import refuse_rank_deficient, warn_collinear
 from .context import FitContext
 from .contract import check_logpdf
 from .engine import Block, DispersionSpec, Objective, kernel, linalg, response_scale
 from .engine.kernel import LOGLIK, Chunk, Model, Slot, Sums, Want
+from .engine.objective import BlockLayout
 from .errors import DataError
 from .family import constant
 from .fitting import conclude
@@ -239,7 +240,7 @@ class _BlockInfo:
     offset: np.ndarray
 
 
-class PartitionedObjective:
+class PartitionedObjective(BlockLayout):
     """The log-likelihood over a Dask frame's partitions (see the module docstring)."""
 
     def __init__(self, family, slots: tuple[Slot, ...], view: _View, parts: list,
@@ -288,16 +289,6 @@ class PartitionedObjective:
     @property
     def response(self):
         return self.model.response
-
-    def split(self, beta):
-        return [beta[self.edges[a]:self.edges[a + 1]] for a in range(len(self.active))]
-
-    def block_slice(self, name: str) -> slice:
-        a = self.active.index(self.index(name))
-        return slice(int(self.edges[a]), int(self.edges[a + 1]))
-
-    def index(self, name: str) -> int:
-        return [b.name for b in self.blocks].index(name)
 
     @property
     def final_want(self) -> Want:
@@ -551,13 +542,7 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
         scales[name] = linalg.power_of_two_scales(top)
         norms = np.sqrt(np.einsum("ij,ij->j", R, R))
         pr = linalg.pivoted(R * np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1), 1.0))
-        if pr.rank < R.shape[1] or zero.size:
-            aliased = sorted({*pr.aliased.tolist(), *zero.tolist()})
-            cols = [d.columns[i] for i in aliased]
-            raise DataError(f"the design of {name!r} ({d.formula}) is rank deficient: "
-                            f"{cols} {'is' if len(cols) == 1 else 'are'} a linear combination "
-                            "of the other columns (or all zero on the rows used). Fix: "
-                            "remove or combine those terms.")
+        refuse_rank_deficient(name, d.formula, d.columns, pr, zero)
         warn_collinear(name, d.formula, d.columns, pr, stacklevel=4)
     links = request.links
     slots = tuple(Slot(p.name, links[p.name], p.domain,

@@ -26,7 +26,7 @@ from ..links import Link
 from . import kernel, linalg, response_scale, threads
 from .kernel import LOGLIK, Chunk, Model, Slot, Sums, Want
 
-__all__ = ["Block", "Objective", "Rows"]
+__all__ = ["Block", "BlockLayout", "Objective", "Rows"]
 
 @dataclass(frozen=True)
 class Block:
@@ -58,7 +58,24 @@ class Rows:
     d2: dict | None                 # d2l/deta_j deta_l, (j, l) with j <= l
 
 
-class Objective:
+class BlockLayout:
+    """Where each parameter's coefficients sit in the stacked vector: from ``blocks``,
+    ``active`` (the blocks with columns) and ``edges`` (their offsets), which every
+    objective (in memory or partitioned) sets."""
+
+    def split(self, beta: np.ndarray) -> list[np.ndarray]:
+        """Coefficient vector -> one piece per active block."""
+        return [beta[self.edges[a]:self.edges[a + 1]] for a in range(len(self.active))]
+
+    def block_slice(self, name: str) -> slice:
+        a = self.active.index(self.index(name))
+        return slice(int(self.edges[a]), int(self.edges[a + 1]))
+
+    def index(self, name: str) -> int:
+        return [b.name for b in self.blocks].index(name)
+
+
+class Objective(BlockLayout):
     """Weighted log-likelihood of ``family`` as a function of the stacked coefficients."""
 
     def __init__(self, family: Family, y: np.ndarray, blocks: tuple[Block, ...],
@@ -112,17 +129,6 @@ class Objective:
     def scale(self) -> np.ndarray:
         """The power-of-two column multipliers ``d`` of the kernel's scaled coordinates."""
         return self.model.scale_vector()
-
-    def split(self, beta: np.ndarray) -> list[np.ndarray]:
-        """Coefficient vector -> one piece per active block."""
-        return [beta[self.edges[a]:self.edges[a + 1]] for a in range(len(self.active))]
-
-    def block_slice(self, name: str) -> slice:
-        a = self.active.index(self.index(name))
-        return slice(int(self.edges[a]), int(self.edges[a + 1]))
-
-    def index(self, name: str) -> int:
-        return [b.name for b in self.blocks].index(name)
 
     def _like(self, blocks) -> Objective:
         """An objective on other blocks with this one's family, rows and numeric steps."""
