@@ -39,7 +39,7 @@ chunk that marks other kinds is refused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import linalg as sla
@@ -203,7 +203,6 @@ class Sums:
     #: pilot: per estimated parameter, sum of log curvature scales and their count
     log_scale: np.ndarray | None = None
     scale_count: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
 
     def __add__(self, other: Sums) -> Sums:
         return Sums(
