@@ -383,4 +383,5 @@ def _survival(res, newdata, which, times):
                     cols.append(np.exp(logf - np.logaddexp(logS, logf)))
                 else:
                     cols.append(np.exp(logf - logS))
-    return pd.DataFrame(np.column_stack(cols), index=index, columns=list(ts))
+    labels = list(np.atleast_1d(np.asarray(times)))     # as given (ints stay ints)
+    return pd.DataFrame(np.column_stack(cols), index=index, columns=labels)
