@@ -348,6 +348,9 @@ NB_POISSON = 1e10
 #: relative error below 1e-13); between it and the Poisson regime it is not (at k = 12,
 #: mu = 15, size = 1e9 its upper tail is off by 8e-9), and the smaller tail is summed
 NB_BETA = 1e4
+#: the tail is summed only where the standard deviation is below this (the sum takes
+#: about 9 standard deviations of terms); wider, the incomplete beta function is used
+NB_SUM_SD = 500.0
 
 
 def _nb_ratio(size, mu):
@@ -379,7 +382,9 @@ def nb_cdf_sf(k, size, mu, logpmf):
     kk = np.maximum(k, 0.0)
     F, S = np.empty(k.shape), np.empty(k.shape)
     limit = size >= NB_POISSON * (kk + mu + 10.0) ** 2
-    beta = (size < NB_BETA) & ~limit
+    with np.errstate(all="ignore"):     # a tail wider than NB_SUM_SD takes too many terms
+        wide = np.sqrt(mu + mu * mu / size) > NB_SUM_SD
+    beta = ((size < NB_BETA) | wide) & ~limit
     middle = ~(limit | beta)
     if beta.any():
         with np.errstate(all="ignore"):

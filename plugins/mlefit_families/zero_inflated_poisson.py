@@ -132,6 +132,25 @@ class ZeroInflatedPoisson(Family):
         logS = poisson_log_cdf_sf(np.floor(y), mu)[1]
         return np.where(y >= 0, np.log1p(-pi) + logS, 0.0)
 
+    def dlogcdf(self, y, mu, pi):
+        """``F = pi + (1 - pi) F_P``: ``dF/dmu = -(1 - pi) pmf_P(k)``, ``dF/dpi = S_P(k)``."""
+        k, mu, pi = as_float(np.floor(y), mu, pi)
+        logF = self.logcdf(k, mu, pi)
+        logSP = poisson_log_cdf_sf(k, mu)[1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_mu = -np.exp(np.log1p(-pi) + poisson_logpmf(k, mu) - logF)
+            d_pi = np.exp(logSP - logF)
+        below = k < 0
+        return {"mu": np.where(below, 0.0, d_mu), "pi": np.where(below, 0.0, d_pi)}
+
+    def dlogsf(self, y, mu, pi):
+        """``log S = log(1 - pi) + log S_P``: ``pmf_P(k) / S_P(k)`` and ``-1/(1 - pi)``."""
+        k, mu, pi = as_float(np.floor(y), mu, pi)
+        logSP = poisson_log_cdf_sf(k, mu)[1]
+        below = k < 0
+        return {"mu": np.where(below, 0.0, np.exp(poisson_logpmf(k, mu) - logSP)),
+                "pi": np.where(below, 0.0, -1.0 / (1.0 - pi))}
+
     def sample(self, rng, size, mu, pi):
         mu, pi = np.broadcast_to(mu, size), np.broadcast_to(pi, size)
         counts = rng.poisson(mu).astype(float)
