@@ -18,7 +18,7 @@ from scipy import special, stats
 
 import mlefit
 from mlefit import DataError, Family, Parameter
-from mlefit.domains import Positive, Real
+from mlefit.domains import Domain, Positive, Real
 from mlefit.postestimation.predictive import ppf
 from mlefit.registry import get_registry
 
@@ -197,7 +197,26 @@ class CdfOnlyPositive(Family):
         return special.expit(k * np.log(y / mu))
 
 
+class CdfOnlyNegative(Family):
+    """A support bounded above only: ``Y = -E``, ``E`` exponential with mean ``mu``."""
+
+    name = "cdf_only_negative"
+    support = Domain(-np.inf, 0.0)
+    parameters = (Parameter("mu", Positive()),)
+
+    def logpdf(self, y, mu):
+        return np.where(y < 0, y / mu - np.log(mu), -np.inf)
+
+    def cdf(self, y, mu):
+        return np.exp(np.minimum(y, 0.0) / mu)
+
+
 def test_ppf_fallback_for_cdf_only_families():
+    # F(y) = exp(y / mu); at q = 1 - 1e-9 the cdf near 1 resolves y = -2e-9 only to
+    # eps / 1e-9 relative (no logsf), so there 1e-6
+    got = ppf(CdfOnlyNegative(), Q, {"mu": np.full(Q.size, 2.0)})
+    np.testing.assert_allclose(got[:-1], 2.0 * np.log(Q[:-1]), rtol=1e-12)
+    np.testing.assert_allclose(got[-1], 2.0 * np.log(Q[-1]), rtol=1e-6)
     q = Q[:-1]      # F near 1 - 1e-9 has ~7 digits from the cdf alone
     got = ppf(CdfOnlyGumbel(), q, {"mu": np.full(q.size, 2.0), "beta": np.full(q.size, 0.7)})
     np.testing.assert_allclose(got, stats.gumbel_r.ppf(q, 2.0, 0.7), rtol=1e-9)
