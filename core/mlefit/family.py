@@ -41,6 +41,12 @@ OPTIONAL_METHODS: dict[str, str] = {
     "mean": "E[y] from the parameters (predictions on the response scale)",
     "variance": "Var[y] from the parameters (Pearson residuals)",
     "cdf": "P(Y <= y) (quantile residuals)",
+    "logcdf": "log P(Y <= y), accurate in the lower tail",
+    "logsf": "log P(Y > y), accurate in the upper tail (survival, predictive quantiles)",
+    "dlogcdf": "{param: d log P(Y <= y) / d param}",
+    "dlogsf": "{param: d log P(Y > y) / d param}",
+    "ppf": "quantile function ppf(q, **params) (predictive quantiles and intervals; "
+    "otherwise the cdf is inverted)",
     "sample": "random draws (simulate, parametric bootstrap)",
     "unit_deviance": "GLM unit deviance d(ybar, mu, **others) (deviance, R conventions)",
     "unit_variance": "GLM variance function V(mu, **others) (Pearson residuals, dispersion)",

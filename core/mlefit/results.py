@@ -290,17 +290,25 @@ class FitResult:
         return etas, thetas, index
 
     def predict(self, newdata: pd.DataFrame | None = None, which: str = "mean",
-                interval: str | None = None, alpha: float = 0.05):
+                interval: str | None = None, alpha: float = 0.05, **options):
         """Predictions on the fit's rows or on ``newdata`` (designs and offsets rebuilt).
 
         ``which``: ``"mean"`` (E[y]), ``"link"`` (the first parameter's linear
         predictor) or any parameter's name (natural scale). ``interval="confidence"``
         returns a DataFrame with ``estimate``, ``se``, ``lower``, ``upper`` (delta
         method on the link scale, transformed back; see :mod:`mlefit.postestimation.prediction`).
+
+        The predictive distribution (:mod:`mlefit.postestimation.predictive`):
+        ``which="quantile"`` with ``q=`` (one column per ``q``; integers for a discrete
+        family), ``interval="prediction"`` (``estimate``, ``lower``, ``upper``; R's
+        ``predict.lm`` for the gaussian-identity fit under ``convention="R"``, with the
+        new rows' ``weights=``), ``method="simulate"`` (with ``nsim=``, ``seed=``) to add
+        the coefficients' uncertainty, and ``which="survival"``, ``"hazard"`` or
+        ``"cumhazard"`` at ``times=``.
         """
         from .postestimation.prediction import predict
 
-        return predict(self, newdata, which, interval, alpha)
+        return predict(self, newdata, which, interval, alpha, **options)
 
     @property
     def fittedvalues(self) -> pd.Series:

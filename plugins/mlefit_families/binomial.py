@@ -16,6 +16,7 @@ from mlefit import DataError, Family, Parameter, hookimpl
 from mlefit.domains import ClosedUnitInterval, NonNegativeIntegers
 
 from . import _binomial_links
+from ._counts import log_cdf_sf
 
 
 def _log_choose(s, f):
@@ -140,6 +141,49 @@ class Binomial(Family):
     def cdf(self, y, mu):
         """``P(S <= s)`` for ``y = (s, f)`` with ``m = s + f`` trials."""
         return stats.binom.cdf(y[:, 0], y[:, 0] + y[:, 1], mu)
+
+    def _log_cdf_sf(self, y, mu):
+        s, m = np.floor(y[:, 0]), y[:, 0] + y[:, 1]
+        s, m, mu = np.broadcast_arrays(s, m, np.asarray(mu, dtype=float))
+        F, S = stats.binom.cdf(s, m, mu), stats.binom.sf(s, m, mu)
+
+        def logpmf(j, idx):
+            return stats.binom.logpmf(j, m[idx], mu[idx])
+
+        def ratio(j, idx):
+            with np.errstate(divide="ignore"):
+                return np.maximum(m[idx] - j, 0.0) / (j + 1.0) * mu[idx] / (1.0 - mu[idx])
+
+        return log_cdf_sf(s, F, S, logpmf, ratio)
+
+    def logcdf(self, y, mu):
+        """``log P(S <= s)`` for ``y = (s, f)``, accurate in both tails."""
+        return self._log_cdf_sf(y, mu)[0]
+
+    def logsf(self, y, mu):
+        """``log P(S > s)`` for ``y = (s, f)``, accurate in both tails."""
+        return self._log_cdf_sf(y, mu)[1]
+
+    def _dlog(self, y, mu, which):
+        """``dF/dmu = -m b(s; m - 1, mu)`` (``b`` the binomial pmf), so ``d log F/dmu =
+        -m b / F`` and ``d log S/dmu = m b / S``, each ratio taken in log space."""
+        s, m = np.floor(y[:, 0]), y[:, 0] + y[:, 1]
+        s, m, mu = np.broadcast_arrays(s, m, np.asarray(mu, dtype=float))
+        logF, logS = self._log_cdf_sf(y, mu)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logb = np.log(m) + stats.binom.logpmf(s, m - 1.0, mu)
+            value = (-np.exp(logb - logF) if which == "cdf" else np.exp(logb - logS))
+        return {"mu": np.where((s < 0) | (s >= m), 0.0, value)}
+
+    def dlogcdf(self, y, mu):
+        return self._dlog(y, mu, "cdf")
+
+    def dlogsf(self, y, mu):
+        return self._dlog(y, mu, "sf")
+
+    def ppf(self, q, mu, trials=1):
+        """The smallest number of successes ``s`` of ``trials`` with ``P(S <= s) >= q``."""
+        return stats.binom.ppf(q, trials, mu)
 
     def sample(self, rng, size, mu, trials=1):
         """Draws as ``(successes, failures)``, shape ``size + (2,)``.

@@ -28,6 +28,8 @@ from ._counts import (
     log1pmx_sq,
     log_factorial,
     mean_parameter,
+    nb_cdf_sf,
+    nb_log_cdf_sf,
     of_parameter,
     on_support,
     remainder_combination,
@@ -385,15 +387,32 @@ class NegativeBinomial1(Family):
         return mu * (1.0 + alpha)
 
     def cdf(self, y, mu, alpha):
-        """``P(Y <= k) = 1 - I_q(k + 1, mu/alpha)``, ``q = alpha/(1 + alpha)`` (the
-        complement of the regularised incomplete beta, with ``q`` computed without the
-        rounding of ``1 - 1/(1 + alpha)``); the Poisson at ``alpha = 0``."""
-        y, mu, alpha = as_float(y, mu, alpha)
-        k = np.maximum(np.floor(y), 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            nb = special.betaincc(k + 1.0, mu / alpha, alpha / (1.0 + alpha))
-        value = np.where(alpha > 0, nb, special.pdtr(k, mu))
-        return np.where(y >= 0, value, 0.0)
+        """``P(Y <= y)``: the negative binomial of size ``mu/alpha`` (``_counts.nb_cdf_sf``,
+        accurate as ``alpha`` goes to 0); the Poisson at ``alpha = 0``."""
+        k, mu, alpha = as_float(np.floor(y), mu, alpha)
+        return nb_cdf_sf(k, *self._size(mu, alpha), self._logpmf(mu, alpha))[0]
+
+    def _logpmf(self, mu, alpha):
+        return lambda j, idx: self.logpdf(j, mu[idx], alpha[idx])
+
+    @staticmethod
+    def _size(mu, alpha):
+        mu, alpha = as_float(mu, alpha)
+        with np.errstate(divide="ignore"):
+            return mu / alpha, mu
+
+    def _log_cdf_sf(self, y, mu, alpha):
+        k, mu, alpha = as_float(np.floor(y), mu, alpha)
+        size, mu = self._size(mu, alpha)
+        return nb_log_cdf_sf(k, size, mu, self._logpmf(mu, alpha))
+
+    def logcdf(self, y, mu, alpha):
+        """``log P(Y <= y)``, accurate in both tails and as ``alpha`` goes to 0."""
+        return self._log_cdf_sf(y, mu, alpha)[0]
+
+    def logsf(self, y, mu, alpha):
+        """``log P(Y > y)``, accurate in both tails and as ``alpha`` goes to 0."""
+        return self._log_cdf_sf(y, mu, alpha)[1]
 
     def sample(self, rng, size, mu, alpha):
         """Gamma-Poisson mixture: ``lambda ~ Gamma(mu/alpha, alpha)``, ``y ~ Poisson``."""

@@ -27,6 +27,8 @@ from ._counts import (
     log1pmx_sq,
     log_factorial,
     mean_parameter,
+    nb_cdf_sf,
+    nb_log_cdf_sf,
     of_parameter,
     on_support,
     split,
@@ -223,12 +225,26 @@ class NegativeBinomial(Family):
         return mu + mu * mu / theta
 
     def cdf(self, y, mu, theta):
-        y, mu, theta = as_float(y, mu, theta)
-        k = np.maximum(np.floor(y), 0.0)
-        with np.errstate(invalid="ignore"):
-            nb = special.betainc(theta, k + 1.0, 1.0 / (1.0 + mu / theta))
-        value = np.where(np.isinf(theta), special.pdtr(k, mu), nb)
-        return np.where(y >= 0, value, 0.0)
+        """``P(Y <= y)`` for every ``theta`` up to the Poisson limit (``_counts.nb_cdf_sf``:
+        the incomplete beta function, or the Poisson with its ``1/theta`` correction
+        where that function loses the tail)."""
+        k, mu, theta = as_float(np.floor(y), mu, theta)
+        return nb_cdf_sf(k, theta, mu, self._logpmf(mu, theta))[0]
+
+    def _logpmf(self, mu, theta):
+        return lambda j, idx: self.logpdf(j, mu[idx], theta[idx])
+
+    def _log_cdf_sf(self, y, mu, theta):
+        k, mu, theta = as_float(np.floor(y), mu, theta)
+        return nb_log_cdf_sf(k, theta, mu, self._logpmf(mu, theta))
+
+    def logcdf(self, y, mu, theta):
+        """``log P(Y <= y)``, accurate in both tails and for every ``theta``."""
+        return self._log_cdf_sf(y, mu, theta)[0]
+
+    def logsf(self, y, mu, theta):
+        """``log P(Y > y)``, accurate in both tails and for every ``theta``."""
+        return self._log_cdf_sf(y, mu, theta)[1]
 
     def sample(self, rng, size, mu, theta):
         """Gamma-Poisson mixture: ``lambda ~ Gamma(theta, mu/theta)``, ``y ~ Poisson``."""

@@ -9,12 +9,19 @@ information, which equals the observed one under the log link).
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from scipy import special, stats
 
 from mlefit import Family, hookimpl
 from mlefit.domains import NonNegativeIntegers
 
-from ._counts import as_float, mean_parameter, on_support, poisson_logpmf
+from ._counts import (
+    as_float,
+    mean_parameter,
+    on_support,
+    poisson_cdf_sf,
+    poisson_log_cdf_sf,
+    poisson_logpmf,
+)
 
 
 class Poisson(Family):
@@ -67,9 +74,32 @@ class Poisson(Family):
         return mu
 
     def cdf(self, y, mu):
-        y, mu = as_float(y, mu)
-        k = np.floor(y)
-        return np.where(k >= 0, special.pdtr(np.maximum(k, 0.0), mu), 0.0)
+        return poisson_cdf_sf(np.floor(y), mu)[0]
+
+    def logcdf(self, y, mu):
+        """``log P(Y <= y)``, accurate in both tails (``_counts.log_cdf_sf``)."""
+        return poisson_log_cdf_sf(np.floor(y), mu)[0]
+
+    def logsf(self, y, mu):
+        """``log P(Y > y)``, accurate in both tails (``_counts.log_cdf_sf``)."""
+        return poisson_log_cdf_sf(np.floor(y), mu)[1]
+
+    def dlogcdf(self, y, mu):
+        """``dF/dmu = -pmf(k)``, so ``d log F / dmu = -pmf(k) / F(k)`` (0 below 0)."""
+        k, mu = as_float(np.floor(y), mu)
+        logF = poisson_log_cdf_sf(k, mu)[0]
+        with np.errstate(invalid="ignore"):
+            return {"mu": np.where(k >= 0, -np.exp(poisson_logpmf(k, mu) - logF), 0.0)}
+
+    def dlogsf(self, y, mu):
+        """``d log S / dmu = pmf(k) / S(k)`` (0 below 0, where ``S = 1``)."""
+        k, mu = as_float(np.floor(y), mu)
+        logS = poisson_log_cdf_sf(k, mu)[1]
+        return {"mu": np.where(k >= 0, np.exp(poisson_logpmf(k, mu) - logS), 0.0)}
+
+    def ppf(self, q, mu):
+        """The smallest count ``k`` with ``P(Y <= k) >= q`` (scipy's ``poisson.ppf``)."""
+        return stats.poisson.ppf(q, mu)
 
     def sample(self, rng, size, mu):
         return rng.poisson(np.broadcast_to(mu, size)).astype(float)

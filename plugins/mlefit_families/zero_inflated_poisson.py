@@ -11,12 +11,19 @@ ends there with a warning. Give ``pi`` its own formula with ``fit(..., pi="~ x")
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 from mlefit import Family, Parameter, Reduction, hookimpl
 from mlefit.domains import NonNegativeIntegers
 
-from ._counts import PROBABILITY_OR_ZERO, as_float, mean_parameter, on_support, poisson_logpmf
+from ._counts import (
+    PROBABILITY_OR_ZERO,
+    as_float,
+    mean_parameter,
+    on_support,
+    poisson_cdf_sf,
+    poisson_log_cdf_sf,
+    poisson_logpmf,
+)
 
 #: start values of pi are clipped to this range
 PI_START = (0.05, 0.9)
@@ -108,9 +115,41 @@ class ZeroInflatedPoisson(Family):
 
     def cdf(self, y, mu, pi):
         y, mu, pi = as_float(y, mu, pi)
-        k = np.floor(y)
-        value = pi + (1.0 - pi) * special.pdtr(np.maximum(k, 0.0), mu)
-        return np.where(k >= 0, value, 0.0)
+        F = poisson_cdf_sf(np.floor(y), mu)[0]
+        return np.where(y >= 0, pi + (1.0 - pi) * F, 0.0)
+
+    def logcdf(self, y, mu, pi):
+        """``log(pi + (1 - pi) F_P(y))`` in log space (``F_P`` the Poisson cdf)."""
+        y, mu, pi = as_float(y, mu, pi)
+        logF = poisson_log_cdf_sf(np.floor(y), mu)[0]
+        with np.errstate(divide="ignore"):
+            value = np.logaddexp(np.log(pi), np.log1p(-pi) + logF)
+        return np.where(y >= 0, value, -np.inf)
+
+    def logsf(self, y, mu, pi):
+        """``log(1 - pi) + log S_P(y)`` (a structural zero is never above ``y >= 0``)."""
+        y, mu, pi = as_float(y, mu, pi)
+        logS = poisson_log_cdf_sf(np.floor(y), mu)[1]
+        return np.where(y >= 0, np.log1p(-pi) + logS, 0.0)
+
+    def dlogcdf(self, y, mu, pi):
+        """``F = pi + (1 - pi) F_P``: ``dF/dmu = -(1 - pi) pmf_P(k)``, ``dF/dpi = S_P(k)``."""
+        k, mu, pi = as_float(np.floor(y), mu, pi)
+        logF = self.logcdf(k, mu, pi)
+        logSP = poisson_log_cdf_sf(k, mu)[1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_mu = -np.exp(np.log1p(-pi) + poisson_logpmf(k, mu) - logF)
+            d_pi = np.exp(logSP - logF)
+        below = k < 0
+        return {"mu": np.where(below, 0.0, d_mu), "pi": np.where(below, 0.0, d_pi)}
+
+    def dlogsf(self, y, mu, pi):
+        """``log S = log(1 - pi) + log S_P``: ``pmf_P(k) / S_P(k)`` and ``-1/(1 - pi)``."""
+        k, mu, pi = as_float(np.floor(y), mu, pi)
+        logSP = poisson_log_cdf_sf(k, mu)[1]
+        below = k < 0
+        return {"mu": np.where(below, 0.0, np.exp(poisson_logpmf(k, mu) - logSP)),
+                "pi": np.where(below, 0.0, -1.0 / (1.0 - pi))}
 
     def sample(self, rng, size, mu, pi):
         mu, pi = np.broadcast_to(mu, size), np.broadcast_to(pi, size)

@@ -89,8 +89,9 @@ def test_simulate_and_refit(heart):
 
 def test_bad_requests(heart):
     res = mlefit.fit(FORMULA, heart, "gaussian")
-    with pytest.raises(DataError, match="interval='prediction'"):
-        predict(res, interval="prediction")
+    # interval="prediction" exists now (tests/postestimation/test_predictive.py)
+    with pytest.raises(DataError, match="interval='credible'"):
+        predict(res, interval="credible")
     with pytest.raises(DataError, match="kind='studentized'"):
         residuals(res, "studentized")
     with pytest.raises(DataError, match="positive integer"):

@@ -18,7 +18,8 @@ API_MD = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 #: the checks in the order they ran when the kit was one module (the CLI's table, the
 #: JSON report and docs/plugins.md list them in this order)
 ORDER = ("declaration", "links", "logpdf", "outside_support", "normalization", "derivatives",
-         "eta_derivatives", "expected_information", "moments", "cdf", "sample", "glm",
+         "eta_derivatives", "expected_information", "moments", "cdf", "log_cdf",
+         "log_cdf_derivatives", "tail_accuracy", "sample", "glm",
          "start", "prepare_response", "reductions", "recovery", "registry")
 
 #: every public name of the former module ``mlefit/testing.py``

@@ -105,15 +105,22 @@ def _mean_is_first(res, thetas) -> bool:
 
 
 def predict(res, newdata=None, which: str = "mean", interval: str | None = None,
-            alpha: float = 0.05):
+            alpha: float = 0.05, **options):
     """See :meth:`mlefit.FitResult.predict`."""
+    from . import predictive  # the predictive distribution (quantiles, intervals, survival)
+
+    if which in predictive.WHICH or interval == "prediction":
+        return predictive.predict(res, newdata, which, interval, alpha, options)
+    if options:
+        raise DataError(f"predict() got unexpected keyword(s) {sorted(options)}; they go with "
+                        f"which in {list(predictive.WHICH)} or interval='prediction'.")
     if interval not in INTERVALS:
-        raise DataError(f"interval={interval!r} is not None or 'confidence'.")
+        raise DataError(f"interval={interval!r} is not None, 'confidence' or 'prediction'.")
     fam = res.family
     first = fam.parameters[0].name
     if which not in ("mean", "link", *fam.parameter_names):
-        raise DataError(f"which={which!r} is not 'mean', 'link' or one of "
-                        f"{list(fam.parameter_names)}.")
+        raise DataError(f"which={which!r} is not 'mean', 'link', one of "
+                        f"{list(fam.parameter_names)} or {list(predictive.WHICH)}.")
     if which == "mean" and not fam.has("mean"):
         raise DataError(f"family {fam.name!r} defines no mean(). Fix: predict a parameter "
                         f"instead, e.g. which={first!r}.")

@@ -52,8 +52,9 @@ Layout (one idea per module; all but this one private):
 - Topics, one module each, in run order: ``_declaration``, ``_links`` (also the link
   kit), ``_density`` (logpdf, outside_support, normalization), ``_derivatives``
   (derivatives, eta_derivatives), ``_information``, ``_moments``, ``_cdf``,
-  ``_sampling``, ``_glm``, ``_fit_inputs`` (start, prepare_response), ``_reductions``,
-  ``_recovery``, ``_registry``.
+  ``_tails`` (log_cdf, log_cdf_derivatives, tail_accuracy), ``_sampling``, ``_glm``,
+  ``_fit_inputs`` (start, prepare_response), ``_reductions``, ``_recovery``,
+  ``_registry``.
 - ``_catalogue``: collects the topics' checks into :data:`CHECKS`; ``_runner``:
   :func:`family_checks` and :func:`check_family`; ``_parametrize``: the pytest face.
 

@@ -21,6 +21,7 @@ from . import (
     _reductions,
     _registry,
     _sampling,
+    _tails,
 )
 from ._check import Check
 
@@ -34,6 +35,7 @@ TOPICS = (
     _information,
     _moments,
     _cdf,
+    _tails,
     _sampling,
     _glm,
     _fit_inputs,
