@@ -87,7 +87,8 @@ class FitResult:
     - **the rows**: `nobs`, `n_dropped`, `dropped_by`;
     - **the optimiser**: `converged`, `diagnostics`;
     - **predictions and simulation**: `predict()`, `fittedvalues`, `simulate()`;
-    - **residuals**: `resid()`, `resid_response`, `resid_pearson`, `resid_deviance`;
+    - **residuals**: `resid()`, `resid_response`, `resid_pearson`, `resid_deviance`,
+      `influence()`;
     - **presentation**: `summary()`, `plot_diagnostics()`, `plot_profile()`;
     - **storage**: `remove_data()` (a copy without the data, small to pickle);
     - **raw arrays**: `coef`, `cov`, `index` (what `params` and `cov_params()` are
@@ -391,6 +392,16 @@ class FitResult:
     def resid_deviance(self) -> pd.Series:
         """``resid("deviance")``."""
         return self.resid("deviance")
+
+    def influence(self):
+        """Influence measures per row, a DataFrame on the model frame's index: ``hat``,
+        ``cooks_distance``, ``rstandard_deviance``, ``rstandard_pearson``, ``rstudent``
+        and ``dfbetas:<term>``, each as R defines it for a glm, for the GLM families; the
+        generalized leverage ``hat`` for other models (see
+        :mod:`mlefit.postestimation.influence`)."""
+        from .postestimation.influence import influence
+
+        return influence(self)
 
     # presentation ------------------------------------------------------------------
     def summary(self) -> str:
