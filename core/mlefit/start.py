@@ -109,7 +109,6 @@ def warm_up(family, y: np.ndarray, w: np.ndarray, blocks: tuple[Block, ...],
     n = y.shape[0]
     take = slice(None) if n <= WARM_UP_ROWS else slice(None, None, -(-n // WARM_UP_ROWS))
     ys, ws = y[take], w[take]
-    m = ys.shape[0]
     sub = tuple(Block(b.name, b.link, b.X[take], np.asarray(b.offset)[take], b.domain)
                 for b in blocks)
     obj = Objective(family, ys, sub, ws)

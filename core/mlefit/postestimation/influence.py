@@ -48,10 +48,10 @@ import numpy as np
 import pandas as pd
 from scipy import linalg as sla
 
+from ..conventions import R_SANDWICH
 from ..errors import DataError
 from ..inference.coefficients import estimated, estimated_coef
 from ..inference.covariance import leverages
-from ..conventions import R_SANDWICH
 from .residuals import residuals
 
 __all__ = ["GLM_COLUMNS", "influence", "is_glm_like"]
