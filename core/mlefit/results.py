@@ -206,6 +206,10 @@ class FitResult:
         (:mod:`mlefit.inference.profile_likelihood`); ``progress`` shows a bar (tqdm) for
         many terms.
         """
+        if method == "profile" and self._context.options.penalty is not None:
+            from .inference.penalised_profile import conf_int
+
+            return conf_int(self, alpha, terms)
         if method == "profile":
             from .inference.profile_likelihood import conf_int
 

@@ -1,0 +1,108 @@
+"""Firth's penalised likelihood (``fit(..., penalty="firth")``), against oracles that are
+not mlefit:
+
+* closed forms: a 2x2 table with a zero cell (the estimate of the log odds ratio is the
+  log odds ratio with 1/2 added to every cell) and the log-linear poisson on a factor
+  (each group's rate is ``(sum y + 1/2) / n_g``: the modified score of an intercept per
+  group is ``sum (y - mu) + 1/2`` because the leverages of a group sum to 1);
+* R's logistf on Heinze and Schemper's endometrial data (coefficients and penalised
+  profile-likelihood intervals as printed by logistf, recorded in the test suite of the
+  Python package firthlogist, jzluo/firthlogist ``tests/test_firthlogist.py``);
+* numpy of the definitions: the modified score ``X'(y - mu + h (1/2 - mu))`` is 0 at the
+  estimate, ``llf`` is ``l + 1/2 log det(X' W X)``, the covariance is ``(X' W X)^-1``.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mlefit
+from mlefit.errors import ConvergenceWarning, DataError
+
+
+def test_two_by_two_with_a_zero_cell_is_the_half_corrected_odds_ratio():
+    # x = 0: 10 successes, 5 failures; x = 1: 8 successes, 0 failures (the ML log odds
+    # ratio is infinite)
+    grouped = pd.DataFrame({"s": [10.0, 8.0], "f": [5.0, 0.0], "x": [0.0, 1.0]})
+    res = mlefit.fit("s + f ~ x", grouped, family="binomial", penalty="firth")
+    log_or = np.log((8.5 / 0.5) / (10.5 / 5.5))
+    # the penalised score equations are solved to a step of 1e-10: rtol 1e-9
+    assert res.params[("mu", "x")] == pytest.approx(log_or, rel=1e-9)
+    assert res.params[("mu", "Intercept")] == pytest.approx(np.log(10.5 / 5.5), rel=1e-9)
+    rows = pd.DataFrame({"y": [1.0] * 10 + [0.0] * 5 + [1.0] * 8,
+                         "x": [0.0] * 15 + [1.0] * 8})
+    bern = mlefit.fit("y ~ x", rows, family="binomial", penalty="firth")
+    np.testing.assert_allclose(bern.coef, res.coef, rtol=1e-9)
+
+
+def test_poisson_log_per_group_rate_is_sum_plus_a_half():
+    y = np.array([0.0, 0, 0, 0, 3, 1, 4, 2, 0])
+    g = np.array(["a"] * 4 + ["b"] * 5)
+    res = mlefit.fit("y ~ 0 + g", pd.DataFrame({"y": y, "g": g}), family="poisson",
+                     penalty="firth")
+    want = [np.log(0.5 / 4), np.log(10.5 / 5)]        # group a has no events: ML is -inf
+    np.testing.assert_allclose(res.coef, want, rtol=1e-9)
+    one = mlefit.fit("y ~ 1", pd.DataFrame({"y": y}), family="poisson", penalty="firth")
+    assert one.coef[0] == pytest.approx(np.log(y.mean() + 1 / (2 * len(y))), rel=1e-10)
+
+
+@pytest.fixture(scope="module")
+def endometrial(data_dir):
+    return pd.read_csv(data_dir / "endometrial.csv")
+
+
+@pytest.fixture(scope="module")
+def firth_fit(endometrial):
+    return mlefit.fit("HG ~ NV + PI + EH", endometrial, family="binomial", penalty="firth")
+
+
+def test_endometrial_matches_logistf(firth_fit):
+    # logistf stops when coefficients move by less than 1e-5 (its xconv), so its printed
+    # values are ~1e-7 relative from the maximum: rtol 1e-6
+    np.testing.assert_allclose(firth_fit.coef, [3.77455951, 2.92927330, -0.03475175,
+                                                -2.60416387], rtol=1e-6)
+    ci = firth_fit.conf_int(method="profile")
+    logistf = [[1.0825371, 7.20928050], [0.6097244, 7.85463171],
+               [-0.1244587, 0.04045547], [-4.3651832, -1.23272106]]
+    # printed to 7-9 digits; the bounds are found to 1e-10
+    np.testing.assert_allclose(ci.to_numpy(), logistf, rtol=1e-6)
+
+
+def test_endometrial_against_the_definitions(firth_fit, endometrial):
+    X = np.column_stack([np.ones(len(endometrial)),
+                         endometrial[["NV", "PI", "EH"]].to_numpy(float)])
+    y = endometrial["HG"].to_numpy(float)
+    mu = 1 / (1 + np.exp(-X @ firth_fit.coef))
+    W = mu * (1 - mu)
+    info = X.T @ (W[:, None] * X)
+    h = W * np.einsum("ij,jk,ik->i", X, np.linalg.inv(info), X)
+    score = X.T @ (y - mu + h * (0.5 - mu))
+    assert np.max(np.abs(score)) < 1e-8
+    llf = np.sum(y * np.log(mu) + (1 - y) * np.log1p(-mu))
+    assert firth_fit.llf == pytest.approx(llf + 0.5 * np.linalg.slogdet(info)[1], rel=1e-12)
+    np.testing.assert_allclose(firth_fit.cov, np.linalg.inv(info), rtol=1e-8)
+
+
+def test_separation_warning_names_firth_and_firth_is_finite(endometrial):
+    with pytest.warns(ConvergenceWarning, match='penalty="firth"'):
+        mlefit.fit("HG ~ NV + PI + EH", endometrial, family="binomial")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = mlefit.fit("HG ~ NV + PI + EH", endometrial, family="binomial",
+                         penalty="firth")
+    assert res.converged and np.all(np.isfinite(res.bse))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"family": "gaussian"}, "canonical links only"),
+    ({"family": "binomial", "link": "probit"}, "canonical links only"),
+    ({"family": "negative_binomial"}, "canonical links only"),
+    ({"family": "binomial", "penalty": "ridge"}, "not None or 'firth'"),
+    ({"family": "binomial", "method": "bfgs"}, "own maximiser"),
+])
+def test_refusals(endometrial, kwargs, match):
+    kwargs = {"penalty": "firth", **kwargs}
+    with pytest.raises(DataError, match=match):
+        mlefit.fit("HG ~ NV + PI + EH", endometrial, **kwargs)
