@@ -238,7 +238,12 @@ class FitResult:
     def profile(self, term, values=None, *, alpha: float = 0.01,
                 points: int = 21) -> pd.DataFrame:
         """Profile log-likelihood of one coefficient: ``value``, ``llf``, ``signed_root``
-        (see :func:`mlefit.inference.profile_likelihood.profile`)."""
+        (see :func:`mlefit.inference.profile_likelihood.profile`; of a Firth fit the
+        penalised profile, :func:`mlefit.inference.penalised_profile.profile`)."""
+        if self._context.options.penalty is not None:
+            from .inference.penalised_profile import profile as penalised
+
+            return penalised(self, term, values, alpha=alpha, points=points)
         from .inference.profile_likelihood import profile
 
         return profile(self, term, values, alpha=alpha, points=points)

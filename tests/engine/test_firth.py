@@ -106,3 +106,64 @@ def test_refusals(endometrial, kwargs, match):
     kwargs = {"penalty": "firth", **kwargs}
     with pytest.raises(DataError, match=match):
         mlefit.fit("HG ~ NV + PI + EH", endometrial, **kwargs)
+
+
+def _penalised_numpy(X, y, beta):
+    """l + 1/2 log det(X' W X) of the logistic model, in numpy."""
+    eta = X @ beta
+    mu = 1 / (1 + np.exp(-eta))
+    W = mu * (1 - mu)
+    llf = np.sum(y * eta - np.logaddexp(0.0, eta))
+    return llf + 0.5 * np.linalg.slogdet(X.T @ (W[:, None] * X))[1]
+
+
+def test_penalised_profile_matches_a_direct_constrained_maximum(firth_fit, endometrial):
+    """Oracle: scipy's BFGS on numpy's penalised log-likelihood with NV held, the
+    penalty on the full design (logistf's profile)."""
+    from scipy import optimize
+
+    X = np.column_stack([np.ones(len(endometrial)),
+                         endometrial[["NV", "PI", "EH"]].to_numpy(float)])
+    y = endometrial["HG"].to_numpy(float)
+    prof = firth_fit.profile("NV", values=[1.0, 5.0])
+    assert prof.attrs["llf_max"] == pytest.approx(firth_fit.llf, rel=1e-12)
+    for value in (1.0, 5.0):
+        def neg(free, value=value):
+            return -_penalised_numpy(X, y, np.insert(free, 1, value))
+        best = optimize.minimize(neg, np.delete(firth_fit.coef, 1), method="BFGS",
+                                 options={"gtol": 1e-9})
+        got = prof.loc[prof["value"] == value, "llf"].item()
+        # BFGS to a gradient of 1e-9 on a smooth, concave surface: the maxima agree to
+        # far below 1e-8 absolute
+        assert got == pytest.approx(-best.fun, abs=1e-8)
+    # the interval's ends are where the signed root is -+ the normal quantile
+    lo, hi = firth_fit.conf_int(method="profile", terms="NV").to_numpy()[0]
+    ends = firth_fit.profile("NV", values=[lo, hi])
+    z = 1.959963984540054
+    np.testing.assert_allclose(ends.set_index("value").loc[[lo, hi], "signed_root"], [-z, z],
+                               rtol=1e-7)
+
+
+def test_lrtest_between_firth_fits_compares_penalised_likelihoods(endometrial):
+    big = mlefit.fit("HG ~ NV + PI + EH", endometrial, family="binomial", penalty="firth")
+    small = mlefit.fit("HG ~ PI + EH", endometrial, family="binomial", penalty="firth")
+    X = np.column_stack([np.ones(len(endometrial)),
+                         endometrial[["PI", "EH"]].to_numpy(float)])
+    assert small.llf == pytest.approx(
+        _penalised_numpy(X, endometrial["HG"].to_numpy(float), small.coef), rel=1e-12)
+    test = mlefit.lrtest(small, big)
+    assert test.statistic == pytest.approx(2 * (big.llf - small.llf), rel=1e-12)
+    ml = mlefit.fit("HG ~ PI + EH", endometrial, family="binomial")
+    with pytest.raises(mlefit.ComparisonError, match="same penalty"):
+        mlefit.lrtest(ml, big)
+    with pytest.raises(mlefit.ComparisonError, match="unpenalised score"):
+        mlefit.score_test(small, big)
+
+
+def test_refits_of_a_firth_fit_are_penalised(firth_fit):
+    """The parametric bootstrap and simulation envelopes refit through ``refit``: on the
+    fit's own response it returns the penalised estimate."""
+    from mlefit.inference.resampling import refit
+
+    sol = refit(firth_fit, firth_fit._context.objective.y)
+    np.testing.assert_allclose(sol.beta, firth_fit.coef, rtol=1e-8)

@@ -25,14 +25,17 @@ from .kernel import Want
 from .newton import Solution
 from .objective import Objective
 
-__all__ = ["CANONICAL", "MAX_STEP", "constrained", "maximize_firth", "penalised_loglik",
-           "profile_bounds"]
+__all__ = ["CANONICAL", "MAX_STEP", "PROFILE_TOL", "constrained", "held", "maximize_firth",
+           "penalised_loglik", "profile_bounds"]
 
 #: (family, link) pairs whose penalised score is implemented, and ``a(mu)`` of each
 CANONICAL = {("binomial", "logit"): lambda mu: 0.5 - mu, ("poisson", "log"): lambda mu: 0.5}
 #: the largest change of a coefficient in one step (logistf's ``maxstep``)
 MAX_STEP = 5.0
 _HALVINGS = 30
+#: a constrained maximum's step tolerance in a profile: the maximum's value is off by the
+#: square of the coefficients' error (times the information), far below 1e-10
+PROFILE_TOL = 1e-7
 
 
 def _a(obj: Objective):
@@ -52,25 +55,31 @@ def _logdet(info: np.ndarray) -> float:
     return float(2.0 * np.sum(np.log(np.diag(c))) - 2.0 * np.sum(np.log(d)))
 
 
+def _point(obj: Objective, beta: np.ndarray):
+    """``(l*, rows, information)`` at ``beta``; ``l* = -inf`` outside the domain or where
+    the information is singular."""
+    rows = obj.rows(beta, second=False)
+    if not np.isfinite(rows.llf):
+        return -np.inf, rows, None
+    with np.errstate(all="ignore"):
+        info = _information(obj, rows)
+        return float(rows.llf + 0.5 * _logdet(info)), rows, info
+
+
 def penalised_loglik(obj: Objective, beta: np.ndarray) -> float:
     """``l(beta) + 1/2 log |I(beta)|`` (``-inf`` outside the domain or where ``I`` is
     singular)."""
-    rows = obj.rows(beta, second=False)
-    if not np.isfinite(rows.llf):
-        return -np.inf
-    with np.errstate(all="ignore"):
-        return float(rows.llf + 0.5 * _logdet(_information(obj, rows)))
+    return _point(obj, beta)[0]
 
 
-def _score_and_information(obj: Objective, beta: np.ndarray):
-    """The modified score ``U*`` and the information at ``beta`` (raw coordinates)."""
-    rows = obj.rows(beta, second=False)
-    info = _information(obj, rows)
+def _score(obj: Objective, beta: np.ndarray, rows) -> np.ndarray:
+    """The modified score ``U*`` at ``beta`` (raw coordinates), with the leverages from
+    the kernel's leverage pass."""
     R, d = obj.leverage_factor(beta)
     h = obj.evaluate(beta, Want(leverage=(R, d, False), leverages_out=True)).leverages
     mu = rows.thetas[obj.blocks[0].name]
     v = obj.weights * rows.d1[0] + h * _a(obj)(mu)
-    return obj.blocks[0].X.T @ v, info
+    return obj.blocks[0].X.T @ v
 
 
 def _solve(info: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -83,9 +92,11 @@ def constrained(obj: Objective, beta0: np.ndarray, free: np.ndarray, *, maxiter:
     """Maximise ``l*`` over the coefficients ``free`` (a boolean mask), the others held at
     ``beta0``: ``(beta, l*, converged, iterations)``."""
     beta = np.array(beta0, dtype=float)
-    pl = penalised_loglik(obj, beta)
+    pl, rows, info = _point(obj, beta)
     for it in range(1, maxiter + 1):
-        g, info = _score_and_information(obj, beta)
+        if info is None:
+            return beta, pl, False, it
+        g = _score(obj, beta, rows)
         step = np.zeros_like(beta)
         step[free] = _solve(info[np.ix_(free, free)], g[free])
         biggest = np.max(np.abs(step)) if step.size else 0.0
@@ -95,13 +106,13 @@ def constrained(obj: Objective, beta0: np.ndarray, free: np.ndarray, *, maxiter:
             return beta, pl, True, it
         for _ in range(_HALVINGS):
             trial = beta + step
-            pl_trial = penalised_loglik(obj, trial)
-            if np.isfinite(pl_trial) and pl_trial >= pl - 1e-12 * (1.0 + abs(pl)):
+            got = _point(obj, trial)
+            if np.isfinite(got[0]) and got[0] >= pl - 1e-12 * (1.0 + abs(pl)):
                 break
             step *= 0.5
         else:
             return beta, pl, False, it
-        beta, pl = trial, pl_trial
+        beta, (pl, rows, info) = trial, got
     return beta, pl, False, maxiter
 
 
@@ -116,8 +127,20 @@ def maximize_firth(obj: Objective, beta0: np.ndarray, *, maxiter: int = 100,
                     last_step=np.zeros(obj.p))
 
 
+def held(obj: Objective, beta0: np.ndarray, j: int, value: float, *,
+         tol: float = PROFILE_TOL) -> tuple[np.ndarray, float]:
+    """``max l*(beta | beta_j = value)`` from ``beta0`` (the penalty on the full design):
+    the maximiser and the maximum."""
+    free = np.ones(obj.p, dtype=bool)
+    free[j] = False
+    beta = np.array(beta0, dtype=float)
+    beta[j] = value
+    beta, pl, _, _ = constrained(obj, beta, free, tol=tol)
+    return beta, pl
+
+
 def profile_bounds(obj: Objective, beta_hat: np.ndarray, j: int, q: float, se: float,
-                   *, tol: float = 1e-10) -> tuple[float, float]:
+                   *, tol: float = PROFILE_TOL) -> tuple[float, float]:
     """The penalised profile-likelihood interval of coefficient ``j`` (logistf's): the two
     values ``b`` where ``2 (l*(beta_hat) - max l*(beta | beta_j = b)) = q`` (``q`` the
     chi-square quantile), the penalty keeping the full design. NaN on a side where no
@@ -125,16 +148,14 @@ def profile_bounds(obj: Objective, beta_hat: np.ndarray, j: int, q: float, se: f
     from scipy import optimize
 
     pl_hat = penalised_loglik(obj, beta_hat)
-    free = np.ones(obj.p, dtype=bool)
-    free[j] = False
     start = {1.0: beta_hat.copy(), -1.0: beta_hat.copy()}
+    z = np.sqrt(q)
 
-    def gap(b, side):
-        beta0 = start[side].copy()
-        beta0[j] = b
-        beta, pl, _, _ = constrained(obj, beta0, free, tol=tol)
-        start[side] = beta
-        return 2.0 * (pl_hat - pl) - q
+    def root(b, side):
+        """The signed root minus its target: nearly linear in ``b``, so Brent's method
+        needs few constrained fits."""
+        start[side], pl = held(obj, start[side], j, b, tol=tol)
+        return np.sqrt(max(2.0 * (pl_hat - pl), 0.0)) - z
 
     bounds = []
     width = max(se, 1e-8) if np.isfinite(se) else 1.0
@@ -143,9 +164,8 @@ def profile_bounds(obj: Objective, beta_hat: np.ndarray, j: int, q: float, se: f
         found = np.nan
         while k <= 64.0:
             outer = beta_hat[j] + side * k * width
-            if gap(outer, side) > 0:
-                start[side] = beta_hat.copy()
-                found = optimize.brentq(gap, *sorted((inner, outer)), args=(side,),
+            if root(outer, side) > 0:
+                found = optimize.brentq(root, *sorted((inner, outer)), args=(side,),
                                         xtol=1e-10 * (1.0 + abs(outer)), rtol=1e-12)
                 break
             inner, k = outer, 2.0 * k

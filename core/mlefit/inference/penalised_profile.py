@@ -14,20 +14,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..engine.firth import profile_bounds
+from ..engine.firth import held, penalised_loglik, profile_bounds
 from ..errors import DataError
-from .coefficients import estimated, estimated_coef, positions
+from .coefficients import estimated, estimated_coef, names, positions
 from .confidence import check_alpha
 
-__all__ = ["conf_int"]
+__all__ = ["conf_int", "profile"]
 
 
 def conf_int(res, alpha: float = 0.05, terms=None) -> pd.DataFrame:
     """``lower``, ``upper`` of the penalised profile-likelihood intervals of ``terms``."""
     check_alpha(alpha)
-    if not res._context.has_data:
-        raise DataError("profile intervals refit on the fit's rows, which this result no "
-                        "longer has. Fix: refit, or use method='wald'.")
+    _needs_data(res)
     obj = res._context.objective
     mask = estimated(res)
     beta = estimated_coef(res)
@@ -43,3 +41,45 @@ def conf_int(res, alpha: float = 0.05, terms=None) -> pd.DataFrame:
         rows.append(profile_bounds(obj, beta, j, q, se[i]))
     out = np.array(rows, dtype=float).reshape(-1, 2)
     return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=res.index[chosen])
+
+
+def _needs_data(res) -> None:
+    if not res._context.has_data:
+        raise DataError("penalised profiles refit on the fit's rows, which this result no "
+                        "longer has. Fix: refit, or use method='wald'.")
+
+
+def profile(res, term, values=None, *, alpha: float = 0.01, points: int = 21) -> pd.DataFrame:
+    """The penalised profile of one coefficient: ``value``, ``llf`` (the maximum of the
+    penalised log-likelihood with the coefficient held at ``value``) and ``signed_root``
+    (``sign(value - estimate) sqrt(2 (llf_max - llf))``), as
+    :func:`mlefit.inference.profile_likelihood.profile` for an unpenalised fit; by default
+    ``points`` values over the ``1 - alpha`` interval, plus the estimate."""
+    _needs_data(res)
+    i = positions(res, term)[0]
+    mask = estimated(res)
+    if not mask[i]:
+        raise DataError(f"{res.index[i]} is aliased (not estimated); it has no profile.")
+    obj = res._context.objective
+    beta = estimated_coef(res)
+    j = int(np.count_nonzero(mask[:i]))
+    b = beta[j]
+    if values is None:
+        lo, hi = conf_int(res, alpha, [i]).to_numpy()[0]
+        se = float(res.bse.iloc[i])
+        z = float(stats.norm.isf(alpha / 2))
+        lo = lo if np.isfinite(lo) else b - 4 * z * se
+        hi = hi if np.isfinite(hi) else b + 4 * z * se
+        values = np.linspace(lo, hi, points)
+    grid = np.unique(np.append(np.asarray(values, dtype=float).ravel(), b))
+    top = penalised_loglik(obj, beta)
+    llf = {b: top}
+    for side in (grid[grid < b][::-1], grid[grid > b]):    # outwards: warm starts
+        start = beta
+        for v in side:
+            start, llf[v] = held(obj, start, j, v)
+    ll = np.array([llf[v] for v in grid])
+    root = np.sign(grid - b) * np.sqrt(np.maximum(2.0 * (top - ll), 0.0))
+    out = pd.DataFrame({"value": grid, "llf": ll, "signed_root": root})
+    out.attrs.update(term=names(res)[i], estimate=b, llf_max=top)
+    return out

@@ -105,14 +105,22 @@ def influence(res) -> pd.DataFrame:
         if res.family.name not in _NO_SIGMA:
             stud = stud / sigma
         scale = rD / (one * sigma)
-    dfb = _dfbetas(obj, beta, scale)
-    out = {"hat": h, "cooks_distance": cooks, "rstandard_deviance": std_dev,
-           "rstandard_pearson": std_pear, "rstudent": stud}
     first = res.family.parameters[0].name
     terms = [t for (name, t), e in zip(res.index, estimated(res), strict=True)
              if name == first and e]
-    out.update({f"dfbetas:{t}": dfb[:, j] for j, t in enumerate(terms)})
-    return pd.DataFrame({k: _spread(v, ctx) for k, v in out.items()}, index=index)
+    columns = [*GLM_COLUMNS, *(f"dfbetas:{t}" for t in terms)]
+    # one table, filled in place: its dfbetas block is the one n-by-p array allocated
+    table = np.full((ctx.frame.n, len(columns)), np.nan)
+    every = bool(np.all(rows)) if rows.dtype == bool else len(rows) == ctx.frame.n
+    for k, values in enumerate((h, cooks, std_dev, std_pear, stud)):
+        table[rows, k] = values
+    if every:
+        _dfbetas(obj, beta, scale, table[:, len(GLM_COLUMNS):])
+    else:
+        block = np.empty((obj.n, len(terms)))
+        _dfbetas(obj, beta, scale, block)
+        table[rows, len(GLM_COLUMNS):] = block
+    return pd.DataFrame(table, index=index, columns=columns, copy=False)
 
 
 def _spread(values: np.ndarray, ctx) -> np.ndarray:
@@ -133,10 +141,10 @@ def _dispersion(res, rP: np.ndarray, n: int, p: int) -> float:
     return float(np.sum(rP ** 2) / (n - p)) if n > p else np.nan
 
 
-def _dfbetas(obj, beta: np.ndarray, scale: np.ndarray) -> np.ndarray:
+def _dfbetas(obj, beta: np.ndarray, scale: np.ndarray, out: np.ndarray) -> None:
     """``u_i * scale_i / sqrt(diag(I^-1))`` with ``u_i = I^-1 sqrt(w_i E_i) x_i``, ``I``
     the mean model's expected information (the working weights' dispersion cancels),
-    one product per block of rows."""
+    one product per block of rows, written into ``out`` (rows used by p)."""
     R, d = obj.leverage_factor(beta)
     E = obj.expected(obj.rows(beta, second=False))[(0, 0)]
     sw = np.sqrt(obj.weights * E)
@@ -144,13 +152,11 @@ def _dfbetas(obj, beta: np.ndarray, scale: np.ndarray) -> np.ndarray:
     Rinv = sla.solve_triangular(R, np.eye(R.shape[0]), check_finite=False)
     cov = d[:, None] * (Rinv @ Rinv.T) * d[None, :]        # I^-1 = D R^-1 R^-T D
     M = cov / np.sqrt(np.diag(cov))
-    out = np.empty((obj.n, d.size))
     step = obj.block
     for start in range(0, obj.n, step):
         cut = slice(start, min(start + step, obj.n))
-        np.matmul(X[cut], M, out=out[cut])
+        out[cut] = X[cut] @ M
         out[cut] *= (sw[cut] * scale[cut])[:, None]
-    return out
 
 
 def generalized_leverage(res) -> np.ndarray:
