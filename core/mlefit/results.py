@@ -207,7 +207,7 @@ class FitResult:
         many terms.
         """
         if method == "profile" and self._context.options.penalty is not None:
-            from .inference.penalised_profile import conf_int
+            from .inference.penalised import conf_int
 
             return conf_int(self, alpha, terms)
         if method == "profile":
@@ -239,9 +239,9 @@ class FitResult:
                 points: int = 21) -> pd.DataFrame:
         """Profile log-likelihood of one coefficient: ``value``, ``llf``, ``signed_root``
         (see :func:`mlefit.inference.profile_likelihood.profile`; of a Firth fit the
-        penalised profile, :func:`mlefit.inference.penalised_profile.profile`)."""
+        penalised profile, :func:`mlefit.inference.penalised.profile`)."""
         if self._context.options.penalty is not None:
-            from .inference.penalised_profile import profile as penalised
+            from .inference.penalised import profile as penalised
 
             return penalised(self, term, values, alpha=alpha, points=points)
         from .inference.profile_likelihood import profile

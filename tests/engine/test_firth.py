@@ -117,7 +117,7 @@ def _penalised_numpy(X, y, beta):
     return llf + 0.5 * np.linalg.slogdet(X.T @ (W[:, None] * X))[1]
 
 
-def test_penalised_profile_matches_a_direct_constrained_maximum(firth_fit, endometrial):
+def test_penalised_matches_a_direct_constrained_maximum(firth_fit, endometrial):
     """Oracle: scipy's BFGS on numpy's penalised log-likelihood with NV held, the
     penalty on the full design (logistf's profile)."""
     from scipy import optimize
@@ -144,20 +144,48 @@ def test_penalised_profile_matches_a_direct_constrained_maximum(firth_fit, endom
                                rtol=1e-7)
 
 
-def test_lrtest_between_firth_fits_compares_penalised_likelihoods(endometrial):
-    big = mlefit.fit("HG ~ NV + PI + EH", endometrial, family="binomial", penalty="firth")
+def _nested_numpy(Xs, Xl, y, g):
+    """l(X_s g) + 1/2 log det(X_l' W X_l): the smaller model under the larger penalty."""
+    eta = Xs @ g
+    mu = 1 / (1 + np.exp(-eta))
+    W = mu * (1 - mu)
+    return np.sum(y * eta - np.logaddexp(0.0, eta)) + \
+        0.5 * np.linalg.slogdet(Xl.T @ (W[:, None] * Xl))[1]
+
+
+def test_lrtest_between_firth_fits_uses_logistfs_nested_rule(endometrial, firth_fit):
+    """Oracles: scipy's BFGS on numpy's penalised log-likelihood of the smaller model under
+    the larger model's penalty; and, for one dropped term, the penalised profile at 0
+    (logistf's anova(nested) and its profile test are the same statistic)."""
+    from scipy import optimize
+
     small = mlefit.fit("HG ~ PI + EH", endometrial, family="binomial", penalty="firth")
-    X = np.column_stack([np.ones(len(endometrial)),
-                         endometrial[["PI", "EH"]].to_numpy(float)])
-    assert small.llf == pytest.approx(
-        _penalised_numpy(X, endometrial["HG"].to_numpy(float), small.coef), rel=1e-12)
-    test = mlefit.lrtest(small, big)
-    assert test.statistic == pytest.approx(2 * (big.llf - small.llf), rel=1e-12)
+    Xl = np.column_stack([np.ones(len(endometrial)),
+                          endometrial[["NV", "PI", "EH"]].to_numpy(float)])
+    Xs = Xl[:, [0, 2, 3]]
+    y = endometrial["HG"].to_numpy(float)
+    assert small.llf == pytest.approx(_penalised_numpy(Xs, y, small.coef), rel=1e-12)
+    best = optimize.minimize(lambda g: -_nested_numpy(Xs, Xl, y, g), small.coef,
+                             method="BFGS", options={"gtol": 1e-9})
+    test = mlefit.lrtest(small, firth_fit)
+    # both maxima to ~1e-12 absolute (a smooth concave surface): 1e-8 on the statistic
+    assert test.statistic == pytest.approx(2 * (firth_fit.llf + best.fun), abs=1e-8)
+    prof = firth_fit.profile("NV", values=[0.0])
+    at_zero = prof.loc[prof["value"] == 0.0, "signed_root"].item()
+    assert test.statistic == pytest.approx(at_zero ** 2, rel=1e-7)
+    assert test.statistic != pytest.approx(2 * (firth_fit.llf - small.llf), rel=1e-3)
+    assert "nested rule" in test.notes[0]
+
+
+def test_comparisons_that_mix_or_misuse_firth_fits_are_refused(endometrial, firth_fit):
+    small = mlefit.fit("HG ~ PI + EH", endometrial, family="binomial", penalty="firth")
     ml = mlefit.fit("HG ~ PI + EH", endometrial, family="binomial")
     with pytest.raises(mlefit.ComparisonError, match="same penalty"):
-        mlefit.lrtest(ml, big)
+        mlefit.lrtest(ml, firth_fit)
     with pytest.raises(mlefit.ComparisonError, match="unpenalised score"):
-        mlefit.score_test(small, big)
+        mlefit.score_test(small, firth_fit)
+    with pytest.raises(DataError, match="bootstrap"):
+        mlefit.lrtest(small, firth_fit, bootstrap=9, seed=1)
 
 
 def test_refits_of_a_firth_fit_are_penalised(firth_fit):

@@ -19,14 +19,26 @@ likelihood of logistf's intervals.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .kernel import Want
 from .newton import Solution
 from .objective import Objective
 
-__all__ = ["CANONICAL", "MAX_STEP", "PROFILE_TOL", "constrained", "held", "maximize_firth",
-           "penalised_loglik", "profile_bounds"]
+__all__ = [
+    "CANONICAL",
+    "MAX_STEP",
+    "PROFILE_TOL",
+    "Penalty",
+    "constrained",
+    "held",
+    "maximize_firth",
+    "nested",
+    "penalised_loglik",
+    "profile_bounds",
+]
 
 #: (family, link) pairs whose penalised score is implemented, and ``a(mu)`` of each
 CANONICAL = {("binomial", "logit"): lambda mu: 0.5 - mu, ("poisson", "log"): lambda mu: 0.5}
@@ -55,15 +67,28 @@ def _logdet(info: np.ndarray) -> float:
     return float(2.0 * np.sum(np.log(np.diag(c))) - 2.0 * np.sum(np.log(d)))
 
 
-def _point(obj: Objective, beta: np.ndarray):
+@dataclass(frozen=True)
+class Penalty:
+    """The design whose information the penalty takes, when it is not the model's own:
+    ``obj`` a larger model on the same rows and offsets, ``A`` with ``X_obj A`` the
+    model's design (its coefficients are ``A beta``): logistf's nested comparisons."""
+
+    obj: Objective
+    A: np.ndarray
+
+
+def _point(obj: Objective, beta: np.ndarray, penalty: Penalty | None = None):
     """``(l*, rows, information)`` at ``beta``; ``l* = -inf`` outside the domain or where
-    the information is singular."""
+    the information is singular. The information is the model's (the steps'); the
+    penalty's is that of ``penalty.obj`` when given."""
     rows = obj.rows(beta, second=False)
     if not np.isfinite(rows.llf):
         return -np.inf, rows, None
     with np.errstate(all="ignore"):
-        info = _information(obj, rows)
-        return float(rows.llf + 0.5 * _logdet(info)), rows, info
+        W = obj.expected(rows)
+        info = obj.information(W)
+        pen = info if penalty is None else penalty.obj.information(W)
+        return float(rows.llf + 0.5 * _logdet(pen)), rows, info
 
 
 def penalised_loglik(obj: Objective, beta: np.ndarray) -> float:
@@ -72,11 +97,13 @@ def penalised_loglik(obj: Objective, beta: np.ndarray) -> float:
     return _point(obj, beta)[0]
 
 
-def _score(obj: Objective, beta: np.ndarray, rows) -> np.ndarray:
+def _score(obj: Objective, beta: np.ndarray, rows, penalty: Penalty | None = None
+           ) -> np.ndarray:
     """The modified score ``U*`` at ``beta`` (raw coordinates), with the leverages from
-    the kernel's leverage pass."""
-    R, d = obj.leverage_factor(beta)
-    h = obj.evaluate(beta, Want(leverage=(R, d, False), leverages_out=True)).leverages
+    the kernel's leverage pass (of the penalty's design when given)."""
+    lev, b = (obj, beta) if penalty is None else (penalty.obj, penalty.A @ beta)
+    R, d = lev.leverage_factor(b)
+    h = lev.evaluate(b, Want(leverage=(R, d, False), leverages_out=True)).leverages
     mu = rows.thetas[obj.blocks[0].name]
     v = obj.weights * rows.d1[0] + h * _a(obj)(mu)
     return obj.blocks[0].X.T @ v
@@ -88,15 +115,17 @@ def _solve(info: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def constrained(obj: Objective, beta0: np.ndarray, free: np.ndarray, *, maxiter: int = 100,
-                tol: float = 1e-10) -> tuple[np.ndarray, float, bool, int]:
+                tol: float = 1e-10, penalty: Penalty | None = None
+                ) -> tuple[np.ndarray, float, bool, int]:
     """Maximise ``l*`` over the coefficients ``free`` (a boolean mask), the others held at
-    ``beta0``: ``(beta, l*, converged, iterations)``."""
+    ``beta0``: ``(beta, l*, converged, iterations)``; ``penalty``: the information of
+    another design in the penalty (:class:`Penalty`)."""
     beta = np.array(beta0, dtype=float)
-    pl, rows, info = _point(obj, beta)
+    pl, rows, info = _point(obj, beta, penalty)
     for it in range(1, maxiter + 1):
         if info is None:
             return beta, pl, False, it
-        g = _score(obj, beta, rows)
+        g = _score(obj, beta, rows, penalty)
         step = np.zeros_like(beta)
         step[free] = _solve(info[np.ix_(free, free)], g[free])
         biggest = np.max(np.abs(step)) if step.size else 0.0
@@ -106,7 +135,7 @@ def constrained(obj: Objective, beta0: np.ndarray, free: np.ndarray, *, maxiter:
             return beta, pl, True, it
         for _ in range(_HALVINGS):
             trial = beta + step
-            got = _point(obj, trial)
+            got = _point(obj, trial, penalty)
             if np.isfinite(got[0]) and got[0] >= pl - 1e-12 * (1.0 + abs(pl)):
                 break
             step *= 0.5
@@ -171,3 +200,16 @@ def profile_bounds(obj: Objective, beta_hat: np.ndarray, j: int, q: float, se: f
             inner, k = outer, 2.0 * k
         bounds.append(found)
     return bounds[0], bounds[1]
+
+
+def nested(small: Objective, large: Objective, beta0: np.ndarray, *,
+           tol: float = 1e-10) -> tuple[float, bool]:
+    """The smaller model's maximum of ``l*`` under the larger model's penalty (logistf's
+    nested rule: ``l(X_s g) + 1/2 log|X_l' W X_l|``), from ``beta0``: ``(l*, converged)``.
+    The two objectives hold the same rows and offsets, and ``X_s`` lies in the column
+    space of ``X_l``."""
+    Xs, Xl = small.blocks[0].X, large.blocks[0].X
+    A = np.linalg.lstsq(Xl, Xs, rcond=None)[0]
+    free = np.ones(small.p, dtype=bool)
+    _, pl, ok, _ = constrained(small, beta0, free, tol=tol, penalty=Penalty(large, A))
+    return pl, ok

@@ -1,11 +1,18 @@
-"""Penalised profile-likelihood intervals of a Firth fit (``penalty="firth"``), as R's
-logistf computes them.
+"""Inference from Firth fits (``penalty="firth"``) by R's logistf rules: penalised
+profiles, their intervals, and the smaller model's penalised log-likelihood of a nested
+likelihood-ratio test.
 
 The interval of a coefficient ``beta_j`` holds the values ``b`` with
 ``2 (l*(beta_hat) - max l*(beta | beta_j = b)) <= chi2_1(1 - alpha)``, where ``l*`` is the
 Jeffreys-prior penalised log-likelihood and the penalty ``1/2 log|I(beta)|`` keeps the
 full model's design while ``beta_j`` is held (logistf's rule; Heinze and Schemper 2002).
 The constrained maxima come from :func:`mlefit.engine.firth.constrained`.
+
+A likelihood-ratio test between two nested Firth fits (:func:`mlefit.lrtest`) compares
+the larger fit's penalised log-likelihood with the smaller model's maximum under the
+*larger* model's penalty, ``max_g l(X_s g) + 1/2 log|X_l' W X_l|`` (logistf's default
+``anova(..., method = "nested")``): the penalty depends on the design, so the smaller
+fit's own penalised log-likelihood is not the null value (:func:`nested_llf`).
 """
 
 from __future__ import annotations
@@ -14,12 +21,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..engine.firth import held, penalised_loglik, profile_bounds
+from ..engine.firth import held, nested, penalised_loglik, profile_bounds
 from ..errors import DataError
 from .coefficients import estimated, estimated_coef, names, positions
 from .confidence import check_alpha
 
-__all__ = ["conf_int", "profile"]
+__all__ = ["conf_int", "nested_llf", "profile"]
 
 
 def conf_int(res, alpha: float = 0.05, terms=None) -> pd.DataFrame:
@@ -83,3 +90,18 @@ def profile(res, term, values=None, *, alpha: float = 0.01, points: int = 21) ->
     out = pd.DataFrame({"value": grid, "llf": ll, "signed_root": root})
     out.attrs.update(term=names(res)[i], estimate=b, llf_max=top)
     return out
+
+
+def nested_llf(small, large) -> float:
+    """The smaller Firth fit's maximum penalised log-likelihood under the larger fit's
+    penalty (module docstring); the fits are on the same rows (checked by the caller)."""
+    _needs_data(small)
+    _needs_data(large)
+    so, lo = small._context.objective, large._context.objective
+    if not np.array_equal(np.broadcast_to(so.blocks[0].offset, (so.n,)),
+                          np.broadcast_to(lo.blocks[0].offset, (lo.n,))):
+        raise DataError("the two Firth fits have different offsets, so the smaller one is "
+                        "not the larger with coefficients held. Fix: fit both with the same "
+                        "offset=.")
+    pl, _ = nested(so, lo, estimated_coef(small))
+    return pl
