@@ -97,8 +97,9 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         penalised log-likelihood ``l + 1/2 log|I|`` (binomial with the logit link and
         poisson with the log link only; finite under separation). ``llf`` is then the
         penalised log-likelihood, the covariance the inverse Fisher information at the
-        estimate and ``conf_int(method="profile")`` the penalised profile-likelihood
-        intervals, as R's logistf (see :mod:`mlefit.engine.firth`).
+        estimate, ``conf_int(method="profile")`` the penalised profile-likelihood
+        intervals and ``lrtest`` between Firth fits logistf's nested rule, as R's
+        logistf (see :mod:`mlefit.engine.firth` and :mod:`mlefit.inference.penalised`).
 
     Returns
     -------
