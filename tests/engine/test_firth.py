@@ -195,3 +195,22 @@ def test_refits_of_a_firth_fit_are_penalised(firth_fit):
 
     sol = refit(firth_fit, firth_fit._context.objective.y)
     np.testing.assert_allclose(sol.beta, firth_fit.coef, rtol=1e-8)
+
+
+def test_frequency_weights_are_copies_of_rows(endometrial):
+    """A row of weight 2 is two rows: the penalty's leverages count both copies."""
+    w = 1.0 + (np.arange(len(endometrial)) % 2)
+    weighted = mlefit.fit("HG ~ NV + PI + EH", endometrial.assign(w=w), family="binomial",
+                          weights="w", penalty="firth")
+    copies = pd.concat([endometrial, endometrial[w == 2]], ignore_index=True)
+    expanded = mlefit.fit("HG ~ NV + PI + EH", copies, family="binomial", penalty="firth")
+    np.testing.assert_allclose(weighted.coef, expanded.coef, rtol=1e-9)
+    assert weighted.llf == pytest.approx(expanded.llf, rel=1e-11)
+
+
+def test_poisson_offset_enters_the_rate():
+    """Exposure t: each group's rate is (sum y + 1/2) / sum t (the same modified score)."""
+    data = pd.DataFrame({"y": [0.0, 0, 2, 5, 1], "t": [2.0, 3, 1, 4, 2],
+                         "g": ["a", "a", "b", "b", "b"]})
+    res = mlefit.fit("y ~ 0 + g", data, family="poisson", exposure="t", penalty="firth")
+    np.testing.assert_allclose(res.coef, [np.log(0.5 / 5), np.log(8.5 / 7)], rtol=1e-9)

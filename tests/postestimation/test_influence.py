@@ -178,3 +178,18 @@ def test_without_data_is_refused(heart):
     res = mlefit.fit("thalach ~ age", heart, family="gaussian").remove_data()
     with pytest.raises(DataError, match="refit"):
         res.influence()
+
+
+def test_negative_binomial_hat_and_cooks_match_statsmodels_at_the_same_theta(heart):
+    """R's glm.nb is a glm with theta held: statsmodels' GLM NegativeBinomial with
+    alpha = 1 / theta (mlefit's estimate) is the same mean model."""
+    data = heart.dropna(subset=["ca"])
+    res = mlefit.fit("ca ~ age + thalach", data, family="negative_binomial")
+    theta = float(np.exp(res.params[("theta", "Intercept")]))
+    ref = smf.glm("ca ~ age + thalach", data,
+                  family=sm.families.NegativeBinomial(alpha=1 / theta)).fit(tol=1e-12)
+    np.testing.assert_allclose(res.coef[:3], ref.params, rtol=1e-6)
+    infl = ref.get_influence(observed=False)
+    got = res.influence()
+    np.testing.assert_allclose(got["hat"], infl.hat_matrix_diag, rtol=1e-6)
+    np.testing.assert_allclose(got["cooks_distance"], infl.cooks_distance[0], rtol=1e-5)
