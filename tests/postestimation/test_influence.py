@@ -193,3 +193,18 @@ def test_negative_binomial_hat_and_cooks_match_statsmodels_at_the_same_theta(hea
     got = res.influence()
     np.testing.assert_allclose(got["hat"], infl.hat_matrix_diag, rtol=1e-6)
     np.testing.assert_allclose(got["cooks_distance"], infl.cooks_distance[0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["gaussian", "gamma"])
+def test_precision_weights_are_rs_prior_weights(heart, name):
+    """``var_weights`` are R glm's weights of a dispersion family: every measure as
+    statsmodels' GLM with the same ``var_weights`` (R's prior weights)."""
+    formula, smfam, kw = CASES[name]
+    data = heart.assign(v=_weights(len(heart)))
+    res = mlefit.fit(formula, data, family=name, var_weights="v", **kw)
+    ref = smf.glm(formula, data, family=smfam, var_weights=data["v"]).fit(tol=1e-12)
+    infl = ref.get_influence(observed=False)
+    got = res.influence()
+    np.testing.assert_allclose(got["hat"], infl.hat_matrix_diag, rtol=1e-7)
+    np.testing.assert_allclose(got["cooks_distance"], infl.cooks_distance[0], rtol=1e-6)
+    np.testing.assert_allclose(got["rstandard_pearson"], infl.resid_studentized, rtol=1e-6)

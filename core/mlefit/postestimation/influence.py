@@ -7,8 +7,10 @@ information, whose parameters after the mean are held or intercept-only): with `
 hat values, ``phi`` R's ``summary(glm)$dispersion`` (Pearson's ``X2 / (n - p)`` for a
 family with a dispersion parameter, 1 for binomial and poisson, the Pearson dispersion
 under ``dispersion="pearson"``), ``p`` the mean model's rank, ``n`` the rows used, and
-R's residuals with the weights as prior weights, ``rD_i = sign(y - mu) sqrt(w_i d_i)``
-(deviance) and ``rP_i = (y - mu) sqrt(w_i) / sqrt(V(mu))`` (Pearson):
+R's residuals with ``w_i`` R's prior weights (here the frequency weights ``weights``
+times the precision weights ``var_weights``, and the trials of a binomial),
+``rD_i = sign(y - mu) sqrt(w_i d_i)`` (deviance) and
+``rP_i = (y - mu) sqrt(w_i) / sqrt(V(mu))`` (Pearson):
 
 * ``hat``: ``h_i = w_i W_i x_i' (X' W X)^-1 x_i`` with ``W_i`` the working weights (R's
   ``hatvalues``; the engine's leverage pass, :func:`mlefit.inference.covariance.leverages`);
