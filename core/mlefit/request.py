@@ -36,7 +36,7 @@ import numpy as np
 
 from .collinearity import SINGULAR
 from .contract import RESERVED_NAMES, validate_family
-from .conventions import Convention, resolve
+from .conventions import ROBUST_COV_TYPES, Convention, resolve
 from .engine import METHODS
 from .errors import DataError
 from .family import Family
@@ -264,6 +264,11 @@ def _penalty(family, links, fixed, penalty, options) -> str:
     if options.method != "newton":
         raise DataError(f"penalty='firth' has its own maximiser; method={options.method!r} "
                         "does not apply. Fix: leave method at 'newton'.")
+    if options.convention.cov_type in ROBUST_COV_TYPES:
+        raise DataError(f"cov_type={options.convention.cov_type!r} is a sandwich of the "
+                        "unpenalised scores, which do not vanish at Firth's estimate. Fix: "
+                        "use cov_type='observed' or 'expected' (the inverse Fisher "
+                        "information, as logistf), or fit without the penalty.")
     return penalty
 
 

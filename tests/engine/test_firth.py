@@ -101,6 +101,8 @@ def test_separation_warning_names_firth_and_firth_is_finite(endometrial):
     ({"family": "negative_binomial"}, "canonical links only"),
     ({"family": "binomial", "penalty": "ridge"}, "not None or 'firth'"),
     ({"family": "binomial", "method": "bfgs"}, "own maximiser"),
+    ({"family": "binomial", "cov_type": "HC0"}, "sandwich of the unpenalised scores"),
+    ({"family": "binomial", "cov_type": "cluster", "groups": "NV"}, "sandwich"),
 ])
 def test_refusals(endometrial, kwargs, match):
     kwargs = {"penalty": "firth", **kwargs}
@@ -214,3 +216,10 @@ def test_poisson_offset_enters_the_rate():
                          "g": ["a", "a", "b", "b", "b"]})
     res = mlefit.fit("y ~ 0 + g", data, family="poisson", exposure="t", penalty="firth")
     np.testing.assert_allclose(res.coef, [np.log(0.5 / 5), np.log(8.5 / 7)], rtol=1e-9)
+
+
+def test_a_dask_frame_is_refused(endometrial):
+    dd = pytest.importorskip("dask.dataframe")
+    with pytest.raises(DataError, match="rows in memory"):
+        mlefit.fit("HG ~ NV", dd.from_pandas(endometrial, npartitions=2), family="binomial",
+                   penalty="firth")
