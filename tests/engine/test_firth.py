@@ -223,3 +223,9 @@ def test_a_dask_frame_is_refused(endometrial):
     with pytest.raises(DataError, match="rows in memory"):
         mlefit.fit("HG ~ NV", dd.from_pandas(endometrial, npartitions=2), family="binomial",
                    penalty="firth")
+
+
+def test_summary_says_the_likelihood_is_penalised(firth_fit):
+    text = firth_fit.summary()
+    assert "Penalty: Firth (Jeffreys prior)" in text
+    assert f"Log-likelihood: {firth_fit.llf:.8g}" in text
