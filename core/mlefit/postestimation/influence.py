@@ -40,8 +40,10 @@ are R's hat values; it is the leverage of the row on its own fitted linear predi
 Wei, Hu and Fung's (1998) ``d yhat / d y'``, which needs the response's derivatives.
 Only ``hat`` is defined for these models.
 
-Cost: one kernel pass for the hat values, one pass over row blocks for dfbetas (its
-n-by-p output is the only n-by-p array allocated), n-vectors otherwise.
+Cost: the mean model's information (one kernel pass) and the kernel's leverage pass for
+the hat values; the per-row working weights (one pass) and one product per block of rows
+for dfbetas, whose n-by-p block of the output table is the only n-by-p array allocated;
+n-vectors otherwise.
 """
 
 from __future__ import annotations
@@ -51,9 +53,9 @@ import pandas as pd
 from scipy import linalg as sla
 
 from ..conventions import R_SANDWICH
+from ..engine import Want
 from ..errors import DataError
 from ..inference.coefficients import estimated, estimated_coef
-from ..inference.covariance import leverages
 from .residuals import residuals
 
 __all__ = ["GLM_COLUMNS", "influence", "is_glm_like"]
@@ -89,7 +91,9 @@ def influence(res) -> pd.DataFrame:
         return pd.DataFrame({"hat": _spread(generalized_leverage(res), ctx)}, index=index)
     obj = ctx.objective
     beta = estimated_coef(res)
-    h = leverages(obj, beta, R_SANDWICH)
+    factor = obj.leverage_factor(beta)
+    h = obj.evaluate(beta, Want(leverage=(*factor, not R_SANDWICH.prior_weights),
+                                leverages_out=True)).leverages
     w = obj.weights
     rows = ctx.rows
     rP = residuals(res, "pearson").to_numpy()[rows] * np.sqrt(w)
@@ -117,10 +121,10 @@ def influence(res) -> pd.DataFrame:
     for k, values in enumerate((h, cooks, std_dev, std_pear, stud)):
         table[rows, k] = values
     if every:
-        _dfbetas(obj, beta, scale, table[:, len(GLM_COLUMNS):])
+        _dfbetas(obj, beta, factor, scale, table[:, len(GLM_COLUMNS):])
     else:
         block = np.empty((obj.n, len(terms)))
-        _dfbetas(obj, beta, scale, block)
+        _dfbetas(obj, beta, factor, scale, block)
         table[rows, len(GLM_COLUMNS):] = block
     return pd.DataFrame(table, index=index, columns=columns, copy=False)
 
@@ -143,11 +147,11 @@ def _dispersion(res, rP: np.ndarray, n: int, p: int) -> float:
     return float(np.sum(rP ** 2) / (n - p)) if n > p else np.nan
 
 
-def _dfbetas(obj, beta: np.ndarray, scale: np.ndarray, out: np.ndarray) -> None:
+def _dfbetas(obj, beta: np.ndarray, factor, scale: np.ndarray, out: np.ndarray) -> None:
     """``u_i * scale_i / sqrt(diag(I^-1))`` with ``u_i = I^-1 sqrt(w_i E_i) x_i``, ``I``
     the mean model's expected information (the working weights' dispersion cancels),
     one product per block of rows, written into ``out`` (rows used by p)."""
-    R, d = obj.leverage_factor(beta)
+    R, d = factor
     E = obj.expected(obj.rows(beta, second=False))[(0, 0)]
     sw = np.sqrt(obj.weights * E)
     X = obj.blocks[0].X
