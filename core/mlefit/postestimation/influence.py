@@ -58,7 +58,7 @@ from ..errors import DataError
 from ..inference.coefficients import estimated, estimated_coef
 from .residuals import residuals
 
-__all__ = ["GLM_COLUMNS", "influence", "is_glm_like"]
+__all__ = ["GLM_COLUMNS", "generalized_leverage", "influence", "is_glm_like"]
 
 #: the columns of a GLM's influence table before its dfbetas
 GLM_COLUMNS = ("hat", "cooks_distance", "rstandard_deviance", "rstandard_pearson",
