@@ -5,15 +5,16 @@ distributional model.
 **GLM families** (a family with a unit deviance, a variance function and an expected
 information, whose parameters after the mean are held or intercept-only): with ``h_i`` the
 hat values, ``phi`` R's ``summary(glm)$dispersion`` (Pearson's ``X2 / (n - p)`` for a
-family with a dispersion parameter, 1 for binomial and poisson, the Pearson dispersion
-under ``dispersion="pearson"``), ``p`` the mean model's rank, ``n`` the rows used, and
+family with a dispersion parameter, 1 for a family that fixes it (binomial, poisson, the
+negative binomial at its theta), the Pearson dispersion under ``dispersion="pearson"``), ``p`` the mean model's rank, ``n`` the rows used, and
 R's residuals with ``w_i`` R's prior weights (here the frequency weights ``weights``
 times the precision weights ``var_weights``, and the trials of a binomial),
 ``rD_i = sign(y - mu) sqrt(w_i d_i)`` (deviance) and
 ``rP_i = (y - mu) sqrt(w_i) / sqrt(V(mu))`` (Pearson):
 
 * ``hat``: ``h_i = w_i W_i x_i' (X' W X)^-1 x_i`` with ``W_i`` the working weights (R's
-  ``hatvalues``; the engine's leverage pass, :func:`mlefit.inference.covariance.leverages`);
+  ``hatvalues``; the kernel's leverage pass with prior weights, as
+  :func:`mlefit.inference.covariance.leverages` for HC2/HC3);
 * ``cooks_distance``: ``(rP_i / (1 - h_i))^2 h_i / (phi p)`` (R's ``cooks.distance.glm``);
 * ``rstandard_deviance`` and ``rstandard_pearson``: ``r_i / sqrt(phi (1 - h_i))`` (R's
   ``rstandard.glm``, both types);
