@@ -33,7 +33,7 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         fixed=None, start=None, missing: str = "drop", cov_type: str = "observed",
         dispersion: str = "ml", convention: str | None = None, method: str = "newton",
         groups=None, maxiter: int = 100, tol: float = 1e-12, safe_formulas: bool | None = None,
-        singular: str = "error", persist: bool = True,
+        singular: str = "error", persist: bool = True, penalty: str | None = None,
         **parameter_formulas: str) -> FitResult:
     """Fit a distributional regression by maximum likelihood.
 
@@ -92,6 +92,14 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         Dask frames only: keep each partition's designs in the workers' memory between
         Newton passes (default), or rebuild them from the source in every pass (False:
         data larger than the cluster's memory).
+    penalty : {None, "firth"}
+        ``"firth"``: Firth's bias-reduced estimate, the maximum of the Jeffreys-prior
+        penalised log-likelihood ``l + 1/2 log|I|`` (binomial with the logit link and
+        poisson with the log link only; finite under separation). ``llf`` is then the
+        penalised log-likelihood, the covariance the inverse Fisher information at the
+        estimate, ``conf_int(method="profile")`` the penalised profile-likelihood
+        intervals and ``lrtest`` between Firth fits logistf's nested rule, as R's
+        logistf (see :mod:`mlefit.engine.firth` and :mod:`mlefit.inference.penalised`).
 
     Returns
     -------
@@ -103,7 +111,10 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         offsets=offsets, exposure=exposure, fixed=fixed, start=start, missing=missing,
         cov_type=cov_type, dispersion=dispersion, convention=convention, method=method,
         groups=groups, maxiter=maxiter, tol=tol, safe_formulas=safe_formulas,
-        singular=singular)
+        singular=singular, penalty=penalty)
+    if _is_dask(data) and penalty is not None:
+        raise DataError("penalty='firth' needs the rows in memory (each iteration reads "
+                        "the leverages). Fix: fit a pandas frame, e.g. data.compute().")
     if _is_dask(data):
         from .partitioned import fit_partitioned
         return fit_partitioned(request, data, persist=persist)
@@ -125,19 +136,21 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
                var_weights=None, offset=None, offsets=None, fixed=None, start=None,
                cov_type: str = "observed", dispersion: str = "ml",
                convention: str | None = None, method: str = "newton", groups=None,
-               maxiter: int = 100, tol: float = 1e-12, singular: str = "error") -> FitResult:
+               maxiter: int = 100, tol: float = 1e-12, singular: str = "error",
+               penalty: str | None = None) -> FitResult:
     """Fit from arrays: ``y`` and the first parameter's design ``X`` (no formula).
 
     ``designs={"sigma": X_sigma}`` gives other parameters their own design (default: an
     intercept column). ``names={"mu": [...]}`` names the columns (default: a DataFrame's
     column names, else ``x0, x1, ...``). Rows with a missing value are refused (clean them
-    first); everything else is as :func:`fit` (``singular="drop"`` included).
+    first); everything else is as :func:`fit` (``singular="drop"`` and ``penalty``
+    included).
     """
     request = build_request(
         family, designs=designs, names=names, link=link, links=links, weights=weights,
         var_weights=var_weights, offset=offset, offsets=offsets, fixed=fixed, start=start,
         cov_type=cov_type, dispersion=dispersion, convention=convention, method=method,
-        groups=groups, maxiter=maxiter, tol=tol, singular=singular)
+        groups=groups, maxiter=maxiter, tol=tol, singular=singular, penalty=penalty)
     return estimate(request, _array_frame(request, y, X))
 
 

@@ -52,7 +52,8 @@ def warn_fit(obj: Objective, sol, columns) -> np.ndarray | None:
                           "its limit: those estimates are not finite maximum-likelihood "
                           "values and their standard errors are meaningless. Fix: remove "
                           "the separating terms, merge sparse categories, or use a "
-                          "penalised fit.", ConvergenceWarning, stacklevel=4)
+                          "penalised fit (penalty=\"firth\" for binomial-logit and "
+                          "poisson-log models).", ConvergenceWarning, stacklevel=4)
     return unbounded
 
 

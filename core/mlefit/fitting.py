@@ -21,6 +21,7 @@ from .context import FitContext
 from .contract import check_logpdf
 from .conventions import ROBUST_COV_TYPES
 from .engine import Block, DispersionSpec, Objective, linalg
+from .engine.firth import maximize_firth
 from .errors import ConvergenceError, DataError
 from .family import constant
 from .formula import ModelFrame
@@ -29,6 +30,9 @@ from .links import Link
 from .postestimation.goodness_of_fit import pearson_chi2
 from .request import FitRequest, bind_response
 from .results import Diagnostics, DispersionSummary, FitResult
+
+#: Firth's maximiser stops when no coefficient moves by more than this (relative)
+FIRTH_TOL = 1e-10
 
 __all__ = ["conclude", "estimate"]
 
@@ -125,8 +129,11 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
         _refuse_start(obj, beta0)
     spec = DispersionSpec.of(family, None if frame.var_weights is None
                              else frame.var_weights[rows])
-    sol = engine.maximize(obj, beta0, method=options.method, dispersion=spec,
-                          maxiter=options.maxiter, tol=options.tol)
+    if options.penalty == "firth":
+        sol = maximize_firth(obj, beta0, maxiter=options.maxiter, tol=FIRTH_TOL)
+    else:
+        sol = engine.maximize(obj, beta0, method=options.method, dispersion=spec,
+                              maxiter=options.maxiter, tol=options.tol)
     if sol.iterations == 0 and not np.isfinite(sol.llf):   # Newton's first pass
         _refuse_start(obj, beta0)
     return conclude(request, obj, sol, spec, frame, rows, kept, columns, _nobs(family, obj),

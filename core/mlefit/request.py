@@ -29,14 +29,14 @@ A fit runs in four steps, in this order:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
 
 import numpy as np
 
 from .collinearity import SINGULAR
 from .contract import RESERVED_NAMES, validate_family
-from .conventions import Convention, resolve
+from .conventions import ROBUST_COV_TYPES, Convention, resolve
 from .engine import METHODS
 from .errors import DataError
 from .family import Family
@@ -61,6 +61,8 @@ class Options:
     maxiter: int = 100
     tol: float = 1e-12
     singular: str = "error"
+    #: None, or "firth": Jeffreys-prior penalised likelihood (mlefit.engine.firth)
+    penalty: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def build_request(family: str | Family, *, formula=None, parameter_formulas=None
                   dispersion: str = "ml", convention: str | None = None,
                   method: str = "newton", groups=None, maxiter: int = 100,
                   tol: float = 1e-12, safe_formulas: bool | None = None,
-                  singular: str = "error") -> FitRequest:
+                  singular: str = "error", penalty: str | None = None) -> FitRequest:
     """Resolve and validate everything a fit is asked for (step 1 of the module docstring).
 
     ``formula`` and ``parameter_formulas`` (a dict, possibly empty) are those of
@@ -134,6 +136,8 @@ def build_request(family: str | Family, *, formula=None, parameter_formulas=None
     options = _options(fam, cov_type=cov_type, dispersion=dispersion, convention=convention,
                        method=method, start=start, maxiter=maxiter, tol=tol, fixed=fixed_,
                        singular=singular)
+    if penalty is not None:
+        options = replace(options, penalty=_penalty(fam, links_, fixed_, penalty, options))
     forms = None
     if formula is not None or parameter_formulas is not None:
         if not isinstance(formula, str):
@@ -241,6 +245,31 @@ def _fixed(family: Family, fixed) -> dict[str, float]:
             raise DataError(f"fixed {name}={value!r} is outside its domain "
                             f"{family.parameter(name).domain}.")
     return {k: float(v) for k, v in fixed.items()}
+
+
+def _penalty(family, links, fixed, penalty, options) -> str:
+    """``penalty="firth"``: the canonical binomial-logit and poisson-log models only."""
+    from .engine.firth import CANONICAL
+
+    if penalty != "firth":
+        raise DataError(f"penalty={penalty!r} is not None or 'firth'.")
+    first = family.parameters[0].name
+    pair = (family.name, links[first].name)
+    others = [p.name for p in family.parameters[1:] if p.name not in fixed]
+    if pair not in CANONICAL or others:
+        raise DataError(f"penalty='firth' is implemented for canonical links only "
+                        f"(binomial with logit, poisson with log), not {family.name!r} with "
+                        f"the {links[first].name} link. Fix: use one of those, or fit "
+                        "without the penalty.")
+    if options.method != "newton":
+        raise DataError(f"penalty='firth' has its own maximiser; method={options.method!r} "
+                        "does not apply. Fix: leave method at 'newton'.")
+    if options.convention.cov_type in ROBUST_COV_TYPES:
+        raise DataError(f"cov_type={options.convention.cov_type!r} is a sandwich of the "
+                        "unpenalised scores, which do not vanish at Firth's estimate. Fix: "
+                        "use cov_type='observed' or 'expected' (the inverse Fisher "
+                        "information, as logistf), or fit without the penalty.")
+    return penalty
 
 
 def _options(family, *, cov_type, dispersion, convention, method, start, maxiter,

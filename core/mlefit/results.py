@@ -87,7 +87,8 @@ class FitResult:
     - **the rows**: `nobs`, `n_dropped`, `dropped_by`;
     - **the optimiser**: `converged`, `diagnostics`;
     - **predictions and simulation**: `predict()`, `fittedvalues`, `simulate()`;
-    - **residuals**: `resid()`, `resid_response`, `resid_pearson`, `resid_deviance`;
+    - **residuals**: `resid()`, `resid_response`, `resid_pearson`, `resid_deviance`,
+      `influence()`;
     - **presentation**: `summary()`, `plot_diagnostics()`, `plot_profile()`;
     - **storage**: `remove_data()` (a copy without the data, small to pickle);
     - **raw arrays**: `coef`, `cov`, `index` (what `params` and `cov_params()` are
@@ -205,6 +206,10 @@ class FitResult:
         (:mod:`mlefit.inference.profile_likelihood`); ``progress`` shows a bar (tqdm) for
         many terms.
         """
+        if method == "profile" and self._context.options.penalty is not None:
+            from .inference.penalised import conf_int
+
+            return conf_int(self, alpha, terms)
         if method == "profile":
             from .inference.profile_likelihood import conf_int
 
@@ -233,7 +238,12 @@ class FitResult:
     def profile(self, term, values=None, *, alpha: float = 0.01,
                 points: int = 21) -> pd.DataFrame:
         """Profile log-likelihood of one coefficient: ``value``, ``llf``, ``signed_root``
-        (see :func:`mlefit.inference.profile_likelihood.profile`)."""
+        (see :func:`mlefit.inference.profile_likelihood.profile`; of a Firth fit the
+        penalised profile, :func:`mlefit.inference.penalised.profile`)."""
+        if self._context.options.penalty is not None:
+            from .inference.penalised import profile as penalised
+
+            return penalised(self, term, values, alpha=alpha, points=points)
         from .inference.profile_likelihood import profile
 
         return profile(self, term, values, alpha=alpha, points=points)
@@ -399,6 +409,16 @@ class FitResult:
     def resid_deviance(self) -> pd.Series:
         """``resid("deviance")``."""
         return self.resid("deviance")
+
+    def influence(self):
+        """Influence measures per row, a DataFrame on the model frame's index: ``hat``,
+        ``cooks_distance``, ``rstandard_deviance``, ``rstandard_pearson``, ``rstudent``
+        and ``dfbetas:<term>``, each as R defines it for a glm, for the GLM families; the
+        generalized leverage ``hat`` for other models (see
+        :mod:`mlefit.postestimation.influence`)."""
+        from .postestimation.influence import influence
+
+        return influence(self)
 
     # presentation ------------------------------------------------------------------
     def summary(self) -> str:

@@ -92,6 +92,9 @@ def format_summary(res) -> str:
         lines.append(_dispersion_line(res, disp))
     lines.append(f"Log-likelihood: {res.llf:.8g} (k = {res.k})   AIC: {res.aic:.8g}   "
                  f"BIC: {res.bic:.8g}   AICc: {res.aicc:.8g}")
+    if res._context.options.penalty == "firth":
+        lines.append("Penalty: Firth (Jeffreys prior): the log-likelihood and the criteria "
+                     "are penalised; the gradient below is the unpenalised score's")
     status = "converged" if diag.converged else "DID NOT CONVERGE"
     lines.append(f"Optimiser: {diag.method}, {status} in {diag.iterations} iterations "
                  f"({diag.message}); max |gradient| x SE = {diag.gradient_se:.2g}; "

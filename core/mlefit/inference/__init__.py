@@ -16,6 +16,8 @@
 * :mod:`~mlefit.inference.score`: score tests (:func:`score_test`);
 * :mod:`~mlefit.inference.criteria`: information criteria (:func:`compare`);
 * :mod:`~mlefit.inference.profile_likelihood`: profile likelihoods and their intervals;
+* :mod:`~mlefit.inference.penalised`: the penalised profile-likelihood intervals
+  of a Firth fit (``penalty="firth"``), as R's logistf;
 * :mod:`~mlefit.inference.resampling`: responses drawn from a fit, and refits to them;
 * :mod:`~mlefit.inference.bootstrap`: the parametric bootstrap of an LR test.
 

@@ -47,6 +47,10 @@ def bootstrap_lrt(m0, m1, B: int, seed=None, progress: bool | None = None) -> Bo
     """Parametric-bootstrap distribution of ``2 (llf1 - llf0)`` under ``m0``."""
     if not isinstance(B, int | np.integer) or B < 1:
         raise DataError(f"bootstrap={B!r} must be a positive number of replicates.")
+    if m0._context.options.penalty is not None:
+        raise DataError("the parametric bootstrap of a likelihood-ratio test between Firth "
+                        "fits (penalty='firth') is not implemented. Fix: use the asymptotic "
+                        "test, mlefit.lrtest(m0, m1), or the penalised profile intervals.")
     rng = make_rng(seed)
     observed = 2.0 * (m1.llf_ml - m0.llf_ml)
     values, failed = [], 0

@@ -2,7 +2,8 @@
 
 Fits are comparable when they use the same rows (the same index labels with positive
 weight), the same response values, the same frequency and precision weights, and the same
-log-likelihood rule (``convention``); their log-likelihoods must be finite (no exact fit).
+log-likelihood rule (``convention``, and the same ``penalty``); their log-likelihoods
+must be finite (no exact fit).
 A fit that did not converge is compared with a :class:`~mlefit.ConvergenceWarning`. Every
 comparison (:func:`mlefit.lrtest`, :func:`mlefit.compare`, :func:`mlefit.score_test`)
 starts here; the models are labelled by family and formulas.
@@ -69,6 +70,18 @@ def check_same_data(models: Sequence) -> None:
                 f"and model {i} under convention={m.convention.name!r}; the two rules differ "
                 "by constants, so their log-likelihoods cannot be compared. Fix: fit every "
                 "model with the same convention.")
+        _same_penalty(ref, m, i)
+
+
+def _same_penalty(ref, m, i: int) -> None:
+    """A penalised (Firth) log-likelihood is not comparable with an unpenalised one."""
+    a, b = ref._context.options.penalty, m._context.options.penalty
+    if a != b:
+        raise ComparisonError(
+            f"model 1 was fitted with penalty={a!r} and model {i} with penalty={b!r}: a "
+            "penalised log-likelihood and an unpenalised one cannot be compared. Fix: fit "
+            "every model with the same penalty= (logistf compares Firth fits by their "
+            "penalised log-likelihoods).")
 
 
 def _same_lazy_data(ref, m, i: int) -> bool:

@@ -292,15 +292,28 @@ def _same_model(small, large, which, nest, stat: float) -> LRTest:
     return LRTest(float(stat), 0, np.nan, False, pd.DataFrame(), tuple(notes))
 
 
+def _null_llf(small, large) -> float:
+    """The smaller model's log-likelihood in the statistic: its own, or for Firth fits
+    its penalised maximum under the larger model's penalty (logistf's nested rule,
+    :mod:`mlefit.inference.penalised`)."""
+    if small._context.options.penalty is None:
+        return small.llf
+    from .penalised import nested_llf
+
+    return nested_llf(small, large)
+
+
 def _pair(small, large, which: tuple[int, int], nested) -> LRTest:
     i, j = which
     check_order(small, large, which)
     nest = nesting(small, large, nested, which)
     df = large.k - small.k
-    stat = 2.0 * (large.llf - small.llf)
+    stat = 2.0 * (large.llf - _null_llf(small, large))
     if same_size(small, large):
         return _same_model(small, large, which, nest, stat)
-    notes = []
+    notes = [] if small._context.options.penalty is None else [
+        "Firth fits: the smaller model's penalised log-likelihood is taken under the larger "
+        f"model's penalty ({large.llf - stat / 2:.10g}), logistf's nested rule"]
     if stat < 0:
         shortfall = -stat / 2
         if shortfall > LLF_ROUNDING * max(1.0, abs(small.llf)) and not nest.boundary:

@@ -15,6 +15,7 @@ import inspect
 import numpy as np
 
 from .. import engine
+from ..engine.firth import maximize_firth
 from ..errors import DataError
 from ..family import mean_scale
 from .coefficients import estimated_coef
@@ -76,5 +77,7 @@ def refit(res, y: np.ndarray) -> engine.Solution:
     var_weights = res._context.frame.var_weights
     spec = engine.DispersionSpec.of(
         obj.family, None if var_weights is None else var_weights[res._context.rows])
+    if opts.penalty == "firth":        # the penalised estimate, as the fit's own
+        return maximize_firth(new, estimated_coef(res), maxiter=opts.maxiter)
     return engine.maximize(new, estimated_coef(res), method=opts.method, dispersion=spec,
                            maxiter=opts.maxiter, tol=opts.tol)

@@ -99,6 +99,10 @@ def score_test(m0, m1, *, nested: bool | None = None,
         Default: expected when the family gives it, else observed.
     """
     check_same_data((m0, m1))
+    if m0._context.options.penalty is not None:
+        raise ComparisonError("the score test uses the unpenalised score, not that of a "
+                              "Firth fit (penalty='firth'). Fix: use mlefit.lrtest, which "
+                              "compares the penalised log-likelihoods.")
     check_finite((m0, m1), "score test")
     check_order(m0, m1)
     nest = nesting(m0, m1, nested)

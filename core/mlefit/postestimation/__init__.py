@@ -5,7 +5,9 @@
   residuals;
 * :mod:`~mlefit.postestimation.simulation`: ``res.simulate()``, responses drawn from a fit;
 * :mod:`~mlefit.postestimation.goodness_of_fit`: deviance, null deviance and Pearson X2;
-* :mod:`~mlefit.postestimation.plots`: diagnostic and profile plots (matplotlib).
+* :mod:`~mlefit.postestimation.plots`: diagnostic and profile plots (matplotlib);
+* :mod:`~mlefit.postestimation.influence`: hat values, Cook's distance, standardized and
+  studentized residuals and dfbetas as R defines them for a glm (``res.influence()``).
 
 Each is reached through a :class:`~mlefit.FitResult` method (``predict``, ``resid``,
 ``simulate``, ``deviance``, ``plot_diagnostics``); the functions behind them are
