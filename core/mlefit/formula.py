@@ -120,6 +120,10 @@ class ModelFrame:
     n_dropped: int
     dropped_by: dict[str, int]
     groups: np.ndarray | None = None
+    #: the data frame the formulas read (a reference) and the positions of the kept rows
+    #: in it (None: every row); marginal effects and means rebuild designs from it
+    data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    data_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -337,6 +341,7 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
         raise DataError(f"every row has a missing or non-finite value ({_describe(dropped_by)}"
                         "). Fix: check the na_values of the file and the transforms.")
     dropping = bool(drop.any())
+    source = frame
     trimmed = _without_unused_levels(frame.loc[~drop] if dropping else frame)
     if trimmed is not frame:
         frame = trimmed
@@ -371,7 +376,8 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
     w = kept(vectors["weights"][0]) if "weights" in vectors else np.ones(len(frame))
     vw = kept(vectors["var_weights"][0]) if "var_weights" in vectors else None
     return ModelFrame(y, response, designs, w, vw, frame.index, int(drop.sum()), dropped_by,
-                      None if group_values is None else kept(group_values))
+                      None if group_values is None else kept(group_values), source,
+                      np.flatnonzero(~drop) if dropping else None)
 
 
 #: bytes of the column-major buffer through which :func:`_row_major` interleaves a block

@@ -87,6 +87,7 @@ class FitResult:
     - **the rows**: `nobs`, `n_dropped`, `dropped_by`;
     - **the optimiser**: `converged`, `diagnostics`;
     - **predictions and simulation**: `predict()`, `fittedvalues`, `simulate()`;
+    - **effects**: `marginal_effects()` (and `mlefit.emmeans`);
     - **residuals**: `resid()`, `resid_response`, `resid_pearson`, `resid_deviance`;
     - **presentation**: `summary()`, `plot_diagnostics()`, `plot_profile()`;
     - **storage**: `remove_data()` (a copy without the data, small to pickle);
@@ -301,6 +302,23 @@ class FitResult:
         from .postestimation.prediction import predict
 
         return predict(self, newdata, which, interval, alpha)
+
+    def marginal_effects(self, variables=None, at="average", type: str = "response",
+                         parameter: str | None = None, contrast: str = "reference",
+                         alpha: float = 0.05, newdata: pd.DataFrame | None = None):
+        """Marginal effects of the formula's data columns on ``parameter`` (default the
+        first, ``mu``): derivatives of numeric variables, discrete changes of 0/1
+        variables and factors (``contrast="reference"`` or ``"pairwise"``), averaged over
+        the fit's rows (``at="average"``, the AME), at a typical row (``at="mean"``), at
+        given values (``at={"age": 50}``) or averaged over a DataFrame ``at``; on the
+        natural scale (``type="response"``) or the link scale; delta-method SEs with the
+        fit's covariance. A tidy DataFrame: term, contrast, estimate, std_error,
+        statistic, p_value, conf_low, conf_high (see
+        :mod:`mlefit.postestimation.marginal_effects`)."""
+        from .postestimation.marginal_effects import marginal_effects
+
+        return marginal_effects(self, variables, at, type, parameter, contrast, alpha,
+                                newdata)
 
     @property
     def fittedvalues(self) -> pd.Series:
