@@ -173,7 +173,7 @@ def test_at_values_and_newdata(sim):
     b = res.params["mu"].to_numpy()
     grid = res.marginal_effects(variables="x1", at={"x2": [0.0, 1.0], "d": 1.0})
     assert grid["x2"].tolist() == [0.0, 1.0] and grid["d"].tolist() == [1.0, 1.0]
-    for x2, est in zip((0.0, 1.0), grid["estimate"]):
+    for x2, est in zip((0.0, 1.0), grid["estimate"], strict=True):
         p = _logit_probs(np.array([1, sim["x1"].mean(), x2, 1.0]), b)
         assert est == pytest.approx(b[1] * p * (1 - p), rel=1e-7)
     rows = sim.iloc[:50]

@@ -41,8 +41,8 @@ from ..errors import DataError
 from ..inference.coefficients import estimated
 from ..inference.confidence import quantile
 from ..inference.wald import wald_table
-from .reference_data import (blocks, columns_needed, design_block, fit_rows, set_value,
-                             typical_row, variables)
+from . import reference_data
+from .reference_data import blocks, columns_needed, design_block, fit_rows, set_value, typical_row
 
 __all__ = ["COLUMNS", "marginal_effects", "parameter_block", "response_and_slope"]
 
@@ -112,8 +112,8 @@ def _grid(data: pd.DataFrame, needed, at) -> tuple[pd.DataFrame, np.ndarray, pd.
         values = [v if isinstance(v, (list, tuple, np.ndarray, pd.Series)) else [v]
                   for v in at.values()]
         combos = list(itertools.product(*values))
-        rows = pd.concat([typical_row(data, needed, dict(zip(keys, c))) for c in combos],
-                         ignore_index=True)
+        rows = pd.concat([typical_row(data, needed, dict(zip(keys, c, strict=True)))
+                          for c in combos], ignore_index=True)
         table = pd.DataFrame(combos, columns=keys)
         return rows, np.arange(len(combos)), table
     raise DataError(f"at={at!r} is not 'average', 'mean', a dict of values or a DataFrame.")
@@ -145,8 +145,6 @@ def marginal_effects(res, variables=None, at="average", type: str = "response",
                      parameter: str | None = None, contrast: str = "reference",
                      alpha: float = 0.05, newdata: pd.DataFrame | None = None) -> pd.DataFrame:
     """See :meth:`mlefit.FitResult.marginal_effects`."""
-    from . import reference_data
-
     _check(type, contrast)
     q = quantile(res, alpha)
     parameter, pos = parameter_block(res, parameter)
@@ -220,8 +218,7 @@ def marginal_effects(res, variables=None, at="average", type: str = "response",
     se = np.sqrt(np.clip(np.diag(V), 0, None))
     stat, p = wald_table(est, se, res.df_resid if res.t_tests else None)
     frame = pd.DataFrame({"term": [o[0] for o in out], "contrast": [o[1] for o in out]})
-    grid_cols = [c for c in table.columns]
-    for c in grid_cols:
+    for c in table.columns:
         frame[c] = table[c].to_numpy()[[o[2] for o in out]]
     frame = frame.assign(estimate=est, std_error=se, statistic=stat, p_value=p,
                          conf_low=est - q * se, conf_high=est + q * se)
