@@ -40,6 +40,7 @@ from .inference import (
     score_test,
 )
 from .links import Link
+from .postestimation.emmeans import emmeans
 from .request import get_family
 from .results import FitResult
 
@@ -50,8 +51,8 @@ __all__ = [
     "HessianWarning", "InferenceWarning", "LRTest", "LRTestSequence", "Link", "MlefitError",
     "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction", "ScoreTest",
     "UnknownFamilyError", "UnknownLinkError", "WaldTest", "compare", "datasets", "domains",
-    "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
-    "score_test",
+    "emmeans", "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links",
+    "lrtest", "score_test",
 ]
 
 __version__ = "0.1.0"

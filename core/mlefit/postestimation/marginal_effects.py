@@ -42,7 +42,15 @@ from ..inference.coefficients import estimated
 from ..inference.confidence import quantile
 from ..inference.wald import wald_table
 from . import reference_data
-from .reference_data import blocks, columns_needed, design_block, fit_rows, set_value, typical_row
+from .reference_data import (
+    blocks,
+    columns_needed,
+    design_block,
+    fit_rows,
+    level_label,
+    set_value,
+    typical_row,
+)
 
 __all__ = ["COLUMNS", "marginal_effects", "parameter_block", "response_and_slope"]
 
@@ -132,7 +140,7 @@ def _points(var, spread: pd.DataFrame, contrast: str):
                   for s in (-1.0, 1.0)]
         return points, [("dY/dX", 1, 0, h)]
     levels = (0.0, 1.0) if var.kind == "binary" else var.levels
-    labels = ["0", "1"] if var.kind == "binary" else [str(v) for v in levels]
+    labels = ["0", "1"] if var.kind == "binary" else [level_label(v) for v in levels]
     points = [lambda b, v=v: set_value(b, var.name, v) for v in levels]
     if contrast == "pairwise":
         pairs = [(j, i) for i in range(len(levels)) for j in range(i + 1, len(levels))]

@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import DataError
 
 __all__ = ["BLOCK_BYTES", "Variable", "blocks", "columns_needed", "design_block", "fit_rows",
-           "set_value", "typical_row", "variables"]
+           "level_label", "set_value", "typical_row", "variables"]
 
 #: bytes of design per block of rows (a block's temporaries stay in cache-sized pieces)
 BLOCK_BYTES = 1 << 23
@@ -96,6 +96,13 @@ def variables(res, parameter: str, data: pd.DataFrame) -> list[Variable]:
         binary = finite.size and np.isin(finite, (0.0, 1.0)).all()
         out.append(Variable(name, "binary" if binary else "numeric"))
     return out
+
+
+def level_label(value) -> str:
+    """A level as text: ``1.0`` (a numeric column used as a factor) shows as ``1``."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def typical_row(data: pd.DataFrame, columns, fixed: dict | None = None) -> pd.DataFrame:
