@@ -39,6 +39,7 @@ from .inference import (
     lrtest,
     score_test,
 )
+from .inference.term_tables import anova, drop1
 from .links import Link
 from .postestimation.emmeans import emmeans
 from .request import get_family
@@ -52,7 +53,7 @@ __all__ = [
     "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction", "ScoreTest",
     "UnknownFamilyError", "UnknownLinkError", "WaldTest", "compare", "datasets", "domains",
     "emmeans", "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links",
-    "lrtest", "score_test",
+    "lrtest", "score_test", "anova", "drop1",
 ]
 
 __version__ = "0.1.0"
