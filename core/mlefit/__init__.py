@@ -51,9 +51,9 @@ __all__ = [
     "Family", "FamilyContractError", "FamilyInfo", "FitResult", "FormulaError",
     "HessianWarning", "InferenceWarning", "LRTest", "LRTestSequence", "Link", "MlefitError",
     "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction", "ScoreTest",
-    "UnknownFamilyError", "UnknownLinkError", "WaldTest", "compare", "datasets", "domains",
-    "emmeans", "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links",
-    "lrtest", "score_test", "anova", "drop1",
+    "UnknownFamilyError", "UnknownLinkError", "WaldTest", "anova", "compare", "datasets",
+    "domains", "drop1", "emmeans", "errors", "families", "fit", "fit_arrays", "get_family",
+    "hookimpl", "links", "lrtest", "score_test",
 ]
 
 __version__ = "0.1.0"
