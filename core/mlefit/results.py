@@ -89,7 +89,9 @@ class FitResult:
     - **predictions and simulation**: `predict()`, `fittedvalues`, `simulate()`;
     - **effects**: `marginal_effects()` (and `mlefit.emmeans`);
     - **residuals**: `resid()`, `resid_response`, `resid_pearson`, `resid_deviance`;
-    - **presentation**: `summary()`, `plot_diagnostics()`, `plot_profile()`;
+    - **presentation**: `summary()` (with `.as_html()`, `.as_latex()`), `tidy()`,
+      `plot_diagnostics()`, `plot_profile()`;
+    - **export**: `to_dict()`, `to_json()` (the schema of `mlefit fit --json`);
     - **storage**: `remove_data()` (a copy without the data, small to pickle);
     - **raw arrays**: `coef`, `cov`, `index` (what `params` and `cov_params()` are
       built from).
@@ -411,11 +413,33 @@ class FitResult:
         return self.resid("deviance")
 
     # presentation ------------------------------------------------------------------
-    def summary(self) -> str:
-        """R-like text: one coefficient block per distribution parameter."""
+    def summary(self):
+        """R-like text: one coefficient block per distribution parameter. A ``str``
+        (:class:`mlefit.summary.Summary`) with ``as_html()`` and ``as_latex()``."""
         from .summary import format_summary
 
         return format_summary(self)
+
+    def to_dict(self) -> dict:
+        """The fit as plain data, the schema ``mlefit fit --json`` prints (documented in
+        :mod:`mlefit.export`): family, formulas, coefficients, llf, k, AIC, BIC, ..."""
+        from .export import result_dict
+
+        return result_dict(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text (NaN and infinities as null)."""
+        from .export import result_json
+
+        return result_json(self, indent)
+
+    def tidy(self, conf_int: bool = False, alpha: float = 0.05) -> pd.DataFrame:
+        """A coefficient table as broom's ``tidy()``: parameter, term, estimate,
+        std_error, statistic, p_value and, with ``conf_int=True``, the Wald interval
+        conf_low, conf_high (see :mod:`mlefit.export`)."""
+        from .export import tidy
+
+        return tidy(self, conf_int, alpha)
 
     def __repr__(self) -> str:
         return (f"<FitResult {self.family.name}: k={self.k}, llf={self.llf:.6g}, "
