@@ -238,3 +238,18 @@ def test_arrays_fit_is_refused_with_the_fix():
     res = mlefit.fit_arrays(rng.normal(size=50), np.ones((50, 1)))
     with pytest.raises(DataError, match="newdata"):
         res.marginal_effects()
+
+
+def test_a_numeric_column_used_as_a_factor_is_held_at_its_mode(heart):
+    """C(cp) of a float column: the typical row takes cp's most frequent level (4), not
+    its mean (3.16, a level the fit never saw); dP/d age = b_age p (1 - p) there."""
+    data = heart.assign(disease=(heart["num"] > 0).astype(int))
+    res = mlefit.fit("disease ~ age + C(cp)", data, family="binomial")
+    ours = res.marginal_effects(variables="age", at="mean")
+    b = res.params["mu"]
+    eta = b["Intercept"] + b["age"] * data["age"].mean() + b["C(cp)[T.4.0]"]
+    p = 1 / (1 + np.exp(-eta))
+    assert data["cp"].mode().iloc[0] == 4.0
+    assert ours["estimate"].iloc[0] == pytest.approx(b["age"] * p * (1 - p), rel=1e-7)
+    by_sex = res.marginal_effects(variables="age", at={"cp": [1.0, 4.0]})
+    assert by_sex["cp"].tolist() == [1.0, 4.0]

@@ -107,10 +107,12 @@ def _chosen(found, wanted) -> list:
     return [by_name[w] for w in wanted]
 
 
-def _grid(data: pd.DataFrame, needed, at) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+def _grid(data: pd.DataFrame, needed, at, factors) -> tuple[pd.DataFrame, np.ndarray,
+                                                            pd.DataFrame]:
     """Rows to evaluate, the group of each row, and the table of groups."""
     if isinstance(at, str) and at == "mean":
-        return typical_row(data, needed), np.zeros(1, dtype=int), pd.DataFrame(index=[0])
+        return (typical_row(data, needed, factors=factors), np.zeros(1, dtype=int),
+                pd.DataFrame(index=[0]))
     if isinstance(at, dict):
         unknown = [k for k in at if k not in needed]
         if unknown:
@@ -120,7 +122,7 @@ def _grid(data: pd.DataFrame, needed, at) -> tuple[pd.DataFrame, np.ndarray, pd.
         values = [v if isinstance(v, (list, tuple, np.ndarray, pd.Series)) else [v]
                   for v in at.values()]
         combos = list(itertools.product(*values))
-        rows = pd.concat([typical_row(data, needed, dict(zip(keys, c, strict=True)))
+        rows = pd.concat([typical_row(data, needed, dict(zip(keys, c, strict=True)), factors)
                           for c in combos], ignore_index=True)
         table = pd.DataFrame(combos, columns=keys)
         return rows, np.arange(len(combos)), table
@@ -171,14 +173,16 @@ def marginal_effects(res, variables=None, at="average", type: str = "response",
                         "reads. Fix: add them to newdata.")
     if used is None:
         used = data.iloc[positions][needed]
-    chosen = _chosen(reference_data.variables(res, parameter, used), variables)
+    found = reference_data.variables(res, parameter, used)
+    chosen = _chosen(found, variables)
+    factors = {v.name for v in found if v.kind == "factor"}
     if isinstance(at, pd.DataFrame):
         rows, groups, table = at, None, pd.DataFrame(index=[0])
     elif isinstance(at, str) and at == "average":
         rows, groups, table = (data if positions is not None else used), None, \
             pd.DataFrame(index=[0])
     else:
-        rows, groups, table = _grid(used, needed, at)
+        rows, groups, table = _grid(used, needed, at, factors)
     if rows is not data:
         positions = None
     n_rows = len(rows) if positions is None else len(positions)

@@ -105,13 +105,16 @@ def level_label(value) -> str:
     return str(value)
 
 
-def typical_row(data: pd.DataFrame, columns, fixed: dict | None = None) -> pd.DataFrame:
-    """One row: numeric columns at their mean, others at their most frequent value (the
-    typical row of R's marginaleffects ``datagrid()``), ``fixed`` values set."""
+def typical_row(data: pd.DataFrame, columns, fixed: dict | None = None,
+                factors=()) -> pd.DataFrame:
+    """One row: numeric columns at their mean, factors (``factors``, and columns that are
+    not numeric) at their most frequent value (the typical row of R's marginaleffects
+    ``datagrid()``), ``fixed`` values set."""
     row = {}
     for c in columns:
         col = data[c]
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        if c not in factors and pd.api.types.is_numeric_dtype(col) \
+                and not pd.api.types.is_bool_dtype(col):
             row[c] = [float(col.mean())]
         else:
             row[c] = [col.mode(dropna=True).iloc[0]]
