@@ -34,7 +34,14 @@ from scipy import stats
 from ..errors import DataError
 from ..inference.confidence import check_alpha
 from .marginal_effects import parameter_block, response_and_slope
-from .reference_data import columns_needed, design_block, fit_rows, level_label, variables
+from .reference_data import (
+    RowsView,
+    columns_needed,
+    design_block,
+    fit_rows,
+    level_label,
+    variables,
+)
 
 __all__ = ["ADJUSTMENTS", "EMMeans", "emmeans"]
 
@@ -189,8 +196,7 @@ def emmeans(res, specs, by=None, at: dict | None = None, type: str = "response",
     if not specs_:
         raise DataError("specs names no variable. Fix: e.g. emmeans(res, 'cp').")
     data, positions = fit_rows(res)
-    needed = columns_needed(res, parameter)
-    used = data.iloc[positions][needed]
+    used = RowsView(data, positions)
     values = _grid_values(res, parameter, used, at)
     unknown = [n for n in specs_ + by_ if n not in values]
     if unknown:

@@ -43,11 +43,13 @@ from ..inference.confidence import quantile
 from ..inference.wald import wald_table
 from . import reference_data
 from .reference_data import (
+    RowsView,
     blocks,
     columns_needed,
     design_block,
     fit_rows,
     level_label,
+    partial_design,
     set_value,
     typical_row,
 )
@@ -151,6 +153,53 @@ def _points(var, spread: pd.DataFrame, contrast: str):
     return points, [(f"{labels[j]} - {labels[i]}", j, i, 1.0) for j, i in pairs]
 
 
+def _group_sums(d: np.ndarray, X: np.ndarray, g: np.ndarray, G: int) -> np.ndarray:
+    """``sum_i d_i x_i`` within each of the ``G`` groups: ``(G, p)``."""
+    if G == 1:
+        return (d @ X)[None, :]
+    return np.array([d[g == gi] @ X[g == gi] for gi in range(G)])
+
+
+def _accumulate(res, parameter, type, b, prepared, data, rows, positions, groups, G,
+                needed):
+    """Per variable: the mean of theta at each of its points within each group, ``F``
+    (points, G), and the mean of its gradient in ``b``, ``J`` (points, G, p); one
+    block of rows at a time. Where only some columns read the variable
+    (:func:`~mlefit.postestimation.reference_data.partial_design`), the block's design is
+    built once and those columns alone are rebuilt at each point."""
+    sums = [(np.zeros((len(pts), G)), np.zeros((len(pts), G, b.size)))
+            for _, pts, _, _ in prepared]
+    counts = np.zeros(G)
+    n_rows = len(rows) if positions is None else len(positions)
+    for sl in blocks(n_rows, b.size):
+        where = None if positions is None else positions[sl]
+        block = (rows.iloc[sl] if where is None else data.iloc[where])[needed]
+        g = np.zeros(len(block), dtype=int) if groups is None else groups[sl]
+        counts += np.bincount(g, minlength=G)
+        X0 = None
+        if any(part is not None for *_, part in prepared):
+            X0, off0 = design_block(res, parameter, block, where)
+            eta0 = off0 + X0 @ b
+        for (var, points, _, part), (F, J) in zip(prepared, sums, strict=True):
+            for k, point in enumerate(points):
+                moved = block.copy(deep=False)
+                moved[var.name] = point(block)
+                if part is None:
+                    X, off = design_block(res, parameter, moved, where)
+                    f, d = response_and_slope(res, parameter, off + X @ b, type)
+                    J[k] += _group_sums(d, X, g, G)
+                else:
+                    cols = part.positions
+                    S = part.build(moved)
+                    eta = eta0 + (S - X0[:, cols]) @ b[cols]
+                    f, d = response_and_slope(res, parameter, eta, type)
+                    here = _group_sums(d, X0, g, G)
+                    here[:, cols] = _group_sums(d, S, g, G)
+                    J[k] += here
+                F[k] += np.bincount(g, weights=f, minlength=G)
+    return [(F / counts, J / counts[None, :, None]) for F, J in sums]
+
+
 def marginal_effects(res, variables=None, at="average", type: str = "response",
                      parameter: str | None = None, contrast: str = "reference",
                      alpha: float = 0.05, newdata: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -162,69 +211,41 @@ def marginal_effects(res, variables=None, at="average", type: str = "response",
         if not isinstance(newdata, pd.DataFrame):
             raise DataError("newdata must be a pandas DataFrame.")
         data, positions = newdata, None
-        used = newdata
     else:
         data, positions = fit_rows(res)
-        used = None
+    used = RowsView(data, positions)
     needed = columns_needed(res, parameter)
     missing = [c for c in needed if c not in data]
     if missing:
         raise DataError(f"the data lack the column(s) {missing} the formula of {parameter!r} "
                         "reads. Fix: add them to newdata.")
-    if used is None:
-        used = data.iloc[positions][needed]
     found = reference_data.variables(res, parameter, used)
     chosen = _chosen(found, variables)
     factors = {v.name for v in found if v.kind == "factor"}
     if isinstance(at, pd.DataFrame):
         rows, groups, table = at, None, pd.DataFrame(index=[0])
     elif isinstance(at, str) and at == "average":
-        rows, groups, table = (data if positions is not None else used), None, \
-            pd.DataFrame(index=[0])
+        rows, groups, table = data, None, pd.DataFrame(index=[0])
     else:
         rows, groups, table = _grid(used, needed, at, factors)
     if rows is not data:
         positions = None
-    n_rows = len(rows) if positions is None else len(positions)
     b = res.coef[pos]
-    out = []
-    vcovs = []
-    C = res.cov[np.ix_(pos, pos)]
-    for var in chosen:
-        points, contrasts = _points(var, used, contrast)
-        G = len(table)
-        F = np.zeros((len(points), G))
-        J = np.zeros((len(points), G, b.size))
-        counts = np.zeros(G)
-        for sl in blocks(n_rows, b.size):
-            if positions is not None:
-                where = positions[sl]
-                block = data.iloc[where][needed]
-            else:
-                where = None
-                block = rows.iloc[sl][needed]
-            g = np.zeros(len(block), dtype=int) if groups is None else groups[sl]
-            counts += np.bincount(g, minlength=G)
-            for k, point in enumerate(points):
-                moved = block.copy()
-                moved[var.name] = point(block)
-                X, off = design_block(res, parameter, moved, where)
-                f, d = response_and_slope(res, parameter, off + X @ b, type)
-                F[k] += np.bincount(g, weights=f, minlength=G)
-                for gi in range(G):
-                    m = g == gi
-                    J[k, gi] += (d[m] @ X[m]) if G > 1 else d @ X
-        F /= counts
-        J /= counts[None, :, None]
+    G = len(table)
+    prepared = [(var, *_points(var, used, contrast), partial_design(res, parameter, var.name))
+                for var in chosen]
+    sums = _accumulate(res, parameter, type, b, prepared, data, rows, positions, groups, G,
+                       needed)
+    out, grads = [], []
+    for (var, _, contrasts, _), (F, J) in zip(prepared, sums, strict=True):
         for gi in range(G):
             for label, hi, lo, div in contrasts:
-                est = (F[hi, gi] - F[lo, gi]) / div
-                grad = (J[hi, gi] - J[lo, gi]) / div
-                out.append((var.name, label, gi, est, grad))
-                vcovs.append(grad)
+                out.append((var.name, label, gi, (F[hi, gi] - F[lo, gi]) / div))
+                grads.append((J[hi, gi] - J[lo, gi]) / div)
+    C = res.cov[np.ix_(pos, pos)]
     if not out:
         return pd.DataFrame(columns=COLUMNS)
-    grads = np.array(vcovs)
+    grads = np.array(grads)
     V = grads @ C @ grads.T
     est = np.array([o[3] for o in out])
     se = np.sqrt(np.clip(np.diag(V), 0, None))

@@ -13,15 +13,19 @@ design depends on and whether each enters as a factor (a text or categorical col
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from formulaic.errors import DataMismatchWarning, FormulaicError
 
 from ..errors import DataError
+from ..formula import CONTEXT
 
-__all__ = ["BLOCK_BYTES", "Variable", "blocks", "columns_needed", "design_block", "fit_rows",
-           "level_label", "set_value", "typical_row", "variables"]
+__all__ = ["BLOCK_BYTES", "Partial", "RowsView", "Variable", "blocks", "columns_needed",
+           "design_block", "fit_rows", "level_label", "partial_design", "set_value", "typical_row",
+           "variables"]
 
 #: bytes of design per block of rows (a block's temporaries stay in cache-sized pieces)
 BLOCK_BYTES = 1 << 23
@@ -57,11 +61,33 @@ def fit_rows(res) -> tuple[pd.DataFrame, np.ndarray]:
     return frame.data, base[ctx.rows]
 
 
+class RowsView:
+    """The columns of ``data`` at ``positions`` (None: every row), taken one column at a
+    time when asked for: what the spreads, means and modes of the variables need,
+    without a copy of the whole table of rows."""
+
+    def __init__(self, data: pd.DataFrame, positions: np.ndarray | None):
+        if positions is not None and positions.size == len(data) and \
+                np.array_equal(positions, np.arange(len(data))):
+            positions = None
+        self.data, self.positions = data, positions
+
+    def __getitem__(self, name: str) -> pd.Series:
+        column = self.data[name]
+        return column if self.positions is None else column.iloc[self.positions]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.data
+
+    def __len__(self) -> int:
+        return len(self.data) if self.positions is None else self.positions.size
+
+
 def _data_variables(spec) -> set[str]:
     return set(spec.variables_by_source.get("data", set()))
 
 
-def variables(res, parameter: str, data: pd.DataFrame) -> list[Variable]:
+def variables(res, parameter: str, data) -> list[Variable]:
     """The data columns ``parameter``'s design reads, classified, in formula order."""
     design = _design(res, parameter)
     spec = design.spec
@@ -105,7 +131,7 @@ def level_label(value) -> str:
     return str(value)
 
 
-def typical_row(data: pd.DataFrame, columns, fixed: dict | None = None,
+def typical_row(data, columns, fixed: dict | None = None,
                 factors=()) -> pd.DataFrame:
     """One row: numeric columns at their mean, factors (``factors``, and columns that are
     not numeric) at their most frequent value (the typical row of R's marginaleffects
@@ -141,6 +167,58 @@ def columns_needed(res, parameter: str) -> list[str]:
     names = _data_variables(design.spec) if design.spec is not None else set()
     names |= {s.column for s in design.sources if s.column is not None}
     return sorted(names)
+
+
+@dataclass(frozen=True)
+class Partial:
+    """The columns of a design that read one variable: the formula spec of their terms
+    and their positions in the (estimated) design."""
+
+    spec: object
+    keep: np.ndarray          # which of the spec's columns are estimated
+    positions: np.ndarray     # where those columns sit in the design
+
+    def build(self, rows: pd.DataFrame) -> np.ndarray:
+        """Those columns for ``rows``."""
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("error", DataMismatchWarning)
+                M = self.spec.get_model_matrix(rows, na_action="ignore", context=CONTEXT)
+        except (FormulaicError, DataMismatchWarning) as exc:
+            raise DataError(f"cannot build the design for these rows: {exc}. Fix: give them "
+                            "the columns and categorical levels the fit saw.") from exc
+        return M.to_numpy(dtype=float)[:, self.keep]
+
+
+def _reads(expr: str, name: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", expr) is not None
+
+
+def partial_design(res, parameter: str, name: str) -> Partial | None:
+    """The terms of ``parameter``'s formula that read the variable ``name``, to rebuild
+    those columns only; None where the whole design must be rebuilt (an offset reads the
+    variable, or the terms' columns do not map one to one onto the design's)."""
+    design = _design(res, parameter)
+    spec = design.spec
+    if spec is None or any(s.column == name for s in design.sources):
+        return None
+    parts = [t for t in spec.structure
+             if any(_reads(str(getattr(f, "expr", f)), name) for f in t.term.factors)]
+    columns = [c for t in parts for c in t.columns]
+    if not parts or any(c not in design.columns for c in columns):
+        return None          # an offset(...) term reads it, or nothing does
+    try:
+        sub = spec.subset([t.term for t in parts])
+    except (FormulaicError, ValueError, KeyError, TypeError):   # rebuild all instead
+        return None
+    if list(sub.column_names) != columns:
+        return None
+    estimated = list(design.columns)
+    if parameter in res._context.aliased:
+        estimated = [design.columns[j] for j in res._context.estimated_columns(parameter)]
+    keep = [i for i, c in enumerate(columns) if c in estimated]
+    return Partial(sub, np.array(keep, dtype=int),
+                   np.array([estimated.index(columns[i]) for i in keep], dtype=int))
 
 
 def blocks(n: int, width: int):
