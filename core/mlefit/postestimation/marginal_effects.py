@@ -37,6 +37,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from ..engine.threads import blas_single
 from ..errors import DataError
 from ..inference.coefficients import estimated
 from ..inference.confidence import quantile
@@ -171,33 +172,41 @@ def _accumulate(res, parameter, type, b, prepared, data, rows, positions, groups
             for _, pts, _, _ in prepared]
     counts = np.zeros(G)
     n_rows = len(rows) if positions is None else len(positions)
-    for sl in blocks(n_rows, b.size):
-        where = None if positions is None else positions[sl]
-        block = (rows.iloc[sl] if where is None else data.iloc[where])[needed]
-        g = np.zeros(len(block), dtype=int) if groups is None else groups[sl]
-        counts += np.bincount(g, minlength=G)
-        X0 = None
-        if any(part is not None for *_, part in prepared):
-            X0, off0 = design_block(res, parameter, block, where)
-            eta0 = off0 + X0 @ b
-        for (var, points, _, part), (F, J) in zip(prepared, sums, strict=True):
-            for k, point in enumerate(points):
-                moved = block.copy(deep=False)
-                moved[var.name] = point(block)
-                if part is None:
-                    X, off = design_block(res, parameter, moved, where)
-                    f, d = response_and_slope(res, parameter, off + X @ b, type)
-                    J[k] += _group_sums(d, X, g, G)
-                else:
-                    cols = part.positions
-                    S = part.build(moved)
-                    eta = eta0 + (S - X0[:, cols]) @ b[cols]
-                    f, d = response_and_slope(res, parameter, eta, type)
-                    here = _group_sums(d, X0, g, G)
-                    here[:, cols] = _group_sums(d, S, g, G)
-                    J[k] += here
-                F[k] += np.bincount(g, weights=f, minlength=G)
+    with blas_single():     # block-sized products: a second BLAS thread only costs
+        for sl in blocks(n_rows, b.size):
+            _one_block(res, parameter, type, b, prepared, sums, counts, data, rows, where=(
+                None if positions is None else positions[sl]), sl=sl, groups=groups, G=G,
+                needed=needed)
     return [(F / counts, J / counts[None, :, None]) for F, J in sums]
+
+
+def _one_block(res, parameter, type, b, prepared, sums, counts, data, rows, *, where, sl,
+               groups, G, needed) -> None:
+    """Add one block of rows to ``sums`` and ``counts`` (see :func:`_accumulate`)."""
+    block = (rows.iloc[sl] if where is None else data.iloc[where])[needed]
+    g = np.zeros(len(block), dtype=int) if groups is None else groups[sl]
+    counts += np.bincount(g, minlength=G)
+    X0 = None
+    if any(part is not None for *_, part in prepared):
+        X0, off0 = design_block(res, parameter, block, where)
+        eta0 = off0 + X0 @ b
+    for (var, points, _, part), (F, J) in zip(prepared, sums, strict=True):
+        for k, point in enumerate(points):
+            moved = block.copy(deep=False)
+            moved[var.name] = point(block)
+            if part is None:
+                X, off = design_block(res, parameter, moved, where)
+                f, d = response_and_slope(res, parameter, off + X @ b, type)
+                J[k] += _group_sums(d, X, g, G)
+            else:
+                cols = part.positions
+                S = part.build(moved)
+                eta = eta0 + (S - X0[:, cols]) @ b[cols]
+                f, d = response_and_slope(res, parameter, eta, type)
+                here = _group_sums(d, X0, g, G)
+                here[:, cols] = _group_sums(d, S, g, G)
+                J[k] += here
+            F[k] += np.bincount(g, weights=f, minlength=G)
 
 
 def marginal_effects(res, variables=None, at="average", type: str = "response",

@@ -27,7 +27,10 @@ __all__ = ["BLOCK_BYTES", "Partial", "RowsView", "Variable", "blocks", "columns_
            "design_block", "fit_rows", "level_label", "partial_design", "set_value", "typical_row",
            "variables"]
 
-#: bytes of design per block of rows (a block's temporaries stay in cache-sized pieces)
+#: bytes of design per block of rows. formulaic's cost per call dominates small blocks:
+#: marginal effects of 10 variables at n = 3e5 took 7.4 s with 1 MiB blocks, 3.6 s with 4
+#: MiB and 1.8 s with 8 MiB, whose peak allocation (53 MiB, about 6.5 blocks of design:
+#: formulaic's frames and the block's columns) is fixed whatever n
 BLOCK_BYTES = 1 << 23
 
 
