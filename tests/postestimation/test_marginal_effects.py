@@ -253,3 +253,36 @@ def test_a_numeric_column_used_as_a_factor_is_held_at_its_mode(heart):
     assert ours["estimate"].iloc[0] == pytest.approx(b["age"] * p * (1 - p), rel=1e-7)
     by_sex = res.marginal_effects(variables="age", at={"cp": [1.0, 4.0]})
     assert by_sex["cp"].tolist() == [1.0, 4.0]
+
+
+def test_stata_margins_on_mtcars_with_an_interaction(data_dir):
+    """Published Stata output (the R margins package's "Stata" vignette): ``reg mpg cyl
+    c.hp##c.wt`` then ``margins, dydx(*)``: AMEs cyl -.3652391 (SE .5086204), hp
+    -.0252715 (.0105097, interval -.0468357 to -.0037073), wt -3.837584 (.6730996); OLS
+    covariance and t on n - k df, our convention="R". hp and wt enter two terms each.
+    Stata prints 7 significant digits, or 6 after a leading zero (.0105097): rtol 2e-6 with
+    atol 5e-8, half a unit of the last digit printed."""
+    cars = pd.read_csv(data_dir / "mtcars.csv")
+    res = mlefit.fit("mpg ~ cyl + hp * wt", cars, family="gaussian", convention="R")
+    ours = res.marginal_effects()
+    assert ours["term"].tolist() == ["cyl", "hp", "wt"]
+    np.testing.assert_allclose(ours["estimate"], [-0.3652391, -0.0252715, -3.837584],
+                               rtol=2e-6, atol=5e-8)
+    np.testing.assert_allclose(ours["std_error"], [0.5086204, 0.0105097, 0.6730996],
+                               rtol=2e-6, atol=5e-8)
+    np.testing.assert_allclose(ours[["conf_low", "conf_high"]].iloc[1],
+                               [-0.0468357, -0.0037073], rtol=2e-5)
+
+
+def test_rebuilding_some_columns_equals_rebuilding_the_design(sim, monkeypatch):
+    """The fast path (only the columns that read the variable rebuilt) against the whole
+    design rebuilt at every point, on a model with a polynomial, an interaction and a
+    factor: the same numbers to rounding (the products are summed in another order)."""
+    from mlefit.postestimation import marginal_effects as me
+
+    res = mlefit.fit("y ~ x1 + I(x1**2) + x2 * d + g", sim, family="binomial")
+    fast = res.marginal_effects(contrast="pairwise")
+    monkeypatch.setattr(me, "partial_design", lambda *args: None)
+    slow = res.marginal_effects(contrast="pairwise")
+    np.testing.assert_allclose(fast["estimate"], slow["estimate"], rtol=1e-9, atol=1e-13)
+    np.testing.assert_allclose(fast["std_error"], slow["std_error"], rtol=1e-9)
