@@ -131,3 +131,12 @@ def test_arrays_fit_has_no_terms():
                                                                   rng.normal(size=40)]))
     with pytest.raises(DataError, match="no formula terms"):
         mlefit.drop1(res)
+
+
+def test_a_robust_fit_warns_that_the_tests_do_not_use_its_covariance(data):
+    res = mlefit.fit("disease ~ age + sex", data, family="binomial", cov_type="HC0")
+    with pytest.warns(mlefit.InferenceWarning, match="robust covariance"):
+        table = mlefit.drop1(res)
+    plain = mlefit.drop1(mlefit.fit("disease ~ age + sex", data, family="binomial"))
+    np.testing.assert_allclose(table["statistic"].iloc[1:], plain["statistic"].iloc[1:],
+                               rtol=1e-9)

@@ -164,3 +164,16 @@ def test_bad_adjustment_is_refused(logit):
     _, res, _ = logit
     with pytest.raises(DataError, match="adjust='scheffe'"):
         mlefit.emmeans(res, "cp").pairs(adjust="scheffe")
+
+
+def test_interaction_with_an_averaged_variable_warns(heart):
+    """R's emmeans notes that means averaged over a variable they interact with may
+    mislead; by= that variable is the remedy (and no warning). exang is numeric (0/1),
+    so as in R its grid is its mean unless at= gives values."""
+    res = mlefit.fit("thalach ~ C(cp) * exang", heart, family="gaussian")
+    with pytest.warns(mlefit.InferenceWarning, match="interact"):
+        mlefit.emmeans(res, "cp")
+    by = mlefit.emmeans(res, "cp", by="exang", at={"exang": [0.0, 1.0]}, type="link")
+    cells = heart.groupby(["exang", "cp"])["thalach"].mean().to_numpy()
+    # a saturated two-way model: the means are the cell means
+    np.testing.assert_allclose(by.table["emmean"], cells, rtol=1e-9)

@@ -35,7 +35,8 @@ import pandas as pd
 from scipy import stats
 
 from .. import engine
-from ..errors import ConvergenceWarning, DataError
+from ..conventions import ROBUST_COV_TYPES
+from ..errors import ConvergenceWarning, DataError, InferenceWarning
 from ..family import mean_scale
 from . import coefficients
 from .f_test import estimated_dispersion
@@ -88,6 +89,12 @@ def _check(res, test: str) -> None:
         raise DataError(f"the F test needs an estimated dispersion, which the "
                         f"{res.family.name!r} fit does not have (it is fixed at 1 or modelled "
                         "with covariates). Fix: use test='LRT'.")
+    if res.convention.cov_type in ROBUST_COV_TYPES:
+        warnings.warn(f"this fit uses a robust covariance (cov_type="
+                      f"{res.convention.cov_type!r}); the likelihood-ratio and F tests of the "
+                      "term table assume the model is correctly specified and do not use it. "
+                      "Fix: for tests that match the robust standard errors, use Wald tests "
+                      "(res.wald_test('term = 0, ...')).", InferenceWarning, stacklevel=3)
     if test == "F" and not res.family.has("unit_deviance"):
         raise DataError(f"family {res.family.name!r} has no unit deviance, so no F test. Fix: "
                         "use test='LRT'.")

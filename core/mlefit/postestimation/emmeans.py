@@ -25,13 +25,14 @@ are t.
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import DataError
+from ..errors import DataError, InferenceWarning
 from ..inference.confidence import check_alpha
 from .marginal_effects import parameter_block, response_and_slope
 from .reference_data import (
@@ -40,6 +41,7 @@ from .reference_data import (
     design_block,
     fit_rows,
     level_label,
+    reads,
     variables,
 )
 
@@ -167,6 +169,21 @@ def _grid_values(res, parameter, used, at) -> dict[str, list]:
     return values
 
 
+def _warn_interactions(res, parameter: str, specs: list[str], by: list[str],
+                       names) -> None:
+    """R's emmeans note: a spec variable in an interaction with a variable that is
+    averaged over makes the means depend on that variable's grid."""
+    for part in res._context.designs[parameter].spec.structure:
+        exprs = [str(getattr(f, "expr", f)) for f in part.term.factors]
+        used = {n for n in names if any(reads(e, n) for e in exprs)}
+        if used & set(specs) and used - set(specs) - set(by):
+            warnings.warn(f"the means of {specs} average over {sorted(used - set(specs))}, "
+                          f"with which they interact ({part.term}): they may mislead (R's "
+                          "emmeans says so too). Fix: give the interacting variables as by= "
+                          "(or in specs).", InferenceWarning, stacklevel=3)
+            return
+
+
 def _grid_frame(values: dict[str, list], used: pd.DataFrame) -> pd.DataFrame:
     combos = list(itertools.product(*values.values()))
     grid = pd.DataFrame(combos, columns=list(values))
@@ -202,6 +219,7 @@ def emmeans(res, specs, by=None, at: dict | None = None, type: str = "response",
     if unknown:
         raise DataError(f"{unknown} are not variables of the formula of {parameter!r}. Fix: "
                         f"choose among {list(values)}.")
+    _warn_interactions(res, parameter, specs_, by_, values)
     grid = _grid_frame(values, used)
     X, off = design_block(res, parameter, grid)
     keys = grid[by_ + specs_].apply(tuple, axis=1)

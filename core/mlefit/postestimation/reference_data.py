@@ -24,8 +24,8 @@ from ..errors import DataError
 from ..formula import CONTEXT
 
 __all__ = ["BLOCK_BYTES", "Partial", "RowsView", "Variable", "blocks", "columns_needed",
-           "design_block", "fit_rows", "level_label", "partial_design", "set_value", "typical_row",
-           "variables"]
+           "design_block", "fit_rows", "level_label", "partial_design", "reads", "set_value",
+           "typical_row", "variables"]
 
 #: bytes of design per block of rows. formulaic's cost per call dominates small blocks:
 #: marginal effects of 10 variables at n = 3e5 took 7.4 s with 1 MiB blocks, 3.6 s with 4
@@ -193,7 +193,8 @@ class Partial:
         return M.to_numpy(dtype=float)[:, self.keep]
 
 
-def _reads(expr: str, name: str) -> bool:
+def reads(expr: str, name: str) -> bool:
+    """Whether the formula expression ``expr`` reads the variable ``name``."""
     return re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", expr) is not None
 
 
@@ -206,7 +207,7 @@ def partial_design(res, parameter: str, name: str) -> Partial | None:
     if spec is None or any(s.column == name for s in design.sources):
         return None
     parts = [t for t in spec.structure
-             if any(_reads(str(getattr(f, "expr", f)), name) for f in t.term.factors)]
+             if any(reads(str(getattr(f, "expr", f)), name) for f in t.term.factors)]
     columns = [c for t in parts for c in t.columns]
     if not parts or any(c not in design.columns for c in columns):
         return None          # an offset(...) term reads it, or nothing does
