@@ -5,7 +5,13 @@
   residuals;
 * :mod:`~mlefit.postestimation.simulation`: ``res.simulate()``, responses drawn from a fit;
 * :mod:`~mlefit.postestimation.goodness_of_fit`: deviance, null deviance and Pearson X2;
-* :mod:`~mlefit.postestimation.plots`: diagnostic and profile plots (matplotlib).
+* :mod:`~mlefit.postestimation.plots`: diagnostic and profile plots (matplotlib);
+* :mod:`~mlefit.postestimation.marginal_effects`: ``res.marginal_effects()``, effects of
+  the data's variables on any parameter with delta-method SEs;
+* :mod:`~mlefit.postestimation.emmeans`: ``mlefit.emmeans``, marginal means over R's
+  reference grid, and their pairwise comparisons;
+* :mod:`~mlefit.postestimation.reference_data`: the fit's rows, typical rows and designs
+  rebuilt for them a block of rows at a time (what the two above share).
 
 Each is reached through a :class:`~mlefit.FitResult` method (``predict``, ``resid``,
 ``simulate``, ``deviance``, ``plot_diagnostics``); the functions behind them are

@@ -17,9 +17,11 @@ The design is rebuilt from the changed data through the formula's spec, so a var
 that enters several terms (``age + I(age**2)``, interactions) is handled as one.
 
 ``at="average"`` averages the effects over the fit's rows used (the AME, R's
-``avg_slopes``); ``at="mean"`` takes one typical row, numeric variables at their mean
-and the others at their most frequent value (marginaleffects' ``datagrid()``; unlike
-statsmodels' ``at="mean"``, which averages the dummy columns of a factor too); a dict
+``avg_slopes``; an unweighted mean of the rows, as marginaleffects' default ``wts =
+FALSE`` and statsmodels' ``get_margeff``); ``at="mean"`` takes one typical row, numeric
+variables at their mean and the others at their most frequent value (marginaleffects'
+``datagrid()``; unlike statsmodels' ``at="mean"``, which averages the dummy columns of a
+factor too); a dict
 ``{"age": [40, 60]}`` takes typical rows with those values (one effect per row of the
 grid, the grid's columns in the table); a DataFrame averages over its rows.
 
