@@ -6,7 +6,9 @@ linear predictor itself) and a variable ``z`` of its formula:
 
 * a **numeric** variable gets the derivative ``d theta / d z``, a central difference
   ``(theta(z + h/2) - theta(z - h/2)) / h`` with ``h = 1e-4 (max z - min z)`` over the
-  fit's rows (R's marginaleffects takes the same step, ``eps``);
+  fit's rows (the default step ``eps`` of R's marginaleffects; the central difference
+  makes the truncation error O(h^2)); its Jacobian in the coefficients is analytic,
+  ``theta'(eta) x`` at the two points (marginaleffects differentiates numerically);
 * a **0/1** variable gets the discrete change ``theta(z = 1) - theta(z = 0)``, and a
   **factor** (a text or categorical column, or ``C(z)``) each level against the first
   (``contrast="reference"``) or every pair of levels (``contrast="pairwise"``, later
