@@ -215,6 +215,7 @@ def test_rows_dropped_for_missing_values_are_skipped(sim):
     ({"variables": "age"}, r"variables \['age'\]"),
     ({"at": "median"}, "at='median'"),
     ({"at": {"zz": 1}}, "at names"),
+    ({"at": pd.DataFrame({"x1": [0.0]})}, r"lack the column\(s\) \['x2'\]"),
     ({"alpha": 2}, "alpha=2"),
 ])
 def test_bad_arguments_are_refused(sim, kwargs, match):

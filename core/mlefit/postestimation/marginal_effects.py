@@ -236,6 +236,11 @@ def marginal_effects(res, variables=None, at="average", type: str = "response",
     chosen = _chosen(found, variables)
     factors = {v.name for v in found if v.kind == "factor"}
     if isinstance(at, pd.DataFrame):
+        lacking = [c for c in needed if c not in at]
+        if lacking or at.empty:
+            raise DataError(f"the rows given as at lack the column(s) {lacking} the formula "
+                            f"of {parameter!r} reads, or have no rows. Fix: give at the "
+                            "formula's columns.")
         rows, groups, table = at, None, pd.DataFrame(index=[0])
     elif isinstance(at, str) and at == "average":
         rows, groups, table = data, None, pd.DataFrame(index=[0])
