@@ -287,3 +287,17 @@ def test_rebuilding_some_columns_equals_rebuilding_the_design(sim, monkeypatch):
     slow = res.marginal_effects(contrast="pairwise")
     np.testing.assert_allclose(fast["estimate"], slow["estimate"], rtol=1e-9, atol=1e-13)
     np.testing.assert_allclose(fast["std_error"], slow["std_error"], rtol=1e-9)
+
+
+def test_discrete_change_of_a_negative_binomial_theta(heart):
+    """theta = exp(c0 + c1 sex): the change of theta from sex = 0 to 1 is exp(c0 + c1) -
+    exp(c0) on every row, with gradient (exp(c0 + c1) - exp(c0), exp(c0 + c1))."""
+    res = mlefit.fit("ca ~ age + sex", heart, family="negative_binomial", theta="~ sex")
+    assert res.links["theta"].name == "log"
+    ours = res.marginal_effects(parameter="theta")
+    c0, c1 = res.params["theta"]
+    grad = np.array([np.exp(c0 + c1) - np.exp(c0), np.exp(c0 + c1)])
+    C = res.cov_params().loc["theta", "theta"].to_numpy()
+    assert ours["contrast"].tolist() == ["1 - 0"]
+    assert ours["estimate"].iloc[0] == pytest.approx(np.exp(c0 + c1) - np.exp(c0), rel=1e-12)
+    assert ours["std_error"].iloc[0] == pytest.approx(np.sqrt(grad @ C @ grad), rel=1e-10)
