@@ -39,7 +39,9 @@ from .inference import (
     lrtest,
     score_test,
 )
+from .inference.term_tables import anova, drop1
 from .links import Link
+from .postestimation.emmeans import emmeans
 from .request import get_family
 from .results import FitResult
 
@@ -49,9 +51,9 @@ __all__ = [
     "Family", "FamilyContractError", "FamilyInfo", "FitResult", "FormulaError",
     "HessianWarning", "InferenceWarning", "LRTest", "LRTestSequence", "Link", "MlefitError",
     "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction", "ScoreTest",
-    "UnknownFamilyError", "UnknownLinkError", "WaldTest", "compare", "datasets", "domains",
-    "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
-    "score_test",
+    "UnknownFamilyError", "UnknownLinkError", "WaldTest", "anova", "compare", "datasets",
+    "domains", "drop1", "emmeans", "errors", "families", "fit", "fit_arrays", "get_family",
+    "hookimpl", "links", "lrtest", "score_test",
 ]
 
 __version__ = "0.1.0"

@@ -11,11 +11,12 @@ import argparse
 import json
 import sys
 
-import numpy as np
 import pandas as pd
 
 from .contract import RESERVED_NAMES
 from .errors import MlefitError
+from .export import finite as _finite
+from .export import result_dict as _result_json
 
 __all__ = ["main"]
 
@@ -119,34 +120,6 @@ def _parameter_formulas(extra: list[str]) -> dict[str, str]:
                               "parameter's formula either). Fix: see --help for the options.")
         out[name] = value
     return out
-
-
-def _result_json(res) -> dict:
-    table = []
-    for (param, term), est in res.params.items():
-        table.append({"parameter": param, "term": term, "estimate": est,
-                      "std_error": res.bse[(param, term)],
-                      "statistic": res.tvalues[(param, term)],
-                      "p_value": res.pvalues[(param, term)]})
-    out = {"family": res.family.name, "formulas": res.formulas, "coefficients": table,
-           "llf": res.llf, "k": res.k, "aic": res.aic, "bic": res.bic, "nobs": res.nobs,
-           "n_dropped": res.n_dropped, "converged": res.converged,
-           "aliased": [list(pair) for pair in res.aliased],
-           "convention": res.convention.describe()}
-    return _finite(out)
-
-
-def _finite(obj):
-    """JSON has no NaN or Infinity: write them as null."""
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, float | np.floating):
-        return float(obj) if np.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
 
 
 def _records(table: pd.DataFrame) -> list[dict]:

@@ -120,6 +120,11 @@ class ModelFrame:
     n_dropped: int
     dropped_by: dict[str, int]
     groups: np.ndarray | None = None
+    #: the columns of the data frame that the formulas read (not copied) and the positions
+    #: of the kept rows in it (None: every row); marginal effects and means rebuild
+    #: designs from them
+    data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    data_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -337,6 +342,7 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
         raise DataError(f"every row has a missing or non-finite value ({_describe(dropped_by)}"
                         "). Fix: check the na_values of the file and the transforms.")
     dropping = bool(drop.any())
+    source = frame
     trimmed = _without_unused_levels(frame.loc[~drop] if dropping else frame)
     if trimmed is not frame:
         frame = trimmed
@@ -371,7 +377,19 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
     w = kept(vectors["weights"][0]) if "weights" in vectors else np.ones(len(frame))
     vw = kept(vectors["var_weights"][0]) if "var_weights" in vectors else None
     return ModelFrame(y, response, designs, w, vw, frame.index, int(drop.sum()), dropped_by,
-                      None if group_values is None else kept(group_values))
+                      None if group_values is None else kept(group_values),
+                      _columns_read(source if dropping else frame, designs),
+                      np.flatnonzero(~drop) if dropping else None)
+
+
+def _columns_read(frame: pd.DataFrame, designs: dict[str, Design]) -> pd.DataFrame:
+    """The columns of ``frame`` that the designs read (formula variables and offset
+    columns): a selection, which pandas' copy-on-write does not copy."""
+    read = set()
+    for d in designs.values():
+        read |= set(d.spec.variables_by_source.get("data", ())) if d.spec is not None else set()
+        read |= {s.column for s in d.sources if s.column is not None}
+    return frame[[c for c in frame.columns if c in read]]
 
 
 #: bytes of the column-major buffer through which :func:`_row_major` interleaves a block

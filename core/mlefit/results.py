@@ -87,9 +87,12 @@ class FitResult:
     - **the rows**: `nobs`, `n_dropped`, `dropped_by`;
     - **the optimiser**: `converged`, `diagnostics`;
     - **predictions and simulation**: `predict()`, `fittedvalues`, `simulate()`;
+    - **effects**: `marginal_effects()` (and `mlefit.emmeans`);
     - **residuals**: `resid()`, `resid_response`, `resid_pearson`, `resid_deviance`,
       `influence()`;
-    - **presentation**: `summary()`, `plot_diagnostics()`, `plot_profile()`;
+    - **presentation**: `summary()` (with `.as_html()`, `.as_latex()`), `tidy()`,
+      `plot_diagnostics()`, `plot_profile()`;
+    - **export**: `to_dict()`, `to_json()` (the schema of `mlefit fit --json`);
     - **storage**: `remove_data()` (a copy without the data, small to pickle);
     - **raw arrays**: `coef`, `cov`, `index` (what `params` and `cov_params()` are
       built from).
@@ -320,6 +323,23 @@ class FitResult:
 
         return predict(self, newdata, which, interval, alpha, **options)
 
+    def marginal_effects(self, variables=None, at="average", type: str = "response",
+                         parameter: str | None = None, contrast: str = "reference",
+                         alpha: float = 0.05, newdata: pd.DataFrame | None = None):
+        """Marginal effects of the formula's data columns on ``parameter`` (default the
+        first, ``mu``): derivatives of numeric variables, discrete changes of 0/1
+        variables and factors (``contrast="reference"`` or ``"pairwise"``), averaged over
+        the fit's rows (``at="average"``, the AME), at a typical row (``at="mean"``), at
+        given values (``at={"age": 50}``) or averaged over a DataFrame ``at``; on the
+        natural scale (``type="response"``) or the link scale; delta-method SEs with the
+        fit's covariance. A tidy DataFrame: term, contrast, estimate, std_error,
+        statistic, p_value, conf_low, conf_high (see
+        :mod:`mlefit.postestimation.marginal_effects`)."""
+        from .postestimation.marginal_effects import marginal_effects
+
+        return marginal_effects(self, variables, at, type, parameter, contrast, alpha,
+                                newdata)
+
     @property
     def fittedvalues(self) -> pd.Series:
         """``E[y]`` on the rows used (``predict(which="mean")``)."""
@@ -421,11 +441,33 @@ class FitResult:
         return influence(self)
 
     # presentation ------------------------------------------------------------------
-    def summary(self) -> str:
-        """R-like text: one coefficient block per distribution parameter."""
+    def summary(self):
+        """R-like text: one coefficient block per distribution parameter. A ``str``
+        (:class:`mlefit.summary.Summary`) with ``as_html()`` and ``as_latex()``."""
         from .summary import format_summary
 
         return format_summary(self)
+
+    def to_dict(self) -> dict:
+        """The fit as plain data, the schema ``mlefit fit --json`` prints (documented in
+        :mod:`mlefit.export`): family, formulas, coefficients, llf, k, AIC, BIC, ..."""
+        from .export import result_dict
+
+        return result_dict(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text (NaN and infinities as null)."""
+        from .export import result_json
+
+        return result_json(self, indent)
+
+    def tidy(self, conf_int: bool = False, alpha: float = 0.05) -> pd.DataFrame:
+        """A coefficient table as broom's ``tidy()``: parameter, term, estimate,
+        std_error, statistic, p_value and, with ``conf_int=True``, the Wald interval
+        conf_low, conf_high (see :mod:`mlefit.export`)."""
+        from .export import tidy
+
+        return tidy(self, conf_int, alpha)
 
     def __repr__(self) -> str:
         return (f"<FitResult {self.family.name}: k={self.k}, llf={self.llf:.6g}, "

@@ -6,9 +6,11 @@ under a line ``Coefficients: (1 not defined because of singularities)`` as R pri
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 
-__all__ = ["format_summary"]
+__all__ = ["Summary", "format_summary"]
 
 
 def _stars(p: float) -> str:
@@ -68,7 +70,7 @@ def _dispersion_line(res, disp) -> str:
     return f"Dispersion phi: taken to be 1 by the {res.family.name} family ({pearson})"
 
 
-def format_summary(res) -> str:
+def format_summary(res) -> Summary:
     diag = res.diagnostics
     first = res.family.parameters[0].name
     lines = [f"mlefit: {res.family.name} family, maximum-likelihood fit",
@@ -103,4 +105,116 @@ def format_summary(res) -> str:
     if diag.exact_fit:
         lines.append("Exact fit: every residual is zero to rounding; the dispersion and the "
                      "log-likelihood are degenerate.")
-    return "\n".join(lines)
+    return Summary("\n".join(lines), res)
+
+
+#: characters LaTeX reads as commands, and what stands for each
+_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+          "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+          "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
+          "|": r"\textbar{}"}
+
+
+def _latex(text: str) -> str:
+    return "".join(_LATEX.get(c, c) for c in str(text))
+
+
+def _cells(res, name: str) -> list[list[str]]:
+    """The coefficient rows of ``name`` as text cells: term, estimate, SE, statistic,
+    p-value, stars (NA for an aliased coefficient)."""
+    params, bse, stat, pval = (res.params[name], res.bse[name], res.tvalues[name],
+                               res.pvalues[name])
+    aliased = set(res.aliased)
+    rows = []
+    for term in params.index:
+        if (name, term) in aliased:
+            rows.append([str(term), "NA", "NA", "NA", "NA", ""])
+            continue
+        rows.append([str(term), _num(params[term]).strip(), _num(bse[term]).strip(),
+                     _num(stat[term], 9).strip(), _pvalue(pval[term]).strip(),
+                     _stars(pval[term])])
+    return rows
+
+
+class Summary(str):
+    """The summary of a fit: its text (this string, as R prints it), and the same content
+    as HTML (:meth:`as_html`, for notebooks and reports) and LaTeX (:meth:`as_latex`):
+    the header lines, one coefficient table per parameter, the footer lines."""
+
+    def __new__(cls, text: str, res):
+        obj = super().__new__(cls, text)
+        obj._res = res
+        return obj
+
+    def __reduce__(self):
+        return str, (str(self),)
+
+    def _sections(self):
+        """The header lines, per parameter (name, caption, rows or None if fixed, notes),
+        the footer lines."""
+        res = self._res
+        text = str(self)
+        header = text.split("\n\n", 1)[0].splitlines()
+        lines = text.splitlines()
+        footer = lines[next(i for i, line in enumerate(lines)
+                            if line.startswith("Signif. codes")):]
+        blocks = []
+        for p in res.family.parameters:
+            if p.name in res.fixed:
+                blocks.append((p.name, f"{p.name} fixed at {res.fixed[p.name]:.6g} (not "
+                               "estimated)", None, []))
+                continue
+            block = _block(res, p.name)
+            notes = [line.strip() for line in block[2 + len(res.params[p.name]):]]
+            blocks.append((p.name, block[0], _cells(res, p.name), notes))
+        return header, blocks, footer
+
+    def _columns(self) -> list[str]:
+        res = self._res
+        return ["", "Estimate", "Std. Error", "t value" if res.t_tests else "z value",
+                "Pr(>|t|)" if res.t_tests else "Pr(>|z|)", ""]
+
+    def as_text(self) -> str:
+        """The plain text (``str(self)``)."""
+        return str(self)
+
+    def as_html(self) -> str:
+        """The summary as an HTML fragment: paragraphs and one ``<table>`` per parameter."""
+        header, blocks, footer = self._sections()
+        esc = html.escape
+        out = ['<div class="mlefit-summary">', "<p>" + "<br>\n".join(map(esc, header)) + "</p>"]
+        head = "".join(f"<th>{esc(c)}</th>" for c in self._columns())
+        for _, caption, rows, notes in blocks:
+            if rows is None:
+                out.append(f"<p>{esc(caption)}</p>")
+                continue
+            out.append(f"<table>\n<caption>{esc(caption)}</caption>\n<thead><tr>{head}</tr>"
+                       "</thead>\n<tbody>")
+            for row in rows:
+                cells = f"<th>{esc(row[0])}</th>" + "".join(f"<td>{esc(c)}</td>"
+                                                             for c in row[1:])
+                out.append(f"<tr>{cells}</tr>")
+            out.append("</tbody>\n</table>")
+            out += [f"<p>{esc(n)}</p>" for n in notes]
+        out.append("<p>" + "<br>\n".join(map(esc, footer)) + "</p>")
+        out.append("</div>")
+        return "\n".join(out)
+
+    def as_latex(self) -> str:
+        """The summary as LaTeX: one ``tabular`` per parameter between the header and
+        footer lines (needs no package beyond LaTeX's own)."""
+        header, blocks, footer = self._sections()
+        out = [_latex(line) + r"\\" for line in header]
+        cols = " & ".join(_latex(c) for c in self._columns()) + r" \\"
+        for _, caption, rows, notes in blocks:
+            out.append("")
+            out.append(_latex(caption) + r"\\")
+            if rows is None:
+                continue
+            out += [r"\begin{tabular}{lrrrrl}", r"\hline", cols, r"\hline"]
+            out += [" & ".join(_latex(c) for c in row) + r" \\" for row in rows]
+            out += [r"\hline", r"\end{tabular}\\"]
+            out += [_latex(n) + r"\\" for n in notes]
+        out.append("")
+        out += [_latex(line) + r"\\" for line in footer]
+        return "\n".join(out)

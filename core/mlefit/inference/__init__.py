@@ -11,6 +11,8 @@
 * :mod:`~mlefit.inference.likelihood_ratio`: likelihood-ratio tests (:func:`lrtest`);
 * :mod:`~mlefit.inference.f_test`: the analysis-of-deviance F test
   (``lrtest(..., test="F")``);
+* :mod:`~mlefit.inference.term_tables`: term-wise tests by refits, :func:`drop1` and
+  :func:`anova` (exported from :mod:`mlefit`);
 * :mod:`~mlefit.inference.natural_scale`: intercept-only parameters on their natural
   scale with delta-method standard errors (``res.natural_params()``);
 * :mod:`~mlefit.inference.score`: score tests (:func:`score_test`);

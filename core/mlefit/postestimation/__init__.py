@@ -6,6 +6,12 @@
 * :mod:`~mlefit.postestimation.simulation`: ``res.simulate()``, responses drawn from a fit;
 * :mod:`~mlefit.postestimation.goodness_of_fit`: deviance, null deviance and Pearson X2;
 * :mod:`~mlefit.postestimation.plots`: diagnostic and profile plots (matplotlib);
+* :mod:`~mlefit.postestimation.marginal_effects`: ``res.marginal_effects()``, effects of
+  the data's variables on any parameter with delta-method SEs;
+* :mod:`~mlefit.postestimation.emmeans`: ``mlefit.emmeans``, marginal means over R's
+  reference grid, and their pairwise comparisons;
+* :mod:`~mlefit.postestimation.reference_data`: the fit's rows, typical rows and designs
+  rebuilt for them a block of rows at a time (what the two above share);
 * :mod:`~mlefit.postestimation.influence`: hat values, Cook's distance, standardized and
   studentized residuals and dfbetas as R defines them for a glm (``res.influence()``).
 
