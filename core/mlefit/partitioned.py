@@ -24,7 +24,13 @@ come to the driver:
    predictors inside the tasks (no n-vector on the driver).
 4. Start values come from an in-memory fit on the first partition; the Newton steps on
    all rows make the answer independent of them. The estimate, its covariance and the
-   conventions are :func:`mlefit.fitting.conclude`, as in memory.
+   conventions are :func:`mlefit.fitting.conclude`, as in memory. HC2/HC3 take the
+   second pass with the leverages from the fixed triangular factor of the mean model's
+   expected information, as in memory. Cluster-robust covariance: each partition sums
+   its rows' scores by cluster label (the kernel's cluster sums), a groupby on the label
+   across partitions adds the pieces of clusters that span partitions, and the
+   clusters-by-p matrix is reduced to its R factor in a tree (:func:`_cluster_factor`):
+   no array over all clusters or rows is formed on the driver or on one worker.
 
 ``persist=True`` (the default) keeps each partition's arrays (designs, response, weights,
 offsets) in the workers' memory between Newton passes: a fit takes 5 to 20 passes, and
@@ -60,7 +66,7 @@ from .formula_safety import check_terms
 from .request import FitRequest, bind_response
 from .results import FitResult
 
-__all__ = ["STATEFUL", "PartitionedObjective", "fit_partitioned"]
+__all__ = ["STATEFUL", "Clusters", "PartitionedObjective", "fit_partitioned"]
 
 #: transforms whose state depends on every row: refused on Dask frames for now
 STATEFUL = ("center", "scale", "standardize", "poly", "bs", "cr", "cc")
@@ -88,6 +94,7 @@ class _Plan:
     levels: dict                  # column -> the categories every partition gets
     used: tuple                   # the data columns any formula uses
     vectors: dict                 # "weights" / "exposure" / "offset of p" -> column name
+    groups: str | None = None     # the column of cluster labels (cov_type="cluster")
 
     def prepare(self, part: pd.DataFrame) -> pd.DataFrame:
         part = part.copy()
@@ -132,6 +139,10 @@ class _Plan:
                                                                         na_value=np.nan)
             bad[name] = ~np.isfinite(raw)
             vec[name] = raw
+        labels = None
+        if self.groups is not None:
+            labels = part[self.groups].to_numpy(dtype=object)
+            bad["groups"] = pd.isna(labels)
         drop = reduce(np.logical_or, bad.values(), np.zeros(n, dtype=bool))
         weights = vec.get("weights", np.ones(n))
         if np.any(weights[~drop] < 0):
@@ -151,6 +162,7 @@ class _Plan:
         return {"y": y, "weights": weights[used],
                 "designs": {p: X[used] for p, X in designs.items()},
                 "offsets": {p: o[used] for p, o in offsets.items()},
+                "groups": None if labels is None else labels[used],
                 "kept": int(keep.sum()), "dropped": int(drop.sum()),
                 "dropped_by": {c: int(m.sum()) for c, m in bad.items() if m.any()}}
 
@@ -199,14 +211,87 @@ def _blocks_of(a: dict, p: int):
     return [slice(s, min(s + step, n)) for s in range(0, n, step)]
 
 
-def _accumulate(a: dict, model: Model, view: _View, beta, want: Want) -> Sums:
+def _accumulate(a: dict, model: Model, view: _View, beta, want: Want, codes=None) -> Sums:
     total = Sums()
     for sl in _blocks_of(a, model.p):
-        part = kernel.accumulate(model, view.chunk(a, sl), beta, want)
+        chunk = view.chunk(a, sl)
+        if codes is not None:
+            chunk = replace(chunk, groups=codes[sl])
+        part = kernel.accumulate(model, chunk, beta, want)
         if not part.finite:
             return Sums(llf=-np.inf, rows=a["y"].shape[0])
         total = total + part
     return total
+
+
+def _cluster_frame(labels, sums: np.ndarray) -> pd.DataFrame:
+    """One row per cluster: its label (column ``cluster``) and its score sums."""
+    frame = pd.DataFrame(sums, columns=[f"s{j}" for j in range(sums.shape[1])])
+    frame.insert(0, "cluster", pd.Series(labels, dtype=object))
+    return frame
+
+
+def _cluster_task(a: dict, model: Model, view: _View, beta, want: Want):
+    """A partition's sums (without cluster sums) and the score sums of the clusters it
+    holds (a frame with one row per cluster label of the partition)."""
+    codes, labels = pd.factorize(a["groups"])
+    got = _accumulate(a, model, view, beta, replace(want, clusters=len(labels)), codes)
+    sums = got.clusters if got.clusters is not None else np.zeros((len(labels), model.p))
+    return replace(got, clusters=None), _cluster_frame(labels, sums)
+
+
+def _labels_task(a: dict) -> pd.DataFrame:
+    return pd.DataFrame({"cluster": pd.Series(pd.unique(a["groups"]), dtype=object)})
+
+
+def _r_factor(X: np.ndarray) -> np.ndarray:
+    """The ``p x p`` R factor of ``X`` (``R' R = X' X``; zero rows below a short ``X``)."""
+    p = X.shape[1]
+    R = np.linalg.qr(X, mode="r") if X.shape[0] else np.zeros((0, p))
+    return np.vstack([R, np.zeros((max(0, p - R.shape[0]), p))])[:p]
+
+
+def _frame_r(frame: pd.DataFrame) -> Sums:
+    return Sums(qr=_r_factor(frame.drop(columns="cluster").to_numpy(dtype=float)))
+
+
+def _cluster_factor(frames: list, p: int, dask):
+    """The delayed R factor of the clusters-by-p matrix of score sums: the partitions'
+    per-cluster sums are added by a groupby on the label across partitions (a shuffle:
+    a cluster may span partitions, and there may be millions of them; no array of all
+    clusters is formed anywhere), and each output partition's block of cluster sums is
+    reduced to its R factor, merged in a tree (TSQR): ``R' R = C' C``, the meat."""
+    import dask.dataframe as dd
+
+    meta = _cluster_frame(np.empty(0, dtype=object), np.empty((0, p)))
+    sums = dd.from_delayed(frames, meta=meta, verify_meta=False).groupby(
+        "cluster", sort=False).sum(split_out=len(frames)).reset_index()
+    return _tree([dask.delayed(_frame_r, pure=True)(f) for f in sums.to_delayed()], dask)
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """The cluster labels of a Dask fit (a column of its partitions): what
+    :func:`mlefit.inference.covariance.covariance` gets as ``groups``. Its
+    ``cluster_count`` is the number of distinct labels among the rows used (one pass: a
+    distributed ``drop_duplicates``); the cluster sums themselves are
+    :meth:`PartitionedObjective.evaluate`'s."""
+
+    column: str
+    count: int
+
+    @property
+    def cluster_count(self) -> int:
+        return self.count
+
+
+def _count_clusters(parts: list, dask) -> int:
+    import dask.dataframe as dd
+
+    meta = pd.DataFrame({"cluster": pd.Series([], dtype=object)})
+    labels = dd.from_delayed([dask.delayed(_labels_task, pure=True)(a) for a in parts],
+                             meta=meta, verify_meta=False)
+    return int(dask.compute(labels.drop_duplicates(split_out=len(parts)).shape[0])[0])
 
 
 def _pilot(a: dict, model: Model, view: _View, beta) -> Sums:
@@ -323,19 +408,33 @@ class PartitionedObjective(BlockLayout):
     # the kernel --------------------------------------------------------------------
     def evaluate(self, beta, want: Want = LOGLIK, groups=None, var_weights=None) -> Sums:
         """One pass of the kernel over every partition, added in a tree."""
-        if groups is not None or var_weights is not None:
-            raise DataError(NOT_YET.format(what="cluster sums and var_weights",
-                                           fix="use cov_type observed/expected/HC0/HC1."))
+        if var_weights is not None:
+            raise DataError(NOT_YET.format(what="var_weights", fix="use weights=."))
         beta = np.asarray(beta, dtype=float)
         self._ensure_steps(beta, want.derivatives)
         self.passes += 1
         dask = self._dask
+        if want.clusters:
+            return self._with_clusters(beta, want)
         task = dask.delayed(_accumulate, pure=True)
         total = dask.compute(_tree([task(a, self.model, self.view, beta, want)
                                     for a in self.parts], dask))[0]
         if not total.finite:
             return Sums(llf=-np.inf, rows=self.n)
         return total
+
+    def _with_clusters(self, beta, want: Want) -> Sums:
+        """One pass with the cluster sums: ``Sums.clusters`` is then the ``p x p`` R
+        factor of the clusters-by-p score sums (``clusters' clusters`` is the meat, which
+        is all the sandwich reads), from :func:`_cluster_factor`."""
+        dask = self._dask
+        task = dask.delayed(_cluster_task, pure=True, nout=2)
+        pieces = [task(a, self.model, self.view, beta, want) for a in self.parts]
+        total, r = dask.compute(_tree([q[0] for q in pieces], dask),
+                                _cluster_factor([q[1] for q in pieces], self.p, dask))
+        if not total.finite:
+            return Sums(llf=-np.inf, rows=self.n)
+        return replace(total, clusters=r.qr)
 
     def _ensure_steps(self, beta, needed: bool) -> None:
         if self.derivatives != "numeric" or self.model.steps is not None or not needed:
@@ -358,7 +457,9 @@ class PartitionedObjective(BlockLayout):
         raise DataError(LAZY)
 
     def leverage_factor(self, beta):
-        raise DataError(NOT_YET.format(what="HC2/HC3", fix="use cov_type='HC0' or 'HC1'."))
+        """As :meth:`mlefit.engine.Objective.leverage_factor` (it reads only ``freeze``
+        and ``evaluate``): the fixed triangular factor of the leverage pass of HC2/HC3."""
+        return Objective.leverage_factor(self, beta)
 
     def etas(self, beta):
         raise DataError(LAZY)
@@ -370,14 +471,12 @@ class PartitionedObjective(BlockLayout):
 
 def _refuse(request: FitRequest) -> None:
     o = request.options
-    conv = o.convention
     checks = [
-        (conv.cov_type in ("cluster", "HC2", "HC3"), f"cov_type={conv.cov_type!r}",
-         "use cov_type observed, expected, HC0 or HC1, or fit an in-memory sample."),
+        (request.groups is not None and not isinstance(request.groups, str),
+         "groups= as values", "pass groups= as the name of a column of the Dask frame."),
         (o.singular != "error", "singular='drop'",
          "remove the aliased terms, or fit an in-memory sample."),
         (o.method != "newton", f"method={o.method!r}", "use method='newton'."),
-        (request.groups is not None, "groups=", "drop groups= (cluster covariance)."),
         (request.var_weights is not None, "var_weights=", "use weights= or fit in memory."),
     ]
     for name in ("weights", "exposure"):
@@ -482,7 +581,8 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
     for p, value in (request.offsets or {}).items():
         if isinstance(value, str):
             vectors[f"offset of {p}"] = value
-    for name, column in vectors.items():
+    named = dict(vectors, **({"groups": request.groups} if request.groups else {}))
+    for name, column in named.items():
         if column not in ddf.columns:
             raise DataError(f"{name}={column!r} is not a column of the data. Fix: name an "
                             "existing column.")
@@ -511,7 +611,8 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
                             keep_cols[p], off_cols[p], tuple(sources), safe=request.safe_formulas)
     response_names = tuple(_parts(parsed[first].get_model_matrix(
         sample, na_action="ignore", context=CONTEXT))[0].columns)
-    plan = _Plan(request, specs, keep_cols, off_cols, levels, tuple(used), vectors)
+    plan = _Plan(request, specs, keep_cols, off_cols, levels, tuple(used), vectors,
+                 request.groups)
     arrays = [dask.delayed(_arrays, pure=True)(part, plan) for part in ddf.to_delayed()]
     if persist:
         arrays = list(dask.persist(*arrays))
@@ -573,7 +674,9 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
                                "or give start= values.")
     frame = ModelFrame(np.empty((0,) * total["y_ndim"]), response_names, designs,
                        np.empty(0), None, pd.RangeIndex(0), n_dropped,
-                       dict(total["dropped_by"]), None)
+                       dict(total["dropped_by"]),
+                       Clusters(request.groups, _count_clusters(arrays, dask))
+                       if request.groups else None)
     fingerprint = (ddf._name if hasattr(ddf, "_name") else id(ddf), n_used,
                    total["weight"], total["y_sum"])
 
@@ -600,9 +703,7 @@ def _structure(a: dict, estimated: tuple) -> dict:
     for name in estimated:
         X = a["designs"][name]
         out["top"][name] = linalg.column_max_abs(X)
-        R = np.linalg.qr(X, mode="r") if X.shape[0] else np.zeros((0, X.shape[1]))
-        out["qr"][name] = np.vstack([R, np.zeros((max(0, X.shape[1] - R.shape[0]),
-                                                  X.shape[1]))])[: X.shape[1]]
+        out["qr"][name] = _r_factor(X)
     out["nobs"] = out["weight"]
     return out
 
