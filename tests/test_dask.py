@@ -6,6 +6,8 @@ Oracle: the in-memory fit of the same data (each coefficient within 1e-10 x (|es
 + SE), the log-likelihood 1e-10 relative, the SEs 1e-8 relative).
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -137,10 +139,75 @@ def test_refusals(data, kw, what):
         mlefit.fit("count ~ x", dd.from_pandas(data, npartitions=2), "poisson", **kw)
 
 
-@pytest.mark.parametrize("term", ["center(x)", "scale(x)", "poly(x, 2)", "bs(x, df=4)"])
-def test_stateful_transforms_refused(data, term):
-    with pytest.raises(DataError, match=rf"(?s){term.split('(')[0]}.*pass over the data"):
+# ---------------------------------------------------------------------------------------
+# stateful transforms: their state from passes over all partitions (oracle: the in-memory
+# fit, whose state formulaic computes from the kept rows at once)
+
+STATEFUL_FORMULAS = [
+    "count ~ center(x) + g",
+    "count ~ scale(x) + standardize(np.log(t))",
+    "count ~ scale(x, center=False, ddof=0)",
+    "count ~ poly(x, 3) + g",
+    "count ~ poly(x, 4) + scale(t):g",
+    "count ~ poly(x, 2, raw=True)",
+    "count ~ bs(x, knots=[-1, 0, 1])",
+    "count ~ bs(x, df=3, degree=3)",       # df = degree: no inner knots, no quantiles
+]
+
+
+@pytest.mark.parametrize("formula", STATEFUL_FORMULAS)
+def test_stateful_transforms_equal_in_memory(data, formula):
+    df = data.copy()
+    df.loc[::71, "w"] = np.nan        # rows dropped for the weights: not in the state
+    ddf = dd.from_pandas(df, npartitions=6)
+    a = mlefit.fit(formula, df, "poisson", weights="w")
+    b = mlefit.fit(formula, ddf, "poisson", weights="w")
+    assert a.n_dropped == b.n_dropped > 0
+    assert_same(a, b)
+    sa, sb = (r._context.designs["mu"].spec.transform_state for r in (a, b))
+    assert sa.keys() == sb.keys()
+    for key, state in sa.items():     # the same state as formulaic's, to rounding
+        for name, value in state.items():
+            got = sb[key][name]
+            if isinstance(value, dict):
+                value, got = list(value.values()), [got[k] for k in value]
+            if value is not None:
+                np.testing.assert_allclose(got, value, rtol=1e-13, atol=1e-15)
+    new = df.dropna().head(20)
+    np.testing.assert_allclose(b.predict(newdata=new), a.predict(newdata=new), rtol=1e-10)
+
+
+def test_stateful_argument_missing_is_dropped(data):
+    """A missing x leaves its row out of center(x)'s mean. (In memory, formulaic first
+    takes the mean over every row, NaN, and the fit fails: the in-memory oracle is the
+    fit on the rows without the missing values.)"""
+    df = data.copy()
+    df.loc[::13, "x"] = np.nan
+    b = mlefit.fit("count ~ center(x) + scale(t) + g", dd.from_pandas(df, npartitions=4),
+                   "poisson")
+    a = mlefit.fit("count ~ center(x) + scale(t) + g", df.dropna(subset=["x"]), "poisson")
+    assert b.n_dropped == int(df.x.isna().sum())
+    assert abs(a.llf - b.llf) <= 1e-10 * abs(a.llf)
+    assert np.all(np.abs(a.params - b.params) <= 1e-10 * (np.abs(a.params) + a.bse))
+    np.testing.assert_allclose(b.bse, a.bse, rtol=1e-8)
+
+
+@pytest.mark.parametrize("term, match", [
+    ("bs(x, df=6)", "knots at quantiles.*knots="),
+    ("cr(x, df=4)", "centring constraint"),
+    ("lag(x)", "order of the rows"),
+    ("center(poly(x, 2))", "nests one stateful"),
+])
+def test_transforms_refused_name_the_term(data, term, match):
+    with pytest.raises(DataError, match=rf"(?s){re.escape(term)}.*{match}"):
         mlefit.fit(f"count ~ {term}", dd.from_pandas(data, npartitions=2), "poisson")
+
+
+def test_other_non_finite_term_with_stateful_transform_refused(data):
+    df = data.assign(u=np.where(np.arange(N) % 1001 == 500, 0.0, data.t))
+    with pytest.raises(DataError, match="(?s)dropped for non-finite values.*drop those rows"):
+        mlefit.fit("count ~ center(x) + np.log(u)", dd.from_pandas(df, npartitions=3),
+                   "poisson")
 
 
 def test_local_cluster_with_worker_processes(data):

@@ -130,7 +130,7 @@ LAYERS = [
     ["inference"],
     ["postestimation"],
     ["results"],
-    ["fitting", "partitioned"],
+    ["fitting", "partitioned", "transform_passes"],
     ["api", "cli", "testing", "__init__"],
 ]
 

@@ -65,11 +65,9 @@ from .formula import CONTEXT, Design, ModelFrame, OffsetSource, _parse, _parts, 
 from .formula_safety import check_terms
 from .request import FitRequest, bind_response
 from .results import FitResult
+from .transform_passes import argument_values, refuse_terms, stateful_calls, whole_data_state
 
-__all__ = ["STATEFUL", "Clusters", "PartitionedObjective", "fit_partitioned"]
-
-#: transforms whose state depends on every row: refused on Dask frames for now
-STATEFUL = ("center", "scale", "standardize", "poly", "bs", "cr", "cc")
+__all__ = ["Clusters", "PartitionedObjective", "fit_partitioned"]
 
 NOT_YET = ("{what} is not yet supported on Dask frames (issue 16). Fix: {fix}")
 
@@ -103,6 +101,20 @@ class _Plan:
                 part[c] = pd.Categorical(part[c].astype(object).where(part[c].notna(), None),
                                          categories=cats)
         return part
+
+    def arguments(self, part: pd.DataFrame, transforms: list) -> np.ndarray:
+        """The stateful transforms' arguments on the rows the fit keeps: no missing value
+        in a variable of the formulas, the weights, offsets or groups, and every argument
+        finite (:mod:`mlefit.transform_passes`)."""
+        part = self.prepare(part)
+        drop = part[list(self.used)].isna().any(axis=1).to_numpy().copy()
+        for column in self.vectors.values():
+            drop |= ~np.isfinite(pd.to_numeric(part[column], errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan))
+        if self.groups is not None:
+            drop |= part[self.groups].isna().to_numpy()
+        values = argument_values(part, transforms)
+        return values[~drop & np.all(np.isfinite(values), axis=1)]
 
     def arrays(self, part: pd.DataFrame) -> dict:
         """The partition's response, designs, offsets and weights on its kept rows, and
@@ -173,6 +185,10 @@ def _numeric_levels(cats) -> bool:
 
 def _arrays(part, plan: _Plan) -> dict:
     return plan.arrays(part)
+
+
+def _arguments(part, plan: _Plan, transforms: list) -> np.ndarray:
+    return plan.arguments(part, transforms)
 
 
 # ---------------------------------------------------------------------------------------
@@ -490,25 +506,7 @@ def _refuse(request: FitRequest) -> None:
     for bad, what, fix in checks:
         if bad:
             raise DataError(NOT_YET.format(what=what, fix=fix))
-    for p, text in request.formulas.items():
-        for fn in STATEFUL:
-            m = re.search(rf"\b{fn}\s*\(", text)
-            if m:
-                term = text[m.start():_close(text, m.end() - 1) + 1]
-                raise DataError(
-                    f"the term {term!r} of {p!r} is a transform whose state depends on all "
-                    "rows; it needs a pass over the data that is not built yet, so it is "
-                    + NOT_YET.format(what="it", fix="compute the column first (e.g. "
-                                     "ddf.assign(xc=ddf.x - ddf.x.mean())) and use it.")[3:])
-
-
-def _close(text: str, open_at: int) -> int:
-    depth = 0
-    for i in range(open_at, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[i], 0)
-        if depth == 0:
-            return i
-    return len(text) - 1
+    refuse_terms(request.formulas)
 
 
 def _categorical_columns(parsed: dict, formulas: dict, ddf) -> list[str]:
@@ -572,8 +570,11 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
                         "check the formulas against the frame's columns.")
     if request.safe_formulas:
         check_terms(parsed, pd.Index(ddf.columns), formulas)
-    used = sorted({v for f in parsed.values() for v in f.required_variables
-                   if v in ddf.columns}, key=str)
+    # formulaic's required_variables leaves out the variables of stateful transforms
+    # (center(x) requires nothing): the names in the formulas' text that are columns
+    named = {v for text in formulas.values() for v in re.findall(r"[A-Za-z_]\w*", text)}
+    used = sorted(({v for f in parsed.values() for v in f.required_variables} | named)
+                  & set(ddf.columns), key=str)
     vectors = {}
     for name in ("weights", "exposure"):
         if isinstance(getattr(request, name), str):
@@ -591,12 +592,18 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
     found = dask.compute(*[ddf[c].drop_duplicates() for c in cats]) if cats else ()
     levels = {c: _levels(list(v), ddf.dtypes[c]) for c, v in zip(cats, found, strict=True)}
     sample = _sample(ddf, levels, used)
+    states, n_state = _transform_states(parsed, sample, ddf, levels, used, vectors, request,
+                                        dask)
     specs, keep_cols, off_cols, designs = {}, {}, {}, {}
     for p in params:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
             mm = parsed[p].get_model_matrix(sample, na_action="ignore", context=CONTEXT)
-        specs[p] = mm.model_spec
+        specs[p] = _with_state(mm.model_spec, states)
+        if states:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mm = specs[p].get_model_matrix(sample, na_action="ignore", context=CONTEXT)
         cols = list(_parts(mm)[-1].columns)
         is_off = np.array([c.startswith("offset(") for c in cols], dtype=bool)
         keep_cols[p], off_cols[p] = np.flatnonzero(~is_off), np.flatnonzero(is_off)
@@ -622,6 +629,12 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
                            for a in arrays])
     total = reduce(_merge_structure, stats)
     n_kept, n_used = total["kept"], total["used"]
+    if n_state is not None and n_state != n_kept:
+        raise DataError(f"{n_state - n_kept} row(s) are dropped for non-finite values of "
+                        f"terms ({total['dropped_by']}) after the stateful transforms' state "
+                        "(a mean, a scale, poly's coefficients, spline bounds) was computed "
+                        "with them; in memory that state leaves them out. Fix: drop those "
+                        "rows from the frame first (e.g. ddf[ddf.z > 0]).")
     n_dropped = total["dropped"]
     if n_kept == 0:
         raise DataError(f"every row has a missing or non-finite value "
@@ -687,6 +700,48 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
 
     return conclude(request, obj, sol, spec, frame, np.empty(0, dtype=bool), {}, columns,
                     total["nobs"], context_of)
+
+
+def _transform_states(parsed, sample, ddf, levels, used, vectors, request, dask):
+    """The whole-data state of every stateful transform of the formulas (a pass per
+    statistic, :mod:`mlefit.transform_passes`), and the number of rows it was computed on
+    (None without such transforms)."""
+    transforms = {}
+    for p, formula in parsed.items():
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            spec = formula.get_model_matrix(sample, na_action="ignore",
+                                            context=CONTEXT).model_spec
+        for one in _parts_of(spec):
+            for t in stateful_calls(one.transform_state, p):
+                transforms.setdefault(t.key, t)
+    if not transforms:
+        return {}, None
+    calls = list(transforms.values())
+    plan = _Plan(request, {}, {}, {}, levels, tuple(used), vectors, request.groups)
+    values = [dask.delayed(_arguments, pure=True)(part, plan, calls)
+              for part in ddf.to_delayed()]
+    values = list(dask.persist(*values))
+    states = whole_data_state(calls, values, dask)
+    return states, int(sum(dask.compute(*[dask.delayed(len)(v) for v in values])))
+
+
+def _parts_of(spec) -> list:
+    return [spec.lhs, spec.rhs] if hasattr(spec, "rhs") else [spec]
+
+
+def _with_state(spec, states: dict):
+    """``spec`` (a ModelSpec or ModelSpecs) with the whole-data transform states."""
+    if not states:
+        return spec
+
+    def one(s):
+        return s.update(transform_state={k: states.get(k, v) for k, v in
+                                         s.transform_state.items()})
+    if hasattr(spec, "rhs"):
+        from formulaic import ModelSpecs
+        return ModelSpecs(lhs=one(spec.lhs), rhs=one(spec.rhs))
+    return one(spec)
 
 
 def _derivatives(family) -> str:
