@@ -205,7 +205,7 @@ def test_transforms_refused_name_the_term(data, term, match):
 
 def test_other_non_finite_term_with_stateful_transform_refused(data):
     df = data.assign(u=np.where(np.arange(N) % 1001 == 500, 0.0, data.t))
-    with pytest.raises(DataError, match="(?s)dropped for non-finite values.*drop those rows"):
+    with pytest.raises(DataError, match=r"(?s)dropped for non-finite values.*drop those rows"):
         mlefit.fit("count ~ center(x) + np.log(u)", dd.from_pandas(df, npartitions=3),
                    "poisson")
 
