@@ -125,8 +125,8 @@ def test_lrtest_compare_and_predict(data):
     new = data.head(10)
     np.testing.assert_allclose(big.predict(newdata=new), big_m.predict(newdata=new),
                                rtol=1e-10)
-    with pytest.raises(DataError, match="not yet available for Dask fits"):
-        big.resid()
+    with pytest.raises(DataError, match="not available for Dask fits"):
+        big.simulate()
 
 
 @pytest.mark.parametrize("kw, what", [
@@ -221,6 +221,11 @@ def test_local_cluster_with_worker_processes(data):
             assert_same(mlefit.fit(formula, data, family, **kw),
                         mlefit.fit(formula, ddf, family, **kw),
                         **(NUMERIC if case == "logpdf_only" else {}))
+            if case == "distributional":    # the result pickles to worker processes
+                a = mlefit.fit(formula, data, family, **kw)
+                b = mlefit.fit(formula, ddf, family, **kw)
+                pd.testing.assert_series_equal(b.resid("pearson").compute(),
+                                               a.resid("pearson"), rtol=1e-10)
         df = data.assign(cl=np.arange(N) % 501)     # every cluster in every partition
         for kw in ({"cov_type": "cluster", "groups": "cl"}, {"cov_type": "HC3"}):
             assert_same(mlefit.fit("count ~ x + g", df, "poisson", **kw),
@@ -277,3 +282,43 @@ def test_leverage_sandwiches(data, case, cov_type):
         a = mlefit.fit(formula, data, family, cov_type=cov_type, convention=convention, **kw)
         b = mlefit.fit(formula, ddf, family, cov_type=cov_type, convention=convention, **kw)
         assert_same(a, b)
+
+
+# ---------------------------------------------------------------------------------------
+# predictions and residuals: lazy Dask collections (oracle: the in-memory fit's)
+
+
+@pytest.mark.parametrize("case", ["poisson", "distributional", "binomial"])
+def test_lazy_predictions_and_residuals(data, case):
+    formula, family, kw = CASES[case]
+    df = data.copy()
+    df.loc[::17, "x"] = np.nan            # dropped rows: the index has gaps, as in memory
+    ddf = dd.from_pandas(df, npartitions=5)
+    a, b = mlefit.fit(formula, df, family, **kw), mlefit.fit(formula, ddf, family, **kw)
+    kinds = ["response", "pearson", "deviance"] + (["quantile"] if case == "distributional"
+                                                     else [])
+    for kind in kinds:      # quantile residuals of a continuous family are not random
+        lazy = b.resid(kind)
+        assert isinstance(lazy, dd.Series)
+        pd.testing.assert_series_equal(lazy.compute(), a.resid(kind), rtol=1e-10, atol=1e-12)
+    lazy = b.predict(interval="confidence")
+    assert isinstance(lazy, dd.DataFrame)
+    pd.testing.assert_frame_equal(lazy.compute(), a.predict(interval="confidence"),
+                                  rtol=1e-10, atol=0)
+    pd.testing.assert_series_equal(b.fittedvalues.compute(), a.fittedvalues, rtol=1e-10)
+    new = df.dropna()
+    for res in (a, b):      # newdata as a Dask frame, for a fit on either kind of data
+        got = res.predict(newdata=dd.from_pandas(new, npartitions=3), which="link")
+        assert isinstance(got, dd.Series)
+        pd.testing.assert_series_equal(got.compute(), a.predict(newdata=new, which="link"),
+                                       rtol=1e-10, atol=1e-13)
+
+
+def test_lazy_residuals_refuse_bad_kind_and_seed(data):
+    b = mlefit.fit("count ~ x", dd.from_pandas(data, npartitions=2), "poisson")
+    with pytest.raises(DataError, match="kind='raw'"):
+        b.resid("raw")
+    r1, r2 = (b.resid("quantile", seed=5).compute() for _ in range(2))
+    pd.testing.assert_series_equal(r1, r2)      # reproducible per (seed, partition)
+    with pytest.raises(DataError, match="seed= must be an integer"):
+        b.resid("quantile", seed=np.random.default_rng(1)).compute()

@@ -63,6 +63,7 @@ from .family import constant
 from .fitting import conclude
 from .formula import CONTEXT, Design, ModelFrame, OffsetSource, _parse, _parts, _response
 from .formula_safety import check_terms
+from .lazy_rows import Source
 from .request import FitRequest, bind_response
 from .results import FitResult
 from .transform_passes import argument_values, refuse_terms, stateful_calls, whole_data_state
@@ -72,9 +73,10 @@ __all__ = ["Clusters", "PartitionedObjective", "fit_partitioned"]
 NOT_YET = ("{what} is not yet supported on Dask frames (issue 16). Fix: {fix}")
 
 LAZY = ("this needs the rows of the fit in memory, which a fit on a Dask frame does not "
-        "have: it is not yet available for Dask fits (issue 16). Fix: fit an in-memory "
-        "sample (ddf.sample(...).compute()) for residuals, profiles and simulation; "
-        "predictions for new rows work: res.predict(newdata=<pandas DataFrame>).")
+        "have: it is not available for Dask fits (issue 16). Fix: fit an in-memory "
+        "sample (ddf.sample(...).compute()) for simulation, score tests and the bootstrap; "
+        "predictions and residuals are lazy Dask collections: res.predict(), "
+        "res.resid(kind), res.predict(newdata=...).")
 
 
 # ---------------------------------------------------------------------------------------
@@ -119,6 +121,29 @@ class _Plan:
     def arrays(self, part: pd.DataFrame) -> dict:
         """The partition's response, designs, offsets and weights on its kept rows, and
         the counts of the rows dropped (by cause)."""
+        r = self.rows(part)
+        used, keep, bad = r["used"], r["keep"], r["bad"]
+        _, y = bind_response(self.request, r["y"][used])
+        return {"y": y, "weights": r["weights"][used],
+                "designs": {p: X[used] for p, X in r["designs"].items()},
+                "offsets": {p: o[used] for p, o in r["offsets"].items()},
+                "groups": None if r["groups"] is None else r["groups"][used],
+                "kept": int(keep.sum()), "dropped": int((~keep).sum()),
+                "dropped_by": {c: int(m.sum()) for c, m in bad.items() if m.any()}}
+
+    def kept(self, part: pd.DataFrame) -> dict:
+        """The partition's kept rows as the in-memory model frame has them (the response
+        before the family's response step, weight-0 rows included) and their index."""
+        r = self.rows(part)
+        keep = r["keep"]
+        return {"y": r["y"][keep], "weights": r["weights"][keep],
+                "designs": {p: X[keep] for p, X in r["designs"].items()},
+                "offsets": {p: o[keep] for p, o in r["offsets"].items()},
+                "index": part.index[keep]}
+
+    def rows(self, part: pd.DataFrame) -> dict:
+        """Every row of the partition: response, designs, offsets, weights, labels, and
+        which rows are kept (no missing value) and used (kept, weight > 0)."""
         part = self.prepare(part)
         n = len(part)
         bad: dict[str, np.ndarray] = {}
@@ -170,13 +195,8 @@ class _Plan:
         if "exposure" in vec:
             with np.errstate(all="ignore"):
                 offsets[first] = offsets[first] + np.log(vec["exposure"])
-        _, y = bind_response(self.request, out_y[used])
-        return {"y": y, "weights": weights[used],
-                "designs": {p: X[used] for p, X in designs.items()},
-                "offsets": {p: o[used] for p, o in offsets.items()},
-                "groups": None if labels is None else labels[used],
-                "kept": int(keep.sum()), "dropped": int(drop.sum()),
-                "dropped_by": {c: int(m.sum()) for c, m in bad.items() if m.any()}}
+        return {"y": out_y, "weights": weights, "designs": designs, "offsets": offsets,
+                "groups": labels, "keep": keep, "used": used, "bad": bad}
 
 
 def _numeric_levels(cats) -> bool:
@@ -696,7 +716,7 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
     def context_of(coef, unbounded, aliased):
         return FitContext(request.options, response_names, n_kept, dict(designs),
                           np.array(coef, dtype=float), unbounded, None, dict(aliased),
-                          lazy=LAZY, fingerprint=fingerprint)
+                          lazy=LAZY, fingerprint=fingerprint, source=Source(ddf, plan))
 
     return conclude(request, obj, sol, spec, frame, np.empty(0, dtype=bool), {}, columns,
                     total["nobs"], context_of)

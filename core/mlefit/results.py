@@ -297,9 +297,14 @@ class FitResult:
         predictor) or any parameter's name (natural scale). ``interval="confidence"``
         returns a DataFrame with ``estimate``, ``se``, ``lower``, ``upper`` (delta
         method on the link scale, transformed back; see :mod:`mlefit.postestimation.prediction`).
+        A fit on a Dask frame (without ``newdata``), or ``newdata`` that is one, gives a
+        lazy Dask Series or DataFrame (:mod:`mlefit.lazy_rows`).
         """
+        from .lazy_rows import lazy_predict, wants_lazy  # Dask data: a lazy collection
         from .postestimation.prediction import predict
 
+        if wants_lazy(self, newdata):
+            return lazy_predict(self, newdata, which, interval, alpha)
         return predict(self, newdata, which, interval, alpha)
 
     @property
@@ -372,9 +377,13 @@ class FitResult:
     def resid(self, kind: str = "response", seed=None) -> pd.Series:
         """Residuals of ``kind``: ``"response"``, ``"pearson"``, ``"deviance"`` or
         ``"quantile"`` (randomized for discrete families; ``seed`` makes them
-        reproducible). See :mod:`mlefit.postestimation.residuals`."""
+        reproducible). See :mod:`mlefit.postestimation.residuals`. A fit on a Dask frame
+        gives a lazy Dask Series (:mod:`mlefit.lazy_rows`)."""
+        from .lazy_rows import lazy_resid, wants_lazy  # a Dask fit: a lazy Series
         from .postestimation.residuals import residuals
 
+        if wants_lazy(self):
+            return lazy_resid(self, kind, seed)
         return residuals(self, kind, seed)
 
     @property
