@@ -322,3 +322,66 @@ def test_lazy_residuals_refuse_bad_kind_and_seed(data):
     pd.testing.assert_series_equal(r1, r2)      # reproducible per (seed, partition)
     with pytest.raises(DataError, match="seed= must be an integer"):
         b.resid("quantile", seed=np.random.default_rng(1)).compute()
+
+
+# ---------------------------------------------------------------------------------------
+# profiles, progress and interruption
+
+
+@pytest.mark.parametrize("case", ["poisson", "distributional"])
+def test_profile_intervals_warn_and_equal_in_memory(data, case):
+    """Each end is a root of the profile found to 1e-9 SE (ROOT_XTOL) on both paths: they
+    agree to 1e-8 SE (measured 1e-12)."""
+    formula, family, kw = CASES[case]
+    kw = {k: v for k, v in kw.items() if k != "weights"}
+    a = mlefit.fit(formula, data, family, **kw)
+    b = mlefit.fit(formula, dd.from_pandas(data, npartitions=4), family, **kw)
+    terms = list(a.index[:2])
+    with pytest.warns(mlefit.PassesWarning, match=r"about 120 passes over all partitions"):
+        got = b.conf_int(method="profile", terms=terms)
+    want = a.conf_int(method="profile", terms=terms)
+    se = a.bse[terms].to_numpy()[:, None]
+    assert np.all(np.abs(got.to_numpy() - want.to_numpy()) <= 1e-8 * se)
+    values = a.params[terms[1]] + np.array([-1.0, 0.5, 2.0]) * a.bse[terms[1]]
+    with pytest.warns(mlefit.PassesWarning, match=r"about 15 passes"):
+        pb = b.profile(terms[1], values=values)
+    pa = a.profile(terms[1], values=values)
+    np.testing.assert_allclose(pb.llf, pa.llf, rtol=1e-12)
+
+
+def test_progress_per_iteration(data, capsys):
+    pytest.importorskip("tqdm")
+    ddf = dd.from_pandas(data, npartitions=3)
+    res = mlefit.fit("count ~ x + g", ddf, "poisson", progress=True)
+    err = capsys.readouterr().err
+    assert "mlefit fit (Dask)" in err and "llf=" in err and "step=" in err
+    assert f"{res.diagnostics.iterations}" in err
+    mlefit.fit("count ~ x + g", ddf, "poisson", progress=False)
+    mlefit.fit("count ~ x + g", ddf, "poisson")      # stderr is not a terminal here
+    assert capsys.readouterr().err == ""
+
+
+def test_keyboard_interrupt_cancels_the_pass_and_leaves_the_client_usable(data, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    from mlefit import partitioned
+
+    seen, real = [], partitioned._gather
+
+    def interrupted(client, futures):
+        seen.append(futures)
+        if len(seen) == 3:          # the third pass: inside the Newton iterations
+            raise KeyboardInterrupt
+        return real(client, futures)
+
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        ddf = dd.from_pandas(data, npartitions=4)
+        monkeypatch.setattr(partitioned, "_gather", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            mlefit.fit("count ~ x + g", ddf, "poisson")
+        assert all(f.cancelled() for f in seen[-1])
+        monkeypatch.setattr(partitioned, "_gather", real)
+        assert client.submit(sum, [1, 2]).result() == 3
+        assert_same(mlefit.fit("count ~ x + g", data, "poisson"),
+                    mlefit.fit("count ~ x + g", ddf, "poisson"))

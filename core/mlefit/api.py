@@ -33,7 +33,7 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         fixed=None, start=None, missing: str = "drop", cov_type: str = "observed",
         dispersion: str = "ml", convention: str | None = None, method: str = "newton",
         groups=None, maxiter: int = 100, tol: float = 1e-12, safe_formulas: bool | None = None,
-        singular: str = "error", persist: bool = True,
+        singular: str = "error", persist: bool = True, progress: bool | None = None,
         **parameter_formulas: str) -> FitResult:
     """Fit a distributional regression by maximum likelihood.
 
@@ -92,6 +92,10 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         Dask frames only: keep each partition's designs in the workers' memory between
         Newton passes (default), or rebuild them from the source in every pass (False:
         data larger than the cluster's memory).
+    progress : bool or None
+        Dask frames only: per-iteration progress (iteration, log-likelihood, step) on a
+        tqdm bar (the ``progress`` extra). None (default): shown when stderr is a
+        terminal; False: never; True: always.
 
     Returns
     -------
@@ -106,7 +110,7 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         singular=singular)
     if _is_dask(data):
         from .partitioned import fit_partitioned
-        return fit_partitioned(request, data, persist=persist)
+        return fit_partitioned(request, data, persist=persist, progress=progress)
     frame = formulas_.build(request.formulas, data, weights=request.weights,
                             var_weights=request.var_weights, offsets=request.offsets,
                             exposure=request.exposure, groups=request.groups,

@@ -34,11 +34,21 @@ __all__ = ["Source", "is_dask", "lazy_predict", "lazy_resid", "wants_lazy"]
 
 @dataclass(frozen=True)
 class Source:
-    """A Dask fit's data: its frame, and the plan whose ``kept(partition)`` gives the
-    partition's kept rows (response, designs, offsets, weights, index)."""
+    """A Dask fit's data: its frame, the plan whose ``kept(partition)`` gives the
+    partition's kept rows (response, designs, offsets, weights, index), and the
+    objective. It does not pickle (a pickled result has no source)."""
 
     ddf: object
     plan: object
+    #: the fit's objective over the partitions (profile likelihoods refit it)
+    objective: object = None
+
+    def __reduce__(self):     # a pickled result keeps no frame: its rows are refused
+        return _no_source, ()
+
+
+def _no_source():
+    return None
 
 
 def is_dask(data) -> bool:

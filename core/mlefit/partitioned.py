@@ -43,6 +43,7 @@ else dask's default scheduler.
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from dataclasses import dataclass, replace
 from functools import reduce
@@ -68,7 +69,7 @@ from .request import FitRequest, bind_response
 from .results import FitResult
 from .transform_passes import argument_values, refuse_terms, stateful_calls, whole_data_state
 
-__all__ = ["Clusters", "PartitionedObjective", "fit_partitioned"]
+__all__ = ["Clusters", "PartitionedObjective", "Progress", "compute", "fit_partitioned"]
 
 NOT_YET = ("{what} is not yet supported on Dask frames (issue 16). Fix: {fix}")
 
@@ -224,21 +225,28 @@ class _View:
     estimated: tuple[str, ...]         # estimated by this objective
     frozen: tuple[tuple[str, np.ndarray], ...] = ()
     fixed: tuple[tuple[str, float], ...] = ()    # parameter -> its constant eta
+    #: ``(parameter, column, value)``: a column held at a value (it moves into the
+    #: offset; the profile likelihood's restriction), applied in order
+    held: tuple[tuple[str, int, float], ...] = ()
 
     def chunk(self, a: dict, rows: slice) -> Chunk:
         frozen, fixed = dict(self.frozen), dict(self.fixed)
         n = a["y"][rows].shape[0]
-        offsets = []
+        offsets, designs = [], {}
         for p in self.names:
             if p in fixed:
                 offsets.append(constant(fixed[p], n))
                 continue
-            off = a["offsets"][p][rows]
+            off, X = a["offsets"][p][rows], a["designs"][p][rows]
+            for name, col, value in self.held:
+                if name == p:
+                    off, X = off + value * X[:, col], np.delete(X, col, axis=1)
             if p in frozen:
-                off = off + a["designs"][p][rows] @ frozen[p]
+                off = off + X @ frozen[p]
             offsets.append(off)
+            designs[p] = X
         return Chunk(a["y"][rows], a["weights"][rows],
-                     tuple(a["designs"][p][rows] for p in self.estimated), tuple(offsets))
+                     tuple(designs[p] for p in self.estimated), tuple(offsets))
 
 
 def _blocks_of(a: dict, p: int):
@@ -327,7 +335,7 @@ def _count_clusters(parts: list, dask) -> int:
     meta = pd.DataFrame({"cluster": pd.Series([], dtype=object)})
     labels = dd.from_delayed([dask.delayed(_labels_task, pure=True)(a) for a in parts],
                              meta=meta, verify_meta=False)
-    return int(dask.compute(labels.drop_duplicates(split_out=len(parts)).shape[0])[0])
+    return int(compute(dask, labels.drop_duplicates(split_out=len(parts)).shape[0])[0])
 
 
 def _pilot(a: dict, model: Model, view: _View, beta) -> Sums:
@@ -335,6 +343,60 @@ def _pilot(a: dict, model: Model, view: _View, beta) -> Sums:
     for sl in _blocks_of(a, model.p):
         total = total + kernel.pilot(model, view.chunk(a, sl), beta)
     return total
+
+
+def _gather(client, futures):
+    return client.gather(futures)
+
+
+def compute(dask, *collections):
+    """``dask.compute(*collections)``; with an active ``distributed.Client`` its futures,
+    cancelled on KeyboardInterrupt (Ctrl-C): the cluster stops working on an interrupted
+    pass, and the client stays usable."""
+    try:
+        from distributed import default_client
+        client = default_client()
+    except (ImportError, ValueError):
+        return dask.compute(*collections)
+    futures = client.compute(list(collections))
+    try:
+        return tuple(_gather(client, futures))
+    except KeyboardInterrupt:
+        client.cancel(futures, force=True)
+        raise
+
+
+class Progress:
+    """Per-iteration progress of a fit on a Dask frame: iteration, log-likelihood and the
+    largest change of a coefficient (the step), on a tqdm bar (the ``progress`` extra).
+    ``show=None``: shown when stderr is a terminal and tqdm is installed; True: always
+    (an ImportError without tqdm); False: never."""
+
+    def __init__(self, show: bool | None):
+        self.bar, self.last, self.iteration = None, None, 0
+        if show is False or (show is None and not sys.stderr.isatty()):
+            return
+        try:
+            from tqdm.auto import tqdm
+        except ImportError as exc:
+            if show:
+                raise ImportError("progress=True needs tqdm. Fix: pip install "
+                                  "'mlefit[progress]'.") from exc
+            return
+        self.bar = tqdm(desc="mlefit fit (Dask)", unit="iteration")
+
+    def update(self, beta: np.ndarray, llf: float) -> None:
+        """One Newton iteration: a pass with the score, at ``beta``."""
+        step = np.nan if self.last is None else float(np.max(np.abs(beta - self.last),
+                                                             initial=0.0))
+        self.last, self.iteration = beta.copy(), self.iteration + 1
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(llf=f"{llf:.10g}", step=f"{step:.3g}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _tree(parts: list, dask):
@@ -391,10 +453,18 @@ class PartitionedObjective(BlockLayout):
         self.weights = np.array([total_weight])
         self.y = np.empty((0,) * y_ndim)
         self.var_weights = None
-        self.passes = 0
+        #: passes over the partitions, shared with the objectives derived from this one
+        #: (frozen, restricted): a fit's and its profiles' total
+        self.counter = [0]
         self._intercept_only = intercept_only
+        #: per-iteration progress (:class:`Progress`) while the fit runs, else None
+        self.progress = None
 
     # structure ---------------------------------------------------------------------
+    @property
+    def passes(self) -> int:
+        return self.counter[0]
+
     @property
     def n(self) -> int:
         return self.n_rows
@@ -436,10 +506,41 @@ class PartitionedObjective(BlockLayout):
                                      self._intercept_only, self._dask)
         other.blocks = tuple(replace(b, size=s.size) for b, s in zip(self.blocks, slots,
                                                                        strict=True))
+        other.counter = self.counter
         return other
 
-    def restrict(self, position, value):
-        raise DataError(LAZY)
+    def restrict(self, position, value) -> PartitionedObjective:
+        """The objective with coefficient ``position`` held at ``value`` (its column moves
+        into the offset inside the tasks), as :meth:`mlefit.engine.Objective.restrict`."""
+        a = int(np.searchsorted(self.edges, position, side="right") - 1)
+        i, col = self.active[a], position - int(self.edges[a])
+        name = self.blocks[i].name
+        slots = tuple(replace(s, size=s.size - 1) if s.name == name else s
+                      for s in self.model.slots)
+        scales = list(self.model.scales)
+        steps = None if self.model.steps is None else list(self.model.steps)
+        if scales[a] is not None:
+            scales[a] = np.delete(scales[a], col)
+        view = replace(self.view, held=(*self.view.held, (name, int(col), float(value))))
+        if slots[i].size == 0:
+            del scales[a]
+            if steps is not None:
+                del steps[a]
+            view = replace(view, estimated=tuple(n for n in view.estimated if n != name))
+        other = PartitionedObjective(
+            self.family, slots, view, self.parts, self.derivatives, tuple(scales),
+            None if steps is None else tuple(steps), self.model.response,
+            float(self.weights[0]), self.n_rows, self.y.ndim,
+            {**self._intercept_only, name: False}, self._dask)
+        other.counter = self.counter
+        return other
+
+    def information_at(self, beta) -> np.ndarray:
+        """The observed information at ``beta`` in the coefficients' own units (one pass;
+        in memory it is assembled from the rows)."""
+        d = self.scale
+        got = self.evaluate(beta, Want(information="observed", accurate=True))
+        return got.information / (d[:, None] * d[None, :])
 
     # the kernel --------------------------------------------------------------------
     def evaluate(self, beta, want: Want = LOGLIK, groups=None, var_weights=None) -> Sums:
@@ -448,15 +549,17 @@ class PartitionedObjective(BlockLayout):
             raise DataError(NOT_YET.format(what="var_weights", fix="use weights=."))
         beta = np.asarray(beta, dtype=float)
         self._ensure_steps(beta, want.derivatives)
-        self.passes += 1
+        self.counter[0] += 1
         dask = self._dask
         if want.clusters:
             return self._with_clusters(beta, want)
         task = dask.delayed(_accumulate, pure=True)
-        total = dask.compute(_tree([task(a, self.model, self.view, beta, want)
-                                    for a in self.parts], dask))[0]
+        total = compute(dask, _tree([task(a, self.model, self.view, beta, want)
+                                     for a in self.parts], dask))[0]
         if not total.finite:
             return Sums(llf=-np.inf, rows=self.n)
+        if want.gradient and self.progress is not None:
+            self.progress.update(beta, total.llf)
         return total
 
     def _with_clusters(self, beta, want: Want) -> Sums:
@@ -466,7 +569,7 @@ class PartitionedObjective(BlockLayout):
         dask = self._dask
         task = dask.delayed(_cluster_task, pure=True, nout=2)
         pieces = [task(a, self.model, self.view, beta, want) for a in self.parts]
-        total, r = dask.compute(_tree([q[0] for q in pieces], dask),
+        total, r = compute(dask, _tree([q[0] for q in pieces], dask),
                                 _cluster_factor([q[1] for q in pieces], self.p, dask))
         if not total.finite:
             return Sums(llf=-np.inf, rows=self.n)
@@ -477,8 +580,8 @@ class PartitionedObjective(BlockLayout):
             return
         dask = self._dask
         task = dask.delayed(_pilot, pure=True)
-        total = dask.compute(_tree([task(a, self.model, self.view, beta)
-                                    for a in self.parts], dask))[0]
+        total = compute(dask, _tree([task(a, self.model, self.view, beta)
+                                     for a in self.parts], dask))[0]
         self.model = kernel.with_steps(self.model, total)
 
     def loglik(self, beta) -> float:
@@ -573,7 +676,8 @@ def _sample(ddf, levels: dict, used: list) -> pd.DataFrame:
     return sample
 
 
-def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult:
+def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
+                    progress: bool | None = None) -> FitResult:
     """Fit ``request`` on the Dask frame ``ddf`` (see the module docstring)."""
     import dask
 
@@ -645,7 +749,7 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
         arrays = list(dask.persist(*arrays))
     estimated = [p.name for p in family.parameters if p.name not in fixed]
     # pass 2: rows, weights, TSQR of each design, largest values
-    stats = dask.compute(*[dask.delayed(_structure, pure=True)(a, tuple(estimated))
+    stats = compute(dask, *[dask.delayed(_structure, pure=True)(a, tuple(estimated))
                            for a in arrays])
     total = reduce(_merge_structure, stats)
     n_kept, n_used = total["kept"], total["used"]
@@ -698,8 +802,13 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
     columns = {n: designs[n].columns for n in estimated}
     spec = DispersionSpec.of(family, None)
     beta0 = _start(obj, plan, arrays[0], columns, request, dask)
-    sol = engine.maximize(obj, beta0, method="newton", dispersion=spec,
-                          maxiter=request.options.maxiter, tol=request.options.tol)
+    obj.progress = Progress(progress)
+    try:
+        sol = engine.maximize(obj, beta0, method="newton", dispersion=spec,
+                              maxiter=request.options.maxiter, tol=request.options.tol)
+    finally:
+        obj.progress.close()
+        obj.progress = None
     if not np.isfinite(sol.llf) and not sol.exact_fit:
         from .errors import ConvergenceError
         raise ConvergenceError(f"the optimiser ended where the log-likelihood is not finite "
@@ -716,7 +825,8 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
     def context_of(coef, unbounded, aliased):
         return FitContext(request.options, response_names, n_kept, dict(designs),
                           np.array(coef, dtype=float), unbounded, None, dict(aliased),
-                          lazy=LAZY, fingerprint=fingerprint, source=Source(ddf, plan))
+                          lazy=LAZY, fingerprint=fingerprint,
+                          source=Source(ddf, plan, obj))
 
     return conclude(request, obj, sol, spec, frame, np.empty(0, dtype=bool), {}, columns,
                     total["nobs"], context_of)
