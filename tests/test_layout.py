@@ -126,7 +126,7 @@ LAYERS = [
     ["engine"],
     ["contract", "registry", "conventions", "columns", "formula", "formula_safety", "request",
      "context", "start", "diagnose", "collinearity", "datasets", "hookspecs", "summary",
-     "_moved"],
+     "_moved", "frames"],
     ["inference"],
     ["postestimation"],
     ["results"],

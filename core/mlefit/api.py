@@ -16,6 +16,7 @@ from .errors import DataError
 from .family import Family, FamilyInfo, constant
 from .fitting import estimate
 from .formula import Design, ModelFrame
+from .frames import as_pandas
 from .registry import get_registry
 from .request import FitRequest, build_request
 from .results import FitResult
@@ -41,7 +42,7 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
     ----------
     formula : str
         ``"y ~ x1 + x2"``: the response and the design of the family's first parameter.
-    data : pandas.DataFrame or dask.dataframe.DataFrame
+    data : pandas.DataFrame, dask.dataframe.DataFrame, polars.DataFrame or pyarrow.Table
         A Dask frame is fitted partition by partition (:mod:`mlefit.partitioned`; see
         "Data bigger than memory" in the docs for what it supports today).
     family : str or Family
@@ -111,6 +112,7 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
     if _is_dask(data):
         from .partitioned import fit_partitioned
         return fit_partitioned(request, data, persist=persist, progress=progress)
+    data = as_pandas(data)     # polars, pyarrow, ...: converted once, here
     frame = formulas_.build(request.formulas, data, weights=request.weights,
                             var_weights=request.var_weights, offsets=request.offsets,
                             exposure=request.exposure, groups=request.groups,
@@ -142,7 +144,7 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
         var_weights=var_weights, offset=offset, offsets=offsets, fixed=fixed, start=start,
         cov_type=cov_type, dispersion=dispersion, convention=convention, method=method,
         groups=groups, maxiter=maxiter, tol=tol, singular=singular)
-    return estimate(request, _array_frame(request, y, X))
+    return estimate(request, _array_frame(request, y, as_pandas(X, "X")))
 
 
 def _all_finite(M: np.ndarray, block: int = 1 << 14) -> bool:

@@ -300,12 +300,13 @@ class FitResult:
         A fit on a Dask frame (without ``newdata``), or ``newdata`` that is one, gives a
         lazy Dask Series or DataFrame (:mod:`mlefit.lazy_rows`).
         """
+        from .frames import as_pandas
         from .lazy_rows import lazy_predict, wants_lazy  # Dask data: a lazy collection
         from .postestimation.prediction import predict
 
         if wants_lazy(self, newdata):
             return lazy_predict(self, newdata, which, interval, alpha)
-        return predict(self, newdata, which, interval, alpha)
+        return predict(self, as_pandas(newdata, "newdata"), which, interval, alpha)
 
     @property
     def fittedvalues(self) -> pd.Series:
