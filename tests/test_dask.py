@@ -213,7 +213,7 @@ def test_other_non_finite_term_with_stateful_transform_refused(data):
 def test_local_cluster_with_worker_processes(data):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster):
         ddf = dd.from_pandas(data, npartitions=4)
         for case in ("poisson", "distributional", "logpdf_only"):
@@ -374,7 +374,7 @@ def test_keyboard_interrupt_cancels_the_pass_and_leaves_the_client_usable(data, 
         return real(client, futures)
 
     with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         ddf = dd.from_pandas(data, npartitions=4)
         monkeypatch.setattr(partitioned, "_gather", interrupted)
