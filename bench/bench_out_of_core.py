@@ -160,30 +160,34 @@ def main() -> None:
     design = n * (p + 1) * 8
     limit = max(design // (2 * args.workers), 2**30) if args.memory_limit == "auto" \
         else int(float(args.memory_limit))
-    rows = []
+    dask_fits, glm = {}, {}
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, memory_limit=limit,
-                      dashboard_address=None) as cluster, Client(cluster):
-        for family in args.families:
+                      dashboard_address=":0") as cluster, Client(cluster):
+        for family in args.families:     # the Dask fits first: the driver's peak RSS
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", mlefit.MlefitWarning)
-                got = fit_dask(directory, family, p)
-            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-            glm = None if args.no_dask_glm else fit_dask_glm(directory, family, p)
-            mem = fit_memory(directory, family, p, int(min(args.slice, n)))
-            per_pass = got["seconds"] / got["passes"]
-            rate = n * got["passes"] / got["seconds"]
-            rate_mem = mem["rows"] * mem["passes"] / mem["seconds"]
-            print(f"{family}: Dask {got['seconds']:.1f} s, dask-glm {glm} s, in memory "
-                  f"{mem['seconds']:.1f} s", flush=True)
-            rows.append({
-                "family": family, "n": f"{n:.3g}", "time (s)": got["seconds"],
-                "iterations": got["iterations"], "passes": got["passes"],
-                "s / pass": per_pass, "rows/s (Dask)": rate,
-                "rows/s (in memory, slice)": rate_mem, "Dask / in memory": rate / rate_mem,
-                "driver heap peak (MB)": got["heap"] / 2**20,
-                "driver RSS peak (MB)": rss / 2**20,
-                "dask-glm (s)": "absent" if glm is None else f"{glm:.3g}",
-                "mlefit / dask-glm": "" if glm is None else f"{got['seconds'] / glm:.3g}"})
+                dask_fits[family] = fit_dask(directory, family, p)
+            dask_fits[family]["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            print(f"{family}: Dask {dask_fits[family]['seconds']:.1f} s", flush=True)
+        for family in args.families:
+            glm[family] = None if args.no_dask_glm else fit_dask_glm(directory, family, p)
+            print(f"{family}: dask-glm {glm[family]} s", flush=True)
+    rows = []
+    for family in args.families:
+        got = dask_fits[family]
+        mem = fit_memory(directory, family, p, int(min(args.slice, n)))
+        rate = n * got["passes"] / got["seconds"]
+        rate_mem = mem["rows"] * mem["passes"] / mem["seconds"]
+        g = glm[family]
+        rows.append({
+            "family": family, "n": f"{n:.3g}", "time (s)": got["seconds"],
+            "iterations": got["iterations"], "passes": got["passes"],
+            "s / pass": got["seconds"] / got["passes"], "rows/s (Dask)": rate,
+            "rows/s (in memory, slice)": rate_mem, "Dask / in memory": rate / rate_mem,
+            "driver heap peak (MB)": got["heap"] / 2**20,
+            "driver RSS peak (MB)": got["rss"] * 1024 / 2**20,
+            "dask-glm (s)": "absent" if g is None else f"{g:.3g}",
+            "mlefit / dask-glm": "" if g is None else f"{got['seconds'] / g:.3g}"})
     print(f"\n{machine()}")
     print(versions("dask", "distributed", "dask-glm", "pyarrow"))
     print(f"{args.workers} workers x {limit / 2**20:.0f} MB = "

@@ -744,7 +744,8 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
         sample, na_action="ignore", context=CONTEXT))[0].columns)
     plan = _Plan(request, specs, keep_cols, off_cols, levels, tuple(used), vectors,
                  request.groups)
-    arrays = [dask.delayed(_arrays, pure=True)(part, plan) for part in ddf.to_delayed()]
+    arrays = [dask.delayed(_arrays, pure=True)(part, plan)
+              for part in _needed(ddf, plan).to_delayed()]
     if persist:
         arrays = list(dask.persist(*arrays))
     estimated = [p.name for p in family.parameters if p.name not in fixed]
@@ -850,10 +851,18 @@ def _transform_states(parsed, sample, ddf, levels, used, vectors, request, dask)
     calls = list(transforms.values())
     plan = _Plan(request, {}, {}, {}, levels, tuple(used), vectors, request.groups)
     values = [dask.delayed(_arguments, pure=True)(part, plan, calls)
-              for part in ddf.to_delayed()]
+              for part in _needed(ddf, plan).to_delayed()]
     values = list(dask.persist(*values))
     states = whole_data_state(calls, values, dask)
     return states, int(sum(dask.compute(*[dask.delayed(len)(v) for v in values])))
+
+
+def _needed(ddf, plan: _Plan):
+    """``ddf`` with only the columns the plan reads: a Parquet or CSV source then reads
+    only those (each pass re-reads them when ``persist=False``)."""
+    needed = set(plan.used) | set(plan.vectors.values()) | (
+        {plan.groups} if plan.groups is not None else set())
+    return ddf[[c for c in ddf.columns if c in needed]]
 
 
 def _parts_of(spec) -> list:
