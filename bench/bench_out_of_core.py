@@ -17,7 +17,8 @@ the design):
 
 * ``mlefit.fit("y ~ x1 + ... + xp", dd.read_parquet(dir), family, persist=False)``: each
   pass re-reads the Parquet files and rebuilds the designs on the workers; reported: the
-  wall time, Newton iterations, passes over the data, time per pass, rows per second
+  wall time (the whole fit: the structure pass, start values, Newton, the covariance),
+  Newton iterations, time per iteration, passes over the data, time per pass, rows per second
   (``n x passes / time``) and the driver's peak memory (tracemalloc peak of the Python
   heap during the fit, and the process's peak RSS);
 * the in-memory engine on the first ``--slice`` rows (a pandas frame; formula fit):
@@ -182,6 +183,7 @@ def main() -> None:
         rows.append({
             "family": family, "n": f"{n:.3g}", "time (s)": got["seconds"],
             "iterations": got["iterations"], "passes": got["passes"],
+            "s / iteration": got["seconds"] / max(got["iterations"], 1),
             "s / pass": got["seconds"] / got["passes"], "rows/s (Dask)": rate,
             "rows/s (in memory, slice)": rate_mem, "Dask / in memory": rate / rate_mem,
             "driver heap peak (MB)": got["heap"] / 2**20,
