@@ -1,10 +1,15 @@
 """Fitting on a Dask DataFrame (mlefit.partitioned, issue 16): the same answer as the
 in-memory fit on the same rows, the categorical levels and missing values of partitions,
-and the options refused for now.
+cluster-robust and HC2/HC3 covariances, stateful transforms, lazy predictions and
+residuals, profiles, progress, Ctrl-C, and the options refused.
 
 Oracle: the in-memory fit of the same data (each coefficient within 1e-10 x (|estimate|
-+ SE), the log-likelihood 1e-10 relative, the SEs 1e-8 relative).
++ SE), the log-likelihood 1e-10 relative, the SEs 1e-8 relative); the in-memory
+covariances themselves are checked against statsmodels and R's sandwich in
+tests/inference, and its transforms are formulaic's.
 """
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -123,12 +128,12 @@ def test_lrtest_compare_and_predict(data):
     new = data.head(10)
     np.testing.assert_allclose(big.predict(newdata=new), big_m.predict(newdata=new),
                                rtol=1e-10)
-    with pytest.raises(DataError, match="not yet available for Dask fits"):
-        big.resid()
+    with pytest.raises(DataError, match="not available for Dask fits"):
+        big.simulate()
 
 
 @pytest.mark.parametrize("kw, what", [
-    ({"cov_type": "HC3"}, "HC3"), ({"cov_type": "cluster", "groups": "g"}, "cluster"),
+    ({"cov_type": "cluster", "groups": np.arange(N) % 7}, "groups= as values"),
     ({"singular": "drop"}, "singular"), ({"method": "bfgs"}, "bfgs"),
     ({"weights": np.ones(N)}, "weights"),
 ])
@@ -137,16 +142,81 @@ def test_refusals(data, kw, what):
         mlefit.fit("count ~ x", dd.from_pandas(data, npartitions=2), "poisson", **kw)
 
 
-@pytest.mark.parametrize("term", ["center(x)", "scale(x)", "poly(x, 2)", "bs(x, df=4)"])
-def test_stateful_transforms_refused(data, term):
-    with pytest.raises(DataError, match=rf"(?s){term.split('(')[0]}.*pass over the data"):
+# ---------------------------------------------------------------------------------------
+# stateful transforms: their state from passes over all partitions (oracle: the in-memory
+# fit, whose state formulaic computes from the kept rows at once)
+
+STATEFUL_FORMULAS = [
+    "count ~ center(x) + g",
+    "count ~ scale(x) + standardize(np.log(t))",
+    "count ~ scale(x, center=False, ddof=0)",
+    "count ~ poly(x, 3) + g",
+    "count ~ poly(x, 4) + scale(t):g",
+    "count ~ poly(x, 2, raw=True)",
+    "count ~ bs(x, knots=[-1, 0, 1])",
+    "count ~ bs(x, df=3, degree=3)",       # df = degree: no inner knots, no quantiles
+]
+
+
+@pytest.mark.parametrize("formula", STATEFUL_FORMULAS)
+def test_stateful_transforms_equal_in_memory(data, formula):
+    df = data.copy()
+    df.loc[::71, "w"] = np.nan        # rows dropped for the weights: not in the state
+    ddf = dd.from_pandas(df, npartitions=6)
+    a = mlefit.fit(formula, df, "poisson", weights="w")
+    b = mlefit.fit(formula, ddf, "poisson", weights="w")
+    assert a.n_dropped == b.n_dropped > 0
+    assert_same(a, b)
+    sa, sb = (r._context.designs["mu"].spec.transform_state for r in (a, b))
+    assert sa.keys() == sb.keys()
+    for key, state in sa.items():     # the same state as formulaic's, to rounding
+        for name, value in state.items():
+            got = sb[key][name]
+            if isinstance(value, dict):
+                value, got = list(value.values()), [got[k] for k in value]
+            if value is not None:
+                np.testing.assert_allclose(got, value, rtol=1e-13, atol=1e-15)
+    new = df.dropna().head(20)
+    np.testing.assert_allclose(b.predict(newdata=new), a.predict(newdata=new), rtol=1e-10)
+
+
+def test_stateful_argument_missing_is_dropped(data):
+    """A missing x leaves its row out of center(x)'s mean. (In memory, formulaic first
+    takes the mean over every row, NaN, and the fit fails: the in-memory oracle is the
+    fit on the rows without the missing values.)"""
+    df = data.copy()
+    df.loc[::13, "x"] = np.nan
+    b = mlefit.fit("count ~ center(x) + scale(t) + g", dd.from_pandas(df, npartitions=4),
+                   "poisson")
+    a = mlefit.fit("count ~ center(x) + scale(t) + g", df.dropna(subset=["x"]), "poisson")
+    assert b.n_dropped == int(df.x.isna().sum())
+    assert abs(a.llf - b.llf) <= 1e-10 * abs(a.llf)
+    assert np.all(np.abs(a.params - b.params) <= 1e-10 * (np.abs(a.params) + a.bse))
+    np.testing.assert_allclose(b.bse, a.bse, rtol=1e-8)
+
+
+@pytest.mark.parametrize("term, match", [
+    ("bs(x, df=6)", "knots at quantiles.*knots="),
+    ("cr(x, df=4)", "centring constraint"),
+    ("lag(x)", "order of the rows"),
+    ("center(poly(x, 2))", "nests one stateful"),
+])
+def test_transforms_refused_name_the_term(data, term, match):
+    with pytest.raises(DataError, match=rf"(?s){re.escape(term)}.*{match}"):
         mlefit.fit(f"count ~ {term}", dd.from_pandas(data, npartitions=2), "poisson")
+
+
+def test_other_non_finite_term_with_stateful_transform_refused(data):
+    df = data.assign(u=np.where(np.arange(N) % 1001 == 500, 0.0, data.t))
+    with pytest.raises(DataError, match=r"(?s)dropped for non-finite values.*drop those rows"):
+        mlefit.fit("count ~ center(x) + np.log(u)", dd.from_pandas(df, npartitions=3),
+                   "poisson")
 
 
 def test_local_cluster_with_worker_processes(data):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster):
         ddf = dd.from_pandas(data, npartitions=4)
         for case in ("poisson", "distributional", "logpdf_only"):
@@ -154,3 +224,177 @@ def test_local_cluster_with_worker_processes(data):
             assert_same(mlefit.fit(formula, data, family, **kw),
                         mlefit.fit(formula, ddf, family, **kw),
                         **(NUMERIC if case == "logpdf_only" else {}))
+            if case == "distributional":    # the result pickles to worker processes
+                a = mlefit.fit(formula, data, family, **kw)
+                b = mlefit.fit(formula, ddf, family, **kw)
+                pd.testing.assert_series_equal(b.resid("pearson").compute(),
+                                               a.resid("pearson"), rtol=1e-10)
+        df = data.assign(cl=np.arange(N) % 501)     # every cluster in every partition
+        for kw in ({"cov_type": "cluster", "groups": "cl"}, {"cov_type": "HC3"}):
+            assert_same(mlefit.fit("count ~ x + g", df, "poisson", **kw),
+                        mlefit.fit("count ~ x + g", dd.from_pandas(df, npartitions=4),
+                                   "poisson", **kw))
+
+
+# ---------------------------------------------------------------------------------------
+# cluster-robust and leverage-based sandwiches (oracle: the in-memory fit, whose CR1 and
+# HC2/HC3 are checked against statsmodels and R's sandwich in tests/inference)
+
+
+@pytest.mark.parametrize("case", ["poisson", "distributional", "binomial"])
+def test_cluster_covariance_with_clusters_across_partitions(data, case):
+    """2000 clusters, labels shuffled over 7 partitions so nearly every cluster spans
+    several of them; the per-partition cluster sums meet in a groupby."""
+    formula, family, kw = CASES[case]
+    rng = np.random.default_rng(3)
+    df = data.assign(cl=rng.integers(0, 2000, size=N).astype(str))
+    ddf = dd.from_pandas(df, npartitions=7)
+    a = mlefit.fit(formula, df, family, cov_type="cluster", groups="cl", **kw)
+    b = mlefit.fit(formula, ddf, family, cov_type="cluster", groups="cl", **kw)
+    assert_same(a, b)
+    assert b.covariance_kind == a.covariance_kind == "cluster-robust (CR1, 2000 clusters)"
+
+
+def test_cluster_covariance_missing_labels_and_R_convention(data):
+    df = data.assign(cl=(np.arange(N) % 311).astype(float))
+    df.loc[::53, "cl"] = np.nan
+    ddf = dd.from_pandas(df, npartitions=5)
+    kw = {"cov_type": "cluster", "groups": "cl", "convention": "R", "weights": "w"}
+    a = mlefit.fit("count ~ x + g", df, "poisson", **kw)
+    b = mlefit.fit("count ~ x + g", ddf, "poisson", **kw)
+    assert b.dropped_by["groups"] == a.dropped_by["groups"] > 0
+    assert_same(a, b)
+
+
+def test_cluster_covariance_one_cluster_refused(data):
+    ddf = dd.from_pandas(data.assign(cl=1), npartitions=3)
+    with pytest.raises(DataError, match="at least two clusters"):
+        mlefit.fit("count ~ x", ddf, "poisson", cov_type="cluster", groups="cl")
+    with pytest.raises(DataError, match="groups='nope' is not a column"):
+        mlefit.fit("count ~ x", ddf, "poisson", cov_type="cluster", groups="nope")
+
+
+@pytest.mark.parametrize("cov_type", ["HC2", "HC3"])
+@pytest.mark.parametrize("case", ["gaussian", "poisson", "binomial"])
+def test_leverage_sandwiches(data, case, cov_type):
+    """HC2/HC3: a second pass with the leverages of the mean model from the fixed
+    triangular factor of its expected information, as in memory."""
+    formula, family, kw = CASES[case]
+    ddf = dd.from_pandas(data, npartitions=6)
+    for convention in (None, "R"):
+        a = mlefit.fit(formula, data, family, cov_type=cov_type, convention=convention, **kw)
+        b = mlefit.fit(formula, ddf, family, cov_type=cov_type, convention=convention, **kw)
+        assert_same(a, b)
+
+
+# ---------------------------------------------------------------------------------------
+# predictions and residuals: lazy Dask collections (oracle: the in-memory fit's)
+
+
+@pytest.mark.parametrize("case", ["poisson", "distributional", "binomial"])
+def test_lazy_predictions_and_residuals(data, case):
+    formula, family, kw = CASES[case]
+    df = data.copy()
+    df.loc[::17, "x"] = np.nan            # dropped rows: the index has gaps, as in memory
+    ddf = dd.from_pandas(df, npartitions=5)
+    a, b = mlefit.fit(formula, df, family, **kw), mlefit.fit(formula, ddf, family, **kw)
+    kinds = ["response", "pearson", "deviance"] + (["quantile"] if case == "distributional"
+                                                     else [])
+    for kind in kinds:      # quantile residuals of a continuous family are not random
+        lazy = b.resid(kind)
+        assert isinstance(lazy, dd.Series)
+        pd.testing.assert_series_equal(lazy.compute(), a.resid(kind), rtol=1e-10, atol=1e-12)
+    lazy = b.predict(interval="confidence")
+    assert isinstance(lazy, dd.DataFrame)
+    pd.testing.assert_frame_equal(lazy.compute(), a.predict(interval="confidence"),
+                                  rtol=1e-10, atol=0)
+    pd.testing.assert_series_equal(b.fittedvalues.compute(), a.fittedvalues, rtol=1e-10)
+    new = df.dropna()
+    for res in (a, b):      # newdata as a Dask frame, for a fit on either kind of data
+        got = res.predict(newdata=dd.from_pandas(new, npartitions=3), which="link")
+        assert isinstance(got, dd.Series)
+        pd.testing.assert_series_equal(got.compute(), a.predict(newdata=new, which="link"),
+                                       rtol=1e-10, atol=1e-13)
+
+
+def test_lazy_residuals_refuse_bad_kind_and_seed(data):
+    b = mlefit.fit("count ~ x", dd.from_pandas(data, npartitions=2), "poisson")
+    with pytest.raises(DataError, match="kind='raw'"):
+        b.resid("raw")
+    r1, r2 = (b.resid("quantile", seed=5).compute() for _ in range(2))
+    pd.testing.assert_series_equal(r1, r2)      # reproducible per (seed, partition)
+    with pytest.raises(DataError, match="seed= must be an integer"):
+        b.resid("quantile", seed=np.random.default_rng(1)).compute()
+
+
+# ---------------------------------------------------------------------------------------
+# profiles, progress and interruption
+
+
+@pytest.mark.parametrize("case", ["poisson", "distributional"])
+def test_profile_intervals_warn_and_equal_in_memory(data, case):
+    """Each end is a root of the profile found to 1e-9 SE (ROOT_XTOL) on both paths: they
+    agree to 1e-8 SE (measured 1e-12)."""
+    formula, family, kw = CASES[case]
+    kw = {k: v for k, v in kw.items() if k != "weights"}
+    a = mlefit.fit(formula, data, family, **kw)
+    b = mlefit.fit(formula, dd.from_pandas(data, npartitions=4), family, **kw)
+    terms = list(a.index[:2])
+    with pytest.warns(mlefit.PassesWarning, match=r"about 120 passes over all partitions"):
+        got = b.conf_int(method="profile", terms=terms)
+    want = a.conf_int(method="profile", terms=terms)
+    se = a.bse[terms].to_numpy()[:, None]
+    assert np.all(np.abs(got.to_numpy() - want.to_numpy()) <= 1e-8 * se)
+    values = a.params[terms[1]] + np.array([-1.0, 0.5, 2.0]) * a.bse[terms[1]]
+    with pytest.warns(mlefit.PassesWarning, match=r"about 15 passes"):
+        pb = b.profile(terms[1], values=values)
+    pa = a.profile(terms[1], values=values)
+    np.testing.assert_allclose(pb.llf, pa.llf, rtol=1e-12)
+
+
+def test_progress_per_iteration(data, capsys):
+    pytest.importorskip("tqdm")
+    ddf = dd.from_pandas(data, npartitions=3)
+    res = mlefit.fit("count ~ x + g", ddf, "poisson", progress=True)
+    err = capsys.readouterr().err
+    assert "mlefit fit (Dask)" in err and "llf=" in err and "step=" in err
+    assert f"{res.diagnostics.iterations}" in err
+    mlefit.fit("count ~ x + g", ddf, "poisson", progress=False)
+    mlefit.fit("count ~ x + g", ddf, "poisson")      # stderr is not a terminal here
+    assert capsys.readouterr().err == ""
+
+
+def test_keyboard_interrupt_cancels_the_pass_and_leaves_the_client_usable(data, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    from mlefit import partitioned
+
+    seen, real = [], partitioned._gather
+
+    def interrupted(client, futures):
+        seen.append(futures)
+        if len(seen) == 3:          # the third pass: inside the Newton iterations
+            raise KeyboardInterrupt
+        return real(client, futures)
+
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
+                                  dashboard_address=":0") as cluster, \
+            distributed.Client(cluster) as client:
+        ddf = dd.from_pandas(data, npartitions=4)
+        monkeypatch.setattr(partitioned, "_gather", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            mlefit.fit("count ~ x + g", ddf, "poisson")
+        assert all(f.cancelled() for f in seen[-1])
+        monkeypatch.setattr(partitioned, "_gather", real)
+        assert client.submit(sum, [1, 2]).result() == 3
+        assert_same(mlefit.fit("count ~ x + g", data, "poisson"),
+                    mlefit.fit("count ~ x + g", ddf, "poisson"))
+
+
+def test_pickled_dask_result_keeps_no_frame(data):
+    import pickle
+
+    b = mlefit.fit("count ~ x", dd.from_pandas(data, npartitions=2), "poisson")
+    back = pickle.loads(pickle.dumps(b))
+    pd.testing.assert_series_equal(back.params, b.params)
+    with pytest.raises(DataError, match="not available for Dask fits"):
+        back.resid()

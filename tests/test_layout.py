@@ -126,11 +126,11 @@ LAYERS = [
     ["engine"],
     ["contract", "registry", "conventions", "columns", "formula", "formula_safety", "request",
      "context", "start", "diagnose", "collinearity", "datasets", "hookspecs", "summary",
-     "export", "_moved"],
+     "export", "_moved", "frames"],
     ["inference"],
     ["postestimation"],
     ["results"],
-    ["fitting", "partitioned"],
+    ["fitting", "partitioned", "transform_passes", "lazy_rows"],
     ["api", "cli", "testing", "__init__"],
 ]
 

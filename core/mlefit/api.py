@@ -16,6 +16,7 @@ from .errors import DataError
 from .family import Family, FamilyInfo, constant
 from .fitting import estimate
 from .formula import Design, ModelFrame
+from .frames import as_pandas
 from .registry import get_registry
 from .request import FitRequest, build_request
 from .results import FitResult
@@ -34,6 +35,7 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         dispersion: str = "ml", convention: str | None = None, method: str = "newton",
         groups=None, maxiter: int = 100, tol: float = 1e-12, safe_formulas: bool | None = None,
         singular: str = "error", persist: bool = True, penalty: str | None = None,
+        progress: bool | None = None,
         **parameter_formulas: str) -> FitResult:
     """Fit a distributional regression by maximum likelihood.
 
@@ -41,7 +43,7 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
     ----------
     formula : str
         ``"y ~ x1 + x2"``: the response and the design of the family's first parameter.
-    data : pandas.DataFrame or dask.dataframe.DataFrame
+    data : pandas.DataFrame, dask.dataframe.DataFrame, polars.DataFrame or pyarrow.Table
         A Dask frame is fitted partition by partition (:mod:`mlefit.partitioned`; see
         "Data bigger than memory" in the docs for what it supports today).
     family : str or Family
@@ -100,6 +102,10 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         estimate, ``conf_int(method="profile")`` the penalised profile-likelihood
         intervals and ``lrtest`` between Firth fits logistf's nested rule, as R's
         logistf (see :mod:`mlefit.engine.firth` and :mod:`mlefit.inference.penalised`).
+    progress : bool or None
+        Dask frames only: per-iteration progress (iteration, log-likelihood, step) on a
+        tqdm bar (the ``progress`` extra). None (default): shown when stderr is a
+        terminal; False: never; True: always.
 
     Returns
     -------
@@ -117,7 +123,8 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
                         "the leverages). Fix: fit a pandas frame, e.g. data.compute().")
     if _is_dask(data):
         from .partitioned import fit_partitioned
-        return fit_partitioned(request, data, persist=persist)
+        return fit_partitioned(request, data, persist=persist, progress=progress)
+    data = as_pandas(data)     # polars, pyarrow, ...: converted once, here
     frame = formulas_.build(request.formulas, data, weights=request.weights,
                             var_weights=request.var_weights, offsets=request.offsets,
                             exposure=request.exposure, groups=request.groups,
@@ -151,7 +158,7 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
         var_weights=var_weights, offset=offset, offsets=offsets, fixed=fixed, start=start,
         cov_type=cov_type, dispersion=dispersion, convention=convention, method=method,
         groups=groups, maxiter=maxiter, tol=tol, singular=singular, penalty=penalty)
-    return estimate(request, _array_frame(request, y, X))
+    return estimate(request, _array_frame(request, y, as_pandas(X, "X")))
 
 
 def _all_finite(M: np.ndarray, block: int = 1 << 14) -> bool:

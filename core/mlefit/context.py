@@ -92,6 +92,9 @@ class FitContext:
     #: a lazy fit's data, for comparisons: the source's token, the rows used, the sums of
     #: the weights and of the response
     fingerprint: tuple | None = None
+    #: a lazy fit's data for its per-row results (:class:`mlefit.lazy_rows.Source`: the
+    #: Dask frame and the plan of its partitions); None otherwise
+    source: object = None
 
     @classmethod
     def of(cls, frame: ModelFrame, objective: Objective, rows: np.ndarray,

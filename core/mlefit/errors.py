@@ -81,6 +81,12 @@ class InferenceWarning(MlefitWarning):
     likelihood-ratio test beside a robust covariance, a profile that never crosses)."""
 
 
+class PassesWarning(MlefitWarning):
+    """A computation about to start takes many passes over data that are not in one
+    process's memory (a fit on a Dask frame): the message gives the expected number,
+    so that it can be stopped (Ctrl-C) or not started."""
+
+
 class DataWarning(MlefitWarning):
     """The data fit, but probably not as meant: a text column of numbers with a few
     non-numeric entries (a missing-value code such as ``"?"`` read as text) used as a

@@ -170,7 +170,9 @@ def conclude(request: FitRequest, obj, sol, spec, frame: ModelFrame, rows, kept:
         cov_matrix = _exact_fit_cov(obj, spec)
         cov = None
     else:
-        groups = None if frame.groups is None else frame.groups[rows]
+        groups = frame.groups if frame.groups is None or hasattr(frame.groups,
+                                                                 "cluster_count") \
+            else frame.groups[rows]     # cluster_count: labels in a Dask fit's partitions
         try:
             if at_boundary:
                 cov = held_covariance(obj, beta, at_boundary, conv.cov_type, groups,

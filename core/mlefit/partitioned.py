@@ -24,7 +24,13 @@ come to the driver:
    predictors inside the tasks (no n-vector on the driver).
 4. Start values come from an in-memory fit on the first partition; the Newton steps on
    all rows make the answer independent of them. The estimate, its covariance and the
-   conventions are :func:`mlefit.fitting.conclude`, as in memory.
+   conventions are :func:`mlefit.fitting.conclude`, as in memory. HC2/HC3 take the
+   second pass with the leverages from the fixed triangular factor of the mean model's
+   expected information, as in memory. Cluster-robust covariance: each partition sums
+   its rows' scores by cluster label (the kernel's cluster sums), a groupby on the label
+   across partitions adds the pieces of clusters that span partitions, and the
+   clusters-by-p matrix is reduced to its R factor in a tree (:func:`_cluster_factor`):
+   no array over all clusters or rows is formed on the driver or on one worker.
 
 ``persist=True`` (the default) keeps each partition's arrays (designs, response, weights,
 offsets) in the workers' memory between Newton passes: a fit takes 5 to 20 passes, and
@@ -37,6 +43,7 @@ else dask's default scheduler.
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from dataclasses import dataclass, replace
 from functools import reduce
@@ -57,20 +64,20 @@ from .family import constant
 from .fitting import conclude
 from .formula import CONTEXT, Design, ModelFrame, OffsetSource, _parse, _parts, _response
 from .formula_safety import check_terms
+from .lazy_rows import Source
 from .request import FitRequest, bind_response
 from .results import FitResult
+from .transform_passes import argument_values, refuse_terms, stateful_calls, whole_data_state
 
-__all__ = ["STATEFUL", "PartitionedObjective", "fit_partitioned"]
-
-#: transforms whose state depends on every row: refused on Dask frames for now
-STATEFUL = ("center", "scale", "standardize", "poly", "bs", "cr", "cc")
+__all__ = ["Clusters", "PartitionedObjective", "Progress", "compute", "fit_partitioned"]
 
 NOT_YET = ("{what} is not yet supported on Dask frames (issue 16). Fix: {fix}")
 
 LAZY = ("this needs the rows of the fit in memory, which a fit on a Dask frame does not "
-        "have: it is not yet available for Dask fits (issue 16). Fix: fit an in-memory "
-        "sample (ddf.sample(...).compute()) for residuals, profiles and simulation; "
-        "predictions for new rows work: res.predict(newdata=<pandas DataFrame>).")
+        "have: it is not available for Dask fits (issue 16). Fix: fit an in-memory "
+        "sample (ddf.sample(...).compute()) for simulation, score tests and the bootstrap; "
+        "predictions and residuals are lazy Dask collections: res.predict(), "
+        "res.resid(kind), res.predict(newdata=...).")
 
 
 # ---------------------------------------------------------------------------------------
@@ -88,6 +95,7 @@ class _Plan:
     levels: dict                  # column -> the categories every partition gets
     used: tuple                   # the data columns any formula uses
     vectors: dict                 # "weights" / "exposure" / "offset of p" -> column name
+    groups: str | None = None     # the column of cluster labels (cov_type="cluster")
 
     def prepare(self, part: pd.DataFrame) -> pd.DataFrame:
         part = part.copy()
@@ -97,9 +105,46 @@ class _Plan:
                                          categories=cats)
         return part
 
+    def arguments(self, part: pd.DataFrame, transforms: list) -> np.ndarray:
+        """The stateful transforms' arguments on the rows the fit keeps: no missing value
+        in a variable of the formulas, the weights, offsets or groups, and every argument
+        finite (:mod:`mlefit.transform_passes`)."""
+        part = self.prepare(part)
+        drop = part[list(self.used)].isna().any(axis=1).to_numpy().copy()
+        for column in self.vectors.values():
+            drop |= ~np.isfinite(pd.to_numeric(part[column], errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan))
+        if self.groups is not None:
+            drop |= part[self.groups].isna().to_numpy()
+        values = argument_values(part, transforms)
+        return values[~drop & np.all(np.isfinite(values), axis=1)]
+
     def arrays(self, part: pd.DataFrame) -> dict:
         """The partition's response, designs, offsets and weights on its kept rows, and
         the counts of the rows dropped (by cause)."""
+        r = self.rows(part)
+        used, keep, bad = r["used"], r["keep"], r["bad"]
+        _, y = bind_response(self.request, r["y"][used])
+        return {"y": y, "weights": r["weights"][used],
+                "designs": {p: X[used] for p, X in r["designs"].items()},
+                "offsets": {p: o[used] for p, o in r["offsets"].items()},
+                "groups": None if r["groups"] is None else r["groups"][used],
+                "kept": int(keep.sum()), "dropped": int((~keep).sum()),
+                "dropped_by": {c: int(m.sum()) for c, m in bad.items() if m.any()}}
+
+    def kept(self, part: pd.DataFrame) -> dict:
+        """The partition's kept rows as the in-memory model frame has them (the response
+        before the family's response step, weight-0 rows included) and their index."""
+        r = self.rows(part)
+        keep = r["keep"]
+        return {"y": r["y"][keep], "weights": r["weights"][keep],
+                "designs": {p: X[keep] for p, X in r["designs"].items()},
+                "offsets": {p: o[keep] for p, o in r["offsets"].items()},
+                "index": part.index[keep]}
+
+    def rows(self, part: pd.DataFrame) -> dict:
+        """Every row of the partition: response, designs, offsets, weights, labels, and
+        which rows are kept (no missing value) and used (kept, weight > 0)."""
         part = self.prepare(part)
         n = len(part)
         bad: dict[str, np.ndarray] = {}
@@ -132,6 +177,10 @@ class _Plan:
                                                                         na_value=np.nan)
             bad[name] = ~np.isfinite(raw)
             vec[name] = raw
+        labels = None
+        if self.groups is not None:
+            labels = part[self.groups].to_numpy(dtype=object)
+            bad["groups"] = pd.isna(labels)
         drop = reduce(np.logical_or, bad.values(), np.zeros(n, dtype=bool))
         weights = vec.get("weights", np.ones(n))
         if np.any(weights[~drop] < 0):
@@ -147,12 +196,8 @@ class _Plan:
         if "exposure" in vec:
             with np.errstate(all="ignore"):
                 offsets[first] = offsets[first] + np.log(vec["exposure"])
-        _, y = bind_response(self.request, out_y[used])
-        return {"y": y, "weights": weights[used],
-                "designs": {p: X[used] for p, X in designs.items()},
-                "offsets": {p: o[used] for p, o in offsets.items()},
-                "kept": int(keep.sum()), "dropped": int(drop.sum()),
-                "dropped_by": {c: int(m.sum()) for c, m in bad.items() if m.any()}}
+        return {"y": out_y, "weights": weights, "designs": designs, "offsets": offsets,
+                "groups": labels, "keep": keep, "used": used, "bad": bad}
 
 
 def _numeric_levels(cats) -> bool:
@@ -161,6 +206,10 @@ def _numeric_levels(cats) -> bool:
 
 def _arrays(part, plan: _Plan) -> dict:
     return plan.arrays(part)
+
+
+def _arguments(part, plan: _Plan, transforms: list) -> np.ndarray:
+    return plan.arguments(part, transforms)
 
 
 # ---------------------------------------------------------------------------------------
@@ -176,21 +225,28 @@ class _View:
     estimated: tuple[str, ...]         # estimated by this objective
     frozen: tuple[tuple[str, np.ndarray], ...] = ()
     fixed: tuple[tuple[str, float], ...] = ()    # parameter -> its constant eta
+    #: ``(parameter, column, value)``: a column held at a value (it moves into the
+    #: offset; the profile likelihood's restriction), applied in order
+    held: tuple[tuple[str, int, float], ...] = ()
 
     def chunk(self, a: dict, rows: slice) -> Chunk:
         frozen, fixed = dict(self.frozen), dict(self.fixed)
         n = a["y"][rows].shape[0]
-        offsets = []
+        offsets, designs = [], {}
         for p in self.names:
             if p in fixed:
                 offsets.append(constant(fixed[p], n))
                 continue
-            off = a["offsets"][p][rows]
+            off, X = a["offsets"][p][rows], a["designs"][p][rows]
+            for name, col, value in self.held:
+                if name == p:
+                    off, X = off + value * X[:, col], np.delete(X, col, axis=1)
             if p in frozen:
-                off = off + a["designs"][p][rows] @ frozen[p]
+                off = off + X @ frozen[p]
             offsets.append(off)
+            designs[p] = X
         return Chunk(a["y"][rows], a["weights"][rows],
-                     tuple(a["designs"][p][rows] for p in self.estimated), tuple(offsets))
+                     tuple(designs[p] for p in self.estimated), tuple(offsets))
 
 
 def _blocks_of(a: dict, p: int):
@@ -199,14 +255,87 @@ def _blocks_of(a: dict, p: int):
     return [slice(s, min(s + step, n)) for s in range(0, n, step)]
 
 
-def _accumulate(a: dict, model: Model, view: _View, beta, want: Want) -> Sums:
+def _accumulate(a: dict, model: Model, view: _View, beta, want: Want, codes=None) -> Sums:
     total = Sums()
     for sl in _blocks_of(a, model.p):
-        part = kernel.accumulate(model, view.chunk(a, sl), beta, want)
+        chunk = view.chunk(a, sl)
+        if codes is not None:
+            chunk = replace(chunk, groups=codes[sl])
+        part = kernel.accumulate(model, chunk, beta, want)
         if not part.finite:
             return Sums(llf=-np.inf, rows=a["y"].shape[0])
         total = total + part
     return total
+
+
+def _cluster_frame(labels, sums: np.ndarray) -> pd.DataFrame:
+    """One row per cluster: its label (column ``cluster``) and its score sums."""
+    frame = pd.DataFrame(sums, columns=[f"s{j}" for j in range(sums.shape[1])])
+    frame.insert(0, "cluster", pd.Series(labels, dtype=object))
+    return frame
+
+
+def _cluster_task(a: dict, model: Model, view: _View, beta, want: Want):
+    """A partition's sums (without cluster sums) and the score sums of the clusters it
+    holds (a frame with one row per cluster label of the partition)."""
+    codes, labels = pd.factorize(a["groups"])
+    got = _accumulate(a, model, view, beta, replace(want, clusters=len(labels)), codes)
+    sums = got.clusters if got.clusters is not None else np.zeros((len(labels), model.p))
+    return replace(got, clusters=None), _cluster_frame(labels, sums)
+
+
+def _labels_task(a: dict) -> pd.DataFrame:
+    return pd.DataFrame({"cluster": pd.Series(pd.unique(a["groups"]), dtype=object)})
+
+
+def _r_factor(X: np.ndarray) -> np.ndarray:
+    """The ``p x p`` R factor of ``X`` (``R' R = X' X``; zero rows below a short ``X``)."""
+    p = X.shape[1]
+    R = np.linalg.qr(X, mode="r") if X.shape[0] else np.zeros((0, p))
+    return np.vstack([R, np.zeros((max(0, p - R.shape[0]), p))])[:p]
+
+
+def _frame_r(frame: pd.DataFrame) -> Sums:
+    return Sums(qr=_r_factor(frame.drop(columns="cluster").to_numpy(dtype=float)))
+
+
+def _cluster_factor(frames: list, p: int, dask):
+    """The delayed R factor of the clusters-by-p matrix of score sums: the partitions'
+    per-cluster sums are added by a groupby on the label across partitions (a shuffle:
+    a cluster may span partitions, and there may be millions of them; no array of all
+    clusters is formed anywhere), and each output partition's block of cluster sums is
+    reduced to its R factor, merged in a tree (TSQR): ``R' R = C' C``, the meat."""
+    import dask.dataframe as dd
+
+    meta = _cluster_frame(np.empty(0, dtype=object), np.empty((0, p)))
+    sums = dd.from_delayed(frames, meta=meta, verify_meta=False).groupby(
+        "cluster", sort=False).sum(split_out=len(frames)).reset_index()
+    return _tree([dask.delayed(_frame_r, pure=True)(f) for f in sums.to_delayed()], dask)
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """The cluster labels of a Dask fit (a column of its partitions): what
+    :func:`mlefit.inference.covariance.covariance` gets as ``groups``. Its
+    ``cluster_count`` is the number of distinct labels among the rows used (one pass: a
+    distributed ``drop_duplicates``); the cluster sums themselves are
+    :meth:`PartitionedObjective.evaluate`'s."""
+
+    column: str
+    count: int
+
+    @property
+    def cluster_count(self) -> int:
+        return self.count
+
+
+def _count_clusters(parts: list, dask) -> int:
+    import dask.dataframe as dd
+
+    meta = pd.DataFrame({"cluster": pd.Series([], dtype=object)})
+    labels = dd.from_delayed([dask.delayed(_labels_task, pure=True)(a) for a in parts],
+                             meta=meta, verify_meta=False)
+    return int(compute(dask, labels.drop_duplicates(split_out=len(parts)).shape[0])[0])
 
 
 def _pilot(a: dict, model: Model, view: _View, beta) -> Sums:
@@ -214,6 +343,60 @@ def _pilot(a: dict, model: Model, view: _View, beta) -> Sums:
     for sl in _blocks_of(a, model.p):
         total = total + kernel.pilot(model, view.chunk(a, sl), beta)
     return total
+
+
+def _gather(client, futures):
+    return client.gather(futures)
+
+
+def compute(dask, *collections):
+    """``dask.compute(*collections)``; with an active ``distributed.Client`` its futures,
+    cancelled on KeyboardInterrupt (Ctrl-C): the cluster stops working on an interrupted
+    pass, and the client stays usable."""
+    try:
+        from distributed import default_client
+        client = default_client()
+    except (ImportError, ValueError):
+        return dask.compute(*collections)
+    futures = client.compute(list(collections))
+    try:
+        return tuple(_gather(client, futures))
+    except KeyboardInterrupt:
+        client.cancel(futures, force=True)
+        raise
+
+
+class Progress:
+    """Per-iteration progress of a fit on a Dask frame: iteration, log-likelihood and the
+    largest change of a coefficient (the step), on a tqdm bar (the ``progress`` extra).
+    ``show=None``: shown when stderr is a terminal and tqdm is installed; True: always
+    (an ImportError without tqdm); False: never."""
+
+    def __init__(self, show: bool | None):
+        self.bar, self.last, self.iteration = None, None, 0
+        if show is False or (show is None and not sys.stderr.isatty()):
+            return
+        try:
+            from tqdm.auto import tqdm
+        except ImportError as exc:
+            if show:
+                raise ImportError("progress=True needs tqdm. Fix: pip install "
+                                  "'mlefit[progress]'.") from exc
+            return
+        self.bar = tqdm(desc="mlefit fit (Dask)", unit="iteration")
+
+    def update(self, beta: np.ndarray, llf: float) -> None:
+        """One Newton iteration: a pass with the score, at ``beta``."""
+        step = np.nan if self.last is None else float(np.max(np.abs(beta - self.last),
+                                                             initial=0.0))
+        self.last, self.iteration = beta.copy(), self.iteration + 1
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(llf=f"{llf:.10g}", step=f"{step:.3g}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _tree(parts: list, dask):
@@ -270,10 +453,18 @@ class PartitionedObjective(BlockLayout):
         self.weights = np.array([total_weight])
         self.y = np.empty((0,) * y_ndim)
         self.var_weights = None
-        self.passes = 0
+        #: passes over the partitions, shared with the objectives derived from this one
+        #: (frozen, restricted): a fit's and its profiles' total
+        self.counter = [0]
         self._intercept_only = intercept_only
+        #: per-iteration progress (:class:`Progress`) while the fit runs, else None
+        self.progress = None
 
     # structure ---------------------------------------------------------------------
+    @property
+    def passes(self) -> int:
+        return self.counter[0]
+
     @property
     def n(self) -> int:
         return self.n_rows
@@ -315,35 +506,82 @@ class PartitionedObjective(BlockLayout):
                                      self._intercept_only, self._dask)
         other.blocks = tuple(replace(b, size=s.size) for b, s in zip(self.blocks, slots,
                                                                        strict=True))
+        other.counter = self.counter
         return other
 
-    def restrict(self, position, value):
-        raise DataError(LAZY)
+    def restrict(self, position, value) -> PartitionedObjective:
+        """The objective with coefficient ``position`` held at ``value`` (its column moves
+        into the offset inside the tasks), as :meth:`mlefit.engine.Objective.restrict`."""
+        a = int(np.searchsorted(self.edges, position, side="right") - 1)
+        i, col = self.active[a], position - int(self.edges[a])
+        name = self.blocks[i].name
+        slots = tuple(replace(s, size=s.size - 1) if s.name == name else s
+                      for s in self.model.slots)
+        scales = list(self.model.scales)
+        steps = None if self.model.steps is None else list(self.model.steps)
+        if scales[a] is not None:
+            scales[a] = np.delete(scales[a], col)
+        view = replace(self.view, held=(*self.view.held, (name, int(col), float(value))))
+        if slots[i].size == 0:
+            del scales[a]
+            if steps is not None:
+                del steps[a]
+            view = replace(view, estimated=tuple(n for n in view.estimated if n != name))
+        other = PartitionedObjective(
+            self.family, slots, view, self.parts, self.derivatives, tuple(scales),
+            None if steps is None else tuple(steps), self.model.response,
+            float(self.weights[0]), self.n_rows, self.y.ndim,
+            {**self._intercept_only, name: False}, self._dask)
+        other.counter = self.counter
+        return other
+
+    def information_at(self, beta) -> np.ndarray:
+        """The observed information at ``beta`` in the coefficients' own units (one pass;
+        in memory it is assembled from the rows)."""
+        d = self.scale
+        got = self.evaluate(beta, Want(information="observed", accurate=True))
+        return got.information / (d[:, None] * d[None, :])
 
     # the kernel --------------------------------------------------------------------
     def evaluate(self, beta, want: Want = LOGLIK, groups=None, var_weights=None) -> Sums:
         """One pass of the kernel over every partition, added in a tree."""
-        if groups is not None or var_weights is not None:
-            raise DataError(NOT_YET.format(what="cluster sums and var_weights",
-                                           fix="use cov_type observed/expected/HC0/HC1."))
+        if var_weights is not None:
+            raise DataError(NOT_YET.format(what="var_weights", fix="use weights=."))
         beta = np.asarray(beta, dtype=float)
         self._ensure_steps(beta, want.derivatives)
-        self.passes += 1
+        self.counter[0] += 1
         dask = self._dask
+        if want.clusters:
+            return self._with_clusters(beta, want)
         task = dask.delayed(_accumulate, pure=True)
-        total = dask.compute(_tree([task(a, self.model, self.view, beta, want)
-                                    for a in self.parts], dask))[0]
+        total = compute(dask, _tree([task(a, self.model, self.view, beta, want)
+                                     for a in self.parts], dask))[0]
         if not total.finite:
             return Sums(llf=-np.inf, rows=self.n)
+        if want.gradient and self.progress is not None:
+            self.progress.update(beta, total.llf)
         return total
+
+    def _with_clusters(self, beta, want: Want) -> Sums:
+        """One pass with the cluster sums: ``Sums.clusters`` is then the ``p x p`` R
+        factor of the clusters-by-p score sums (``clusters' clusters`` is the meat, which
+        is all the sandwich reads), from :func:`_cluster_factor`."""
+        dask = self._dask
+        task = dask.delayed(_cluster_task, pure=True, nout=2)
+        pieces = [task(a, self.model, self.view, beta, want) for a in self.parts]
+        total, r = compute(dask, _tree([q[0] for q in pieces], dask),
+                                _cluster_factor([q[1] for q in pieces], self.p, dask))
+        if not total.finite:
+            return Sums(llf=-np.inf, rows=self.n)
+        return replace(total, clusters=r.qr)
 
     def _ensure_steps(self, beta, needed: bool) -> None:
         if self.derivatives != "numeric" or self.model.steps is not None or not needed:
             return
         dask = self._dask
         task = dask.delayed(_pilot, pure=True)
-        total = dask.compute(_tree([task(a, self.model, self.view, beta)
-                                    for a in self.parts], dask))[0]
+        total = compute(dask, _tree([task(a, self.model, self.view, beta)
+                                     for a in self.parts], dask))[0]
         self.model = kernel.with_steps(self.model, total)
 
     def loglik(self, beta) -> float:
@@ -358,7 +596,9 @@ class PartitionedObjective(BlockLayout):
         raise DataError(LAZY)
 
     def leverage_factor(self, beta):
-        raise DataError(NOT_YET.format(what="HC2/HC3", fix="use cov_type='HC0' or 'HC1'."))
+        """As :meth:`mlefit.engine.Objective.leverage_factor` (it reads only ``freeze``
+        and ``evaluate``): the fixed triangular factor of the leverage pass of HC2/HC3."""
+        return Objective.leverage_factor(self, beta)
 
     def etas(self, beta):
         raise DataError(LAZY)
@@ -370,14 +610,12 @@ class PartitionedObjective(BlockLayout):
 
 def _refuse(request: FitRequest) -> None:
     o = request.options
-    conv = o.convention
     checks = [
-        (conv.cov_type in ("cluster", "HC2", "HC3"), f"cov_type={conv.cov_type!r}",
-         "use cov_type observed, expected, HC0 or HC1, or fit an in-memory sample."),
+        (request.groups is not None and not isinstance(request.groups, str),
+         "groups= as values", "pass groups= as the name of a column of the Dask frame."),
         (o.singular != "error", "singular='drop'",
          "remove the aliased terms, or fit an in-memory sample."),
         (o.method != "newton", f"method={o.method!r}", "use method='newton'."),
-        (request.groups is not None, "groups=", "drop groups= (cluster covariance)."),
         (request.var_weights is not None, "var_weights=", "use weights= or fit in memory."),
     ]
     for name in ("weights", "exposure"):
@@ -391,25 +629,7 @@ def _refuse(request: FitRequest) -> None:
     for bad, what, fix in checks:
         if bad:
             raise DataError(NOT_YET.format(what=what, fix=fix))
-    for p, text in request.formulas.items():
-        for fn in STATEFUL:
-            m = re.search(rf"\b{fn}\s*\(", text)
-            if m:
-                term = text[m.start():_close(text, m.end() - 1) + 1]
-                raise DataError(
-                    f"the term {term!r} of {p!r} is a transform whose state depends on all "
-                    "rows; it needs a pass over the data that is not built yet, so it is "
-                    + NOT_YET.format(what="it", fix="compute the column first (e.g. "
-                                     "ddf.assign(xc=ddf.x - ddf.x.mean())) and use it.")[3:])
-
-
-def _close(text: str, open_at: int) -> int:
-    depth = 0
-    for i in range(open_at, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[i], 0)
-        if depth == 0:
-            return i
-    return len(text) - 1
+    refuse_terms(request.formulas)
 
 
 def _categorical_columns(parsed: dict, formulas: dict, ddf) -> list[str]:
@@ -456,7 +676,8 @@ def _sample(ddf, levels: dict, used: list) -> pd.DataFrame:
     return sample
 
 
-def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult:
+def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
+                    progress: bool | None = None) -> FitResult:
     """Fit ``request`` on the Dask frame ``ddf`` (see the module docstring)."""
     import dask
 
@@ -473,8 +694,11 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
                         "check the formulas against the frame's columns.")
     if request.safe_formulas:
         check_terms(parsed, pd.Index(ddf.columns), formulas)
-    used = sorted({v for f in parsed.values() for v in f.required_variables
-                   if v in ddf.columns}, key=str)
+    # formulaic's required_variables leaves out the variables of stateful transforms
+    # (center(x) requires nothing): the names in the formulas' text that are columns
+    named = {v for text in formulas.values() for v in re.findall(r"[A-Za-z_]\w*", text)}
+    used = sorted(({v for f in parsed.values() for v in f.required_variables} | named)
+                  & set(ddf.columns), key=str)
     vectors = {}
     for name in ("weights", "exposure"):
         if isinstance(getattr(request, name), str):
@@ -482,7 +706,8 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
     for p, value in (request.offsets or {}).items():
         if isinstance(value, str):
             vectors[f"offset of {p}"] = value
-    for name, column in vectors.items():
+    named = dict(vectors, **({"groups": request.groups} if request.groups else {}))
+    for name, column in named.items():
         if column not in ddf.columns:
             raise DataError(f"{name}={column!r} is not a column of the data. Fix: name an "
                             "existing column.")
@@ -491,12 +716,18 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
     found = dask.compute(*[ddf[c].drop_duplicates() for c in cats]) if cats else ()
     levels = {c: _levels(list(v), ddf.dtypes[c]) for c, v in zip(cats, found, strict=True)}
     sample = _sample(ddf, levels, used)
+    states, n_state = _transform_states(parsed, sample, ddf, levels, used, vectors, request,
+                                        dask)
     specs, keep_cols, off_cols, designs = {}, {}, {}, {}
     for p in params:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
             mm = parsed[p].get_model_matrix(sample, na_action="ignore", context=CONTEXT)
-        specs[p] = mm.model_spec
+        specs[p] = _with_state(mm.model_spec, states)
+        if states:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mm = specs[p].get_model_matrix(sample, na_action="ignore", context=CONTEXT)
         cols = list(_parts(mm)[-1].columns)
         is_off = np.array([c.startswith("offset(") for c in cols], dtype=bool)
         keep_cols[p], off_cols[p] = np.flatnonzero(~is_off), np.flatnonzero(is_off)
@@ -511,16 +742,24 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
                             keep_cols[p], off_cols[p], tuple(sources), safe=request.safe_formulas)
     response_names = tuple(_parts(parsed[first].get_model_matrix(
         sample, na_action="ignore", context=CONTEXT))[0].columns)
-    plan = _Plan(request, specs, keep_cols, off_cols, levels, tuple(used), vectors)
-    arrays = [dask.delayed(_arrays, pure=True)(part, plan) for part in ddf.to_delayed()]
+    plan = _Plan(request, specs, keep_cols, off_cols, levels, tuple(used), vectors,
+                 request.groups)
+    arrays = [dask.delayed(_arrays, pure=True)(part, plan)
+              for part in _needed(ddf, plan).to_delayed()]
     if persist:
         arrays = list(dask.persist(*arrays))
     estimated = [p.name for p in family.parameters if p.name not in fixed]
     # pass 2: rows, weights, TSQR of each design, largest values
-    stats = dask.compute(*[dask.delayed(_structure, pure=True)(a, tuple(estimated))
+    stats = compute(dask, *[dask.delayed(_structure, pure=True)(a, tuple(estimated))
                            for a in arrays])
     total = reduce(_merge_structure, stats)
     n_kept, n_used = total["kept"], total["used"]
+    if n_state is not None and n_state != n_kept:
+        raise DataError(f"{n_state - n_kept} row(s) are dropped for non-finite values of "
+                        f"terms ({total['dropped_by']}) after the stateful transforms' state "
+                        "(a mean, a scale, poly's coefficients, spline bounds) was computed "
+                        "with them; in memory that state leaves them out. Fix: drop those "
+                        "rows from the frame first (e.g. ddf[ddf.z > 0]).")
     n_dropped = total["dropped"]
     if n_kept == 0:
         raise DataError(f"every row has a missing or non-finite value "
@@ -564,8 +803,13 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
     columns = {n: designs[n].columns for n in estimated}
     spec = DispersionSpec.of(family, None)
     beta0 = _start(obj, plan, arrays[0], columns, request, dask)
-    sol = engine.maximize(obj, beta0, method="newton", dispersion=spec,
-                          maxiter=request.options.maxiter, tol=request.options.tol)
+    obj.progress = Progress(progress)
+    try:
+        sol = engine.maximize(obj, beta0, method="newton", dispersion=spec,
+                              maxiter=request.options.maxiter, tol=request.options.tol)
+    finally:
+        obj.progress.close()
+        obj.progress = None
     if not np.isfinite(sol.llf) and not sol.exact_fit:
         from .errors import ConvergenceError
         raise ConvergenceError(f"the optimiser ended where the log-likelihood is not finite "
@@ -573,17 +817,70 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True) -> FitResult
                                "or give start= values.")
     frame = ModelFrame(np.empty((0,) * total["y_ndim"]), response_names, designs,
                        np.empty(0), None, pd.RangeIndex(0), n_dropped,
-                       dict(total["dropped_by"]), None)
+                       dict(total["dropped_by"]),
+                       Clusters(request.groups, _count_clusters(arrays, dask))
+                       if request.groups else None)
     fingerprint = (ddf._name if hasattr(ddf, "_name") else id(ddf), n_used,
                    total["weight"], total["y_sum"])
 
     def context_of(coef, unbounded, aliased):
         return FitContext(request.options, response_names, n_kept, dict(designs),
                           np.array(coef, dtype=float), unbounded, None, dict(aliased),
-                          lazy=LAZY, fingerprint=fingerprint)
+                          lazy=LAZY, fingerprint=fingerprint,
+                          source=Source(ddf, plan, obj))
 
     return conclude(request, obj, sol, spec, frame, np.empty(0, dtype=bool), {}, columns,
                     total["nobs"], context_of)
+
+
+def _transform_states(parsed, sample, ddf, levels, used, vectors, request, dask):
+    """The whole-data state of every stateful transform of the formulas (a pass per
+    statistic, :mod:`mlefit.transform_passes`), and the number of rows it was computed on
+    (None without such transforms)."""
+    transforms = {}
+    for p, formula in parsed.items():
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            spec = formula.get_model_matrix(sample, na_action="ignore",
+                                            context=CONTEXT).model_spec
+        for one in _parts_of(spec):
+            for t in stateful_calls(one.transform_state, p):
+                transforms.setdefault(t.key, t)
+    if not transforms:
+        return {}, None
+    calls = list(transforms.values())
+    plan = _Plan(request, {}, {}, {}, levels, tuple(used), vectors, request.groups)
+    values = [dask.delayed(_arguments, pure=True)(part, plan, calls)
+              for part in _needed(ddf, plan).to_delayed()]
+    values = list(dask.persist(*values))
+    states = whole_data_state(calls, values, dask)
+    return states, int(sum(dask.compute(*[dask.delayed(len)(v) for v in values])))
+
+
+def _needed(ddf, plan: _Plan):
+    """``ddf`` with only the columns the plan reads: a Parquet or CSV source then reads
+    only those (each pass re-reads them when ``persist=False``)."""
+    needed = set(plan.used) | set(plan.vectors.values()) | (
+        {plan.groups} if plan.groups is not None else set())
+    return ddf[[c for c in ddf.columns if c in needed]]
+
+
+def _parts_of(spec) -> list:
+    return [spec.lhs, spec.rhs] if hasattr(spec, "rhs") else [spec]
+
+
+def _with_state(spec, states: dict):
+    """``spec`` (a ModelSpec or ModelSpecs) with the whole-data transform states."""
+    if not states:
+        return spec
+
+    def one(s):
+        return s.update(transform_state={k: states.get(k, v) for k, v in
+                                         s.transform_state.items()})
+    if hasattr(spec, "rhs"):
+        from formulaic import ModelSpecs
+        return ModelSpecs(lhs=one(spec.lhs), rhs=one(spec.rhs))
+    return one(spec)
 
 
 def _derivatives(family) -> str:
@@ -600,9 +897,7 @@ def _structure(a: dict, estimated: tuple) -> dict:
     for name in estimated:
         X = a["designs"][name]
         out["top"][name] = linalg.column_max_abs(X)
-        R = np.linalg.qr(X, mode="r") if X.shape[0] else np.zeros((0, X.shape[1]))
-        out["qr"][name] = np.vstack([R, np.zeros((max(0, X.shape[1] - R.shape[0]),
-                                                  X.shape[1]))])[: X.shape[1]]
+        out["qr"][name] = _r_factor(X)
     out["nobs"] = out["weight"]
     return out
 

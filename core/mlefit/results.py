@@ -318,10 +318,18 @@ class FitResult:
         new rows' ``weights=``), ``method="simulate"`` (with ``nsim=``, ``seed=``) to add
         the coefficients' uncertainty, and ``which="survival"``, ``"hazard"`` or
         ``"cumhazard"`` at ``times=``.
+
+        A fit on a Dask frame (without ``newdata``), or ``newdata`` that is one, gives a
+        lazy Dask Series or DataFrame (:mod:`mlefit.lazy_rows`).
         """
+        from .frames import as_pandas
+        from .lazy_rows import lazy_predict, wants_lazy  # Dask data: a lazy collection
         from .postestimation.prediction import predict
 
-        return predict(self, newdata, which, interval, alpha, **options)
+        if wants_lazy(self, newdata):
+            return lazy_predict(self, newdata, which, interval, alpha, **options)
+        return predict(self, as_pandas(newdata, "newdata"), which, interval, alpha,
+                       **options)
 
     def marginal_effects(self, variables=None, at="average", type: str = "response",
                          parameter: str | None = None, contrast: str = "reference",
@@ -410,9 +418,13 @@ class FitResult:
     def resid(self, kind: str = "response", seed=None) -> pd.Series:
         """Residuals of ``kind``: ``"response"``, ``"pearson"``, ``"deviance"`` or
         ``"quantile"`` (randomized for discrete families; ``seed`` makes them
-        reproducible). See :mod:`mlefit.postestimation.residuals`."""
+        reproducible). See :mod:`mlefit.postestimation.residuals`. A fit on a Dask frame
+        gives a lazy Dask Series (:mod:`mlefit.lazy_rows`)."""
+        from .lazy_rows import lazy_resid, wants_lazy  # a Dask fit: a lazy Series
         from .postestimation.residuals import residuals
 
+        if wants_lazy(self):
+            return lazy_resid(self, kind, seed)
         return residuals(self, kind, seed)
 
     @property

@@ -181,10 +181,14 @@ def _cluster_codes(groups):
     if groups is None:
         raise DataError("cov_type='cluster' needs groups=. Fix: pass a column name or an "
                         "array with one cluster label per row.")
-    codes, labels = _codes(groups)
-    if labels.size < 2:
+    if hasattr(groups, "cluster_count"):    # labels in a Dask fit's partitions: the
+        codes, G = groups, groups.cluster_count    # objective sums them by a groupby
+    else:
+        codes, labels = _codes(groups)
+        G = labels.size
+    if G < 2:
         raise DataError("cov_type='cluster' needs at least two clusters.")
-    return codes, labels.size
+    return codes, G
 
 
 def sandwich(obj: Objective, beta, sums, bread: np.ndarray, cov_type: str, G: int,

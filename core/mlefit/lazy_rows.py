@@ -1,0 +1,142 @@
+"""Per-row results on Dask frames: predictions and residuals as lazy Dask collections.
+
+A fit on a Dask frame (:mod:`mlefit.partitioned`) keeps its frame and the plan that
+turns a partition into the model frame's rows (:class:`Source`, in the result's private
+context). ``res.predict()``, ``res.fittedvalues`` and ``res.resid(kind)`` then return a
+``dask.dataframe.Series`` (a ``DataFrame`` with ``interval="confidence"``): one task per
+partition rebuilds that partition's kept rows with the fit's frozen formula specs and
+runs the in-memory code (:mod:`mlefit.postestimation.prediction`,
+:mod:`mlefit.postestimation.residuals`) on them, with the partition's index. Computed,
+they equal the in-memory results (the same function on the same rows).
+``res.predict(newdata=ddf)`` with a Dask frame (for a fit on any data) maps the in-memory
+``predict(newdata=partition)`` over its partitions the same way.
+
+Randomized quantile residuals of a discrete family draw per partition, from the
+generator ``np.random.default_rng([seed, partition number])``: reproducible for a
+``seed`` and a partitioning, but not the draws of the in-memory fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from .context import FitData
+from .errors import DataError
+from .formula import ModelFrame
+from .postestimation.prediction import predict
+from .postestimation.residuals import KINDS, residuals
+
+__all__ = ["Source", "is_dask", "lazy_predict", "lazy_resid", "wants_lazy"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A Dask fit's data: its frame, the plan whose ``kept(partition)`` gives the
+    partition's kept rows (response, designs, offsets, weights, index), and the
+    objective. It does not pickle (a pickled result has no source)."""
+
+    ddf: object
+    plan: object
+    #: the fit's objective over the partitions (profile likelihoods refit it)
+    objective: object = None
+
+    def __reduce__(self):     # a pickled result keeps no frame: its rows are refused
+        return _no_source, ()
+
+
+def _no_source():
+    return None
+
+
+def is_dask(data) -> bool:
+    """Whether ``data`` is a Dask DataFrame (dask itself is not imported)."""
+    return type(data).__module__.split(".")[0] in ("dask", "dask_expr") and \
+        hasattr(data, "npartitions")
+
+
+def wants_lazy(res, newdata=None) -> bool:
+    """Whether a per-row result of ``res`` is a lazy Dask collection: ``newdata`` is a
+    Dask frame, or there is none and ``res`` was fitted on one."""
+    if newdata is not None:
+        return is_dask(newdata)
+    return getattr(res._context, "source", None) is not None
+
+
+def _shipped(res):
+    """``res`` as the tasks get it: without its source (the frame stays on the driver)."""
+    return replace(res, _context=replace(res._context, source=None))
+
+
+def _on_rows(res, plan, part: pd.DataFrame):
+    """``res`` with a partition's kept rows as its data (what the in-memory per-row code
+    reads: the model frame's response, designs, offsets, weights and index)."""
+    k = plan.kept(part)
+    ctx = res._context
+    designs = {n: replace(d, X=k["designs"][n], offset=k["offsets"][n])
+               for n, d in ctx.designs.items()}
+    frame = ModelFrame(k["y"], ctx.response, designs, k["weights"], None, k["index"], 0, {})
+    rows = np.ones(len(k["index"]), dtype=bool)
+    return replace(res, _context=replace(ctx, data=FitData(frame, None, rows), lazy=None))
+
+
+def _predict_part(part, res, plan, which, interval, alpha):
+    if plan is not None:
+        return predict(_on_rows(res, plan, part), None, which, interval, alpha)
+    return predict(res, _plain_strings(part), which, interval, alpha)
+
+
+def _plain_strings(part: pd.DataFrame) -> pd.DataFrame:
+    """Dask's string columns (pyarrow-backed, with pd.NA) as the object columns a pandas
+    frame read from the same data has: what formulaic encodes as categories."""
+    strings = {c: object for c, t in part.dtypes.items()
+               if isinstance(t, pd.StringDtype)}
+    return part.astype(strings) if strings else part
+
+
+def _resid_part(part, res, plan, kind, seed, partition_info=None):
+    if seed is not None and not isinstance(seed, (int, np.integer)):
+        raise DataError("on a Dask fit, seed= must be an integer (each partition draws from "
+                        "default_rng([seed, partition number])). Fix: pass an int.")
+    number = 0 if partition_info is None else partition_info["number"]
+    rng = None if seed is None else np.random.default_rng([int(seed), number])
+    return residuals(_on_rows(res, plan, part), kind, rng)
+
+
+def _meta_predict(which: str, interval):
+    if interval is None:
+        return pd.Series(np.empty(0), name=which)
+    return pd.DataFrame({c: np.empty(0) for c in ("estimate", "se", "lower", "upper")})
+
+
+def lazy_predict(res, newdata, which: str, interval, alpha: float, **options):
+    """``res.predict`` as a lazy Dask collection (see the module docstring): the mean,
+    the link or a parameter, with or without confidence intervals. The predictive
+    distribution (quantiles, prediction intervals, survival quantities, probabilities)
+    is refused here: its columns depend on the options."""
+    lazy = ("mean", "link", *res.family.parameter_names)
+    if options or which not in lazy or interval not in (None, "confidence"):
+        raise DataError(
+            f"predict(which={which!r}, interval={interval!r}"
+            f"{''.join(f', {k}=...' for k in options)}) is not available lazily on Dask "
+            f"data (only which in {list(lazy)} with interval=None or 'confidence'). Pass "
+            f"newdata as a pandas frame, e.g. a sample: ddf.sample(frac=0.01).compute().")
+    if newdata is None:
+        source = res._context.source
+        ddf, plan = source.ddf, source.plan
+    else:
+        ddf, plan = newdata, None
+    return ddf.map_partitions(_predict_part, _shipped(res), plan, which, interval, alpha,
+                              meta=_meta_predict(which, interval), align_dataframes=False)
+
+
+def lazy_resid(res, kind: str, seed):
+    """``res.resid(kind)`` as a lazy Dask Series (see the module docstring)."""
+    if kind not in KINDS:
+        raise DataError(f"kind={kind!r} is not one of {list(KINDS)}.")
+    source = res._context.source
+    return source.ddf.map_partitions(_resid_part, _shipped(res), source.plan, kind, seed,
+                                     meta=pd.Series(np.empty(0), name=f"resid_{kind}"),
+                                     align_dataframes=False)
