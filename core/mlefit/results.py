@@ -290,17 +290,21 @@ class FitResult:
         return etas, thetas, index
 
     def predict(self, newdata: pd.DataFrame | None = None, which: str = "mean",
-                interval: str | None = None, alpha: float = 0.05):
+                interval: str | None = None, alpha: float = 0.05, k=None):
         """Predictions on the fit's rows or on ``newdata`` (designs and offsets rebuilt).
 
         ``which``: ``"mean"`` (E[y]), ``"link"`` (the first parameter's linear
         predictor) or any parameter's name (natural scale). ``interval="confidence"``
         returns a DataFrame with ``estimate``, ``se``, ``lower``, ``upper`` (delta
         method on the link scale, transformed back; see :mod:`mlefit.postestimation.prediction`).
+        Count models also take pscl's ``type=``: ``"prob"`` (a DataFrame of ``P(Y = k)``,
+        one column per count ``k``, ``0..max(y)`` unless ``k=`` is given), ``"zero"`` and
+        ``"count"`` (zero-inflated and hurdle families; see
+        :mod:`mlefit.postestimation.zero_modified`).
         """
         from .postestimation.prediction import predict
 
-        return predict(self, newdata, which, interval, alpha)
+        return predict(self, newdata, which, interval, alpha, k)
 
     @property
     def fittedvalues(self) -> pd.Series:

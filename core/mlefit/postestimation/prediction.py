@@ -105,8 +105,11 @@ def _mean_is_first(res, thetas) -> bool:
 
 
 def predict(res, newdata=None, which: str = "mean", interval: str | None = None,
-            alpha: float = 0.05):
+            alpha: float = 0.05, k=None):
     """See :meth:`mlefit.FitResult.predict`."""
+    if which in ("prob", "zero", "count"):   # pscl's type= (postestimation.zero_modified)
+        from .zero_modified import predict_zero_modified
+        return predict_zero_modified(res, newdata, which, interval, k)
     if interval not in INTERVALS:
         raise DataError(f"interval={interval!r} is not None or 'confidence'.")
     fam = res.family
