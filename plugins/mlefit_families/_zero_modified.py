@@ -63,7 +63,7 @@ class _ZeroModified:
     def _split(self, args, params):
         """``(zero part, {count parameter: value})`` from positional arguments in
         declaration order and keywords (the engine passes keywords, users may not)."""
-        params = {**dict(zip(self.parameter_names, args)), **params}
+        params = {**dict(zip(self.parameter_names[:len(args)], args, strict=True)), **params}
         zero = params.pop(self.zero_parameter)
         return zero, params
 
@@ -190,8 +190,9 @@ class Hurdle(_ZeroModified):
     zero_parameter = "hurdle"
 
     def _neg_log_p0(self, y, rest):
-        return -np.broadcast_to(self.component.logpdf(np.zeros(np.shape(y)), **rest),
-                                np.shape(y))
+        """``-log P_c(0)`` in the broadcast shape of ``y`` and the count parameters."""
+        shape = np.broadcast_shapes(np.shape(y), *(np.shape(v) for v in rest.values()))
+        return -np.reshape(self.component.logpdf(np.zeros(shape), **rest), shape)
 
     def logpdf(self, y, *args, **params):
         h, rest = self._split(args, params)

@@ -88,8 +88,8 @@ def test_reference_datasets_load_with_their_columns():
 
 
 def test_unknown_dataset_names_the_ones_there_are():
-    with pytest.raises(KeyError, match="no bundled dataset 'hearts'; the datasets are biochemists, cancer, "
-                                       "heart, inv_gaussian, medpar1"):
+    with pytest.raises(KeyError, match="no bundled dataset 'hearts'; the datasets are "
+                                       "biochemists, cancer, heart, inv_gaussian, medpar1"):
         datasets.path("hearts")
 
 

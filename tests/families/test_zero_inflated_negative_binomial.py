@@ -10,8 +10,8 @@ Oracles:
   values fails on these data (NaN). Its estimates and log-likelihood are the oracle; the
   SE oracle is the inverse of a numerical Hessian of statsmodels' log-likelihood in
   mlefit's coordinates (``log theta = -log alpha``): ``approx_hess3`` at the absolute
-  steps ``h = 2e-3`` and ``h/2``, Richardson-extrapolated (error O(h^4) plus rounding
-  ``eps |llf| / h^2 ~ 1e-7``). numdiff's default steps are not enough here: the
+  steps ``h = 2e-3`` and ``h/2``, Richardson-extrapolated (``_count_oracles``; error
+  O(h^4) plus rounding ``eps |llf| / h^2 ~ 1e-7``). numdiff's default steps are not enough here: the
   inflation block's Hessian then carries a truncation error of 7e-5 relative in the SEs
   (the Richardson pair at 4e-3 .. 2e-4 agrees with mlefit's analytic SEs to 1e-7 .. 8e-6);
   the sandwich's meat is the numerical per-row gradient of its ``loglikeobs``;
@@ -30,10 +30,17 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from _count_oracles import check_derivatives, within_se
+from _count_oracles import (
+    BIOCHEMISTS_FORMULA,
+    BIOCHEMISTS_TERMS,
+    biochemists_design,
+    check_derivatives,
+    richardson_hessian,
+    within_se,
+)
 from scipy import special, stats
 from statsmodels.discrete.count_model import ZeroInflatedNegativeBinomialP
-from statsmodels.tools.numdiff import approx_fprime, approx_hess3
+from statsmodels.tools.numdiff import approx_fprime
 
 import mlefit
 from mlefit.errors import ComparisonError, DataError
@@ -41,17 +48,11 @@ from mlefit_families.negative_binomial import NegativeBinomial
 from mlefit_families.zero_inflated_negative_binomial import ZeroInflatedNegativeBinomial
 
 FAMILY = ZeroInflatedNegativeBinomial()
-FORMULA = "art ~ fem + mar + kid5 + phd + ment"
-TERMS = "~ fem + mar + kid5 + phd + ment"
+FORMULA, TERMS = BIOCHEMISTS_FORMULA, BIOCHEMISTS_TERMS
 
 
 def nb_pmf(y, mu, theta):
     return stats.nbinom.pmf(y, theta, theta / (theta + mu))
-
-
-def design(bio):
-    return np.column_stack([np.ones(len(bio)), bio["fem"] == "Women", bio["mar"] == "Married",
-                            bio["kid5"], bio["phd"], bio["ment"]]).astype(float)
 
 
 def to_statsmodels(beta):
@@ -63,12 +64,9 @@ def from_statsmodels(p):
     return np.r_[p[6:12], -np.log(p[12]), p[:6]]
 
 
-def numeric_hessian(model, beta, h=2e-3):
+def numeric_hessian(model, beta):
     """Richardson-extrapolated central-difference Hessian of statsmodels' log-likelihood."""
-    def f(b):
-        return model.loglike(to_statsmodels(b))
-    coarse, fine = approx_hess3(beta, f, epsilon=h), approx_hess3(beta, f, epsilon=h / 2)
-    return (4 * fine - coarse) / 3
+    return richardson_hessian(lambda b: model.loglike(to_statsmodels(b)), beta)
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +77,7 @@ def bio():
 @pytest.fixture(scope="module")
 def fits(bio):
     """mlefit's fit (observed and HC0), statsmodels' fit and model."""
-    X = design(bio)
+    X = biochemists_design(bio)
     model = ZeroInflatedNegativeBinomialP(bio["art"].to_numpy(float), X, exog_infl=X, p=2)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")     # statsmodels' own warnings on its way there

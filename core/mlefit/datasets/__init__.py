@@ -28,8 +28,8 @@ from importlib import resources
 import pandas as pd
 
 __all__ = [
-    "DATASETS",
     "BIOCHEMISTS_LEVELS",
+    "DATASETS",
     "HEART_COLUMNS",
     "DatasetInfo",
     "load_biochemists",

@@ -1,0 +1,167 @@
+"""The hurdle negative binomial against oracles that are not mlefit.
+
+Oracles:
+
+* scipy's ``nbinom`` (the hurdle mass written out) for the mass, cdf and moments;
+* central differences (``_count_oracles``) for the derivatives;
+* the separated likelihood on pscl's bioChemists (``art ~ . | .``): statsmodels ``Logit``
+  of ``art > 0`` for the ``hurdle`` block and ``TruncatedLFNegativeBinomialP(p=2)`` on
+  the positive rows for ``mu`` and ``theta`` (``log theta = -log alpha``): estimates 1e-6,
+  log-likelihood 1e-10, SEs 1e-5 against the Logit's analytic Hessian and a
+  Richardson-extrapolated numerical Hessian of the truncated model's log-likelihood. (The
+  binary part is the same logit as the hurdle Poisson's, checked there against pscl's
+  printed output.)
+* the boundary nesting of ``hurdle_poisson`` at ``theta = inf`` (chi-bar-squared mixture
+  written out with scipy);
+* simulation.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from _count_oracles import (
+    BIOCHEMISTS_FORMULA,
+    BIOCHEMISTS_TERMS,
+    check_derivatives,
+    hurdle_oracle,
+    richardson_hessian,
+    within_se,
+)
+from scipy import special, stats
+from statsmodels.discrete.truncated_model import TruncatedLFNegativeBinomialP
+
+import mlefit
+from mlefit.errors import ComparisonError
+from mlefit_families.hurdle_negative_binomial import HurdleNegativeBinomial
+from mlefit_families.hurdle_poisson import HurdlePoisson
+
+FAMILY = HurdleNegativeBinomial()
+
+
+def hurdle_pmf(y, mu, theta, h):
+    nb = stats.nbinom(theta, theta / (theta + mu))
+    return np.where(y == 0, 1 - h, h * nb.pmf(y) / nb.sf(0))
+
+
+@pytest.fixture(scope="module")
+def fits():
+    bio = mlefit.datasets.load_biochemists()
+    logit, model, trunc = hurdle_oracle(
+        bio, lambda y, X: TruncatedLFNegativeBinomialP(y, X, p=2, truncation=0))
+    res = mlefit.fit(BIOCHEMISTS_FORMULA, bio, family=FAMILY, hurdle=BIOCHEMISTS_TERMS)
+    return res, logit, model, trunc
+
+
+@pytest.mark.parametrize("mu, theta, h", [(0.05, 0.5, 0.3), (2.0, 3.0, 0.6),
+                                          (30.0, 50.0, 0.9)])
+def test_mass_cdf_moments_match_scipy(mu, theta, h):
+    y = np.arange(0.0, 600.0)
+    m, t, w = (np.full(y.shape, v) for v in (mu, theta, h))
+    pmf = hurdle_pmf(y, mu, theta, h)
+    np.testing.assert_allclose(np.exp(FAMILY.logpdf(y, m, t, w)), pmf, rtol=1e-11, atol=1e-300)
+    np.testing.assert_allclose(FAMILY.cdf(y, m, t, w), np.cumsum(pmf), rtol=1e-11)
+    assert FAMILY.mean(mu, theta, h) == pytest.approx(np.sum(y * pmf), rel=1e-12)
+    var = np.sum(y * y * pmf) - np.sum(y * pmf) ** 2
+    assert FAMILY.variance(mu, theta, h) == pytest.approx(var, rel=1e-10)
+
+
+def test_theta_inf_is_the_hurdle_poisson():
+    y = np.arange(0.0, 40.0)
+    mu, h = np.full(y.shape, 3.0), np.full(y.shape, 0.6)
+    np.testing.assert_allclose(FAMILY.logpdf(y, mu, np.full(y.shape, np.inf), h),
+                               HurdlePoisson().logpdf(y, mu, h), rtol=1e-15)
+
+
+def test_derivatives_match_central_differences():
+    rng = np.random.default_rng(4)
+    n = 400
+    mu, theta = rng.uniform(0.1, 15.0, n), rng.uniform(0.3, 30.0, n)
+    h = rng.uniform(0.05, 0.95, n)
+    y = FAMILY.sample(rng, n, mu, theta, h)
+    assert (y == 0).sum() > 50 and (y > 0).sum() > 50
+    scale = special.gammaln(y + theta) + special.gammaln(y + 1) + y * np.abs(np.log(mu)) \
+        + (theta + y) * np.log1p(mu / theta) + 1
+    check_derivatives(FAMILY, y, {"mu": mu, "theta": theta, "hurdle": h}, logpdf_scale=scale)
+
+
+def test_biochemists_is_a_logit_plus_a_truncated_negative_binomial(fits):
+    res, logit, model, trunc = fits
+    p = np.asarray(trunc.params)
+    np.testing.assert_allclose(res.params["hurdle"], logit.params, rtol=1e-6)
+    np.testing.assert_allclose(res.params["mu"], p[:6], rtol=1e-6)
+    assert res.params[("theta", "Intercept")] == pytest.approx(-np.log(p[6]), rel=1e-6)
+    assert res.llf == pytest.approx(logit.llf + trunc.llf, rel=1e-10)
+    np.testing.assert_allclose(res.bse["hurdle"], logit.bse, rtol=1e-5)
+    beta = np.r_[res.params["mu"], res.params["theta"]]
+    hess = richardson_hessian(lambda b: model.loglike(np.r_[b[:6], np.exp(-b[6])]), beta)
+    np.testing.assert_allclose(np.r_[res.bse["mu"], res.bse["theta"]],
+                               np.sqrt(np.diag(np.linalg.inv(-hess))), rtol=1e-5)
+    assert res.k == 13
+
+
+def test_predict_components(fits):
+    res = fits[0]
+    mu, theta, h = (res.predict(which=p).to_numpy() for p in ("mu", "theta", "hurdle"))
+    ratio = h / (1 - (1 + mu / theta) ** -theta)
+    np.testing.assert_allclose(res.predict(which="zero"), ratio, rtol=1e-13)
+    np.testing.assert_allclose(res.predict(which="count"), mu, rtol=0)
+    np.testing.assert_allclose(res.predict(), ratio * mu, rtol=1e-13)
+    prob = res.predict(which="prob")
+    assert list(prob.columns) == list(range(20))
+    expected = hurdle_pmf(np.arange(20.0)[None, :], mu[:, None], theta[:, None], h[:, None])
+    np.testing.assert_allclose(prob.to_numpy(), expected, rtol=1e-11)
+
+
+# nesting: hurdle_poisson at theta = inf ------------------------------------------------------
+def _data(seed, theta, n=3000):
+    rng = np.random.default_rng(seed)
+    x, z = rng.standard_normal(n), rng.standard_normal(n)
+    y = FAMILY.sample(rng, n, np.exp(1.0 + 0.3 * x), np.full(n, theta),
+                      special.expit(0.2 + 0.5 * z))
+    return pd.DataFrame({"y": y, "x": x, "z": z})
+
+
+def test_hurdle_poisson_in_hurdle_negative_binomial_uses_the_mixture():
+    data = _data(7, 8.0)
+    hp = mlefit.fit("y ~ x", data, family="hurdle_poisson", hurdle="~ z")
+    hnb = mlefit.fit("y ~ x", data, family=FAMILY, hurdle="~ z")
+    test = mlefit.lrtest(hp, hnb)
+    lr = 2 * (hnb.llf - hp.llf)
+    assert test.boundary and test.df == 1 and lr > 1
+    assert test.statistic == pytest.approx(lr, rel=1e-12)
+    assert test.pvalue == pytest.approx(stats.chi2(1).sf(lr) / 2, rel=1e-12)
+
+
+def test_hurdle_poisson_data_end_at_theta_inf_with_a_warning():
+    """Equidispersed positive counts: the hurdle NB ends at theta = inf (its log link runs
+    to +inf) with the reduction's warning, and its fit is the hurdle Poisson's."""
+    rng = np.random.default_rng(8)
+    n = 2000
+    x = rng.standard_normal(n)
+    y = HurdlePoisson().sample(rng, n, np.exp(1.0 + 0.3 * x), np.full(n, 0.6))
+    data = pd.DataFrame({"y": y, "x": x})
+    hp = mlefit.fit("y ~ x", data, family="hurdle_poisson")
+    with pytest.warns(mlefit.ConvergenceWarning, match="hurdle_poisson"):
+        hnb = mlefit.fit("y ~ x", data, family=FAMILY)
+    assert hnb.llf == pytest.approx(hp.llf, rel=1e-10)
+    np.testing.assert_allclose(hnb.params["mu"], hp.params["mu"], rtol=1e-5)
+
+
+def test_theta_with_covariates_refuses_the_chi_square():
+    data = _data(9, 3.0)
+    hp = mlefit.fit("y ~ x", data, family="hurdle_poisson")
+    hnb = mlefit.fit("y ~ x", data, family=FAMILY, theta="~ z")
+    with pytest.raises(ComparisonError, match="parametric bootstrap"):
+        mlefit.lrtest(hp, hnb)
+
+
+def test_simulate_and_recover():
+    data = _data(10, 2.0, n=5000)
+    res = mlefit.fit("y ~ x", data, family=FAMILY, hurdle="~ z")
+    within_se(res, {("mu", "Intercept"): 1.0, ("mu", "x"): 0.3,
+                    ("theta", "Intercept"): np.log(2.0),
+                    ("hurdle", "Intercept"): 0.2, ("hurdle", "z"): 0.5})
+    sims = res.simulate(nsim=5, seed=2)
+    assert sims.shape == (5000, 5) and np.all(sims >= 0) and np.all(sims == np.floor(sims))
+    q = res.resid(kind="quantile", seed=3).to_numpy()
+    assert stats.kstest(q, "norm").pvalue > 1e-3
