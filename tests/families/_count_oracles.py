@@ -211,3 +211,52 @@ def hurdle_oracle(bio, truncated_model):
     fitted = model.fit(method="newton", disp=False, maxiter=200, tol=1e-12)
     assert logit.mle_retvals["converged"] and fitted.mle_retvals["converged"]
     return logit, model, fitted
+
+
+def check_mass_cdf_moments(family, params: dict, pmf: np.ndarray, rtol: float = 1e-12):
+    """``exp(logpdf)``, ``cdf``, ``mean`` and ``variance`` of ``family`` at one parameter
+    point against an independent mass ``pmf`` over ``y = 0..len(pmf) - 1`` (whose tail
+    beyond must be negligible): the cdf as its cumulative sum, the moments as its sums
+    (the variance 100 times looser: a difference of two sums)."""
+    y = np.arange(float(len(pmf)))
+    args = {k: np.full(y.shape, v) for k, v in params.items()}
+    np.testing.assert_allclose(np.exp(family.logpdf(y, **args)), pmf, rtol=rtol, atol=1e-300)
+    np.testing.assert_allclose(family.cdf(y, **args), np.cumsum(pmf), rtol=10 * rtol)
+    mean = np.sum(y * pmf)
+    assert abs(family.mean(**params) - mean) <= 10 * rtol * mean
+    var = np.sum(y * y * pmf) - mean**2
+    assert abs(family.variance(**params) - var) <= 100 * rtol * var
+
+
+def check_zero_modified_derivatives(family, params: dict, seed: int) -> None:
+    """:func:`check_derivatives` at per-row ``params`` (arrays) with responses drawn from
+    the family, which must give both zeros and positive counts; the rounding scale is the
+    size of the count's log-mass terms (``log y!``, ``y log mu``, ``mu``, and for a
+    negative binomial ``log Gamma(y + theta)`` and ``(theta + y) log1p(mu / theta)``)."""
+    from scipy import special
+
+    rng = np.random.default_rng(seed)
+    n = len(params["mu"])
+    y = family.sample(rng, n, **params)
+    assert (y == 0).sum() > 50 and (y > 0).sum() > 50
+    mu = params["mu"]
+    scale = special.gammaln(y + 1) + y * np.abs(np.log(mu)) + mu + 1
+    if "theta" in params:
+        theta = params["theta"]
+        scale = scale + special.gammaln(y + theta) + (theta + y) * np.log1p(mu / theta)
+    check_derivatives(family, y, params, logpdf_scale=scale)
+
+
+def assert_mixture_lrtest(small, large, min_lr: float = 0.0):
+    """``lrtest(small, large)`` at a boundary: statistic ``2 (llf1 - llf0)`` above
+    ``min_lr``, p-value ``chi2(1).sf(LR) / 2`` (the 1/2 chi2(0) + 1/2 chi2(1) mixture)."""
+    from scipy import stats
+
+    import mlefit
+
+    test = mlefit.lrtest(small, large)
+    lr = 2 * (large.llf - small.llf)
+    assert test.boundary and test.df == 1 and lr > min_lr
+    assert np.isclose(test.statistic, lr, rtol=1e-12, atol=0)
+    assert np.isclose(test.pvalue, stats.chi2(1).sf(lr) / 2, rtol=1e-12, atol=0)
+    return test
