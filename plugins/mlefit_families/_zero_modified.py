@@ -52,6 +52,16 @@ def _chain(d1, d2, link_name, eta):
     return d1 * h1, d2 * h1 * h1 + d1 * h2, h1
 
 
+def _full(v, shape):
+    """A float copy of ``v`` broadcast to ``shape`` (safe to write into)."""
+    return np.array(np.broadcast_to(v, shape), dtype=float)
+
+
+def _rows(values: dict, shape, rows: np.ndarray) -> dict:
+    """Each value broadcast to ``shape`` and restricted to ``rows``."""
+    return {k: np.broadcast_to(np.asarray(v, dtype=float), shape)[rows] for k, v in values.items()}
+
+
 class _ZeroModified:
     """What both kinds share: the component, its parameter names, the predictions."""
 
@@ -102,27 +112,34 @@ class ZeroInflated(_ZeroModified):
                                       log_rest + lc))
 
     def _parts(self, y, pi, rest, links=None, etas=None):
-        """Per-row ``(dl, d2l)`` dicts with ``pi`` on its natural scale."""
+        """Per-row ``(dl, d2l)`` dicts with ``pi`` on its natural scale; the mixture terms
+        are evaluated on the zero rows only."""
         got = self._component_derivatives(y, rest, links, etas)
         if got is None:
             return None
         g, H = got
         y, pi = as_float(y, pi)
-        zero = y == 0
-        l0 = np.broadcast_to(self.component.logpdf(y * 0.0, **rest), y.shape)
+        zero = np.flatnonzero(y == 0)
+        l0 = self.component.logpdf(np.zeros(zero.size), **_rows(rest, y.shape, zero))
         f0 = np.exp(l0)
-        p0 = pi + (1.0 - pi) * f0
-        q = np.where(zero, (1.0 - pi) * f0 / p0, 1.0)
+        p0 = pi[zero] + (1.0 - pi[zero]) * f0
+        q = (1.0 - pi[zero]) * f0 / p0
         names = self._count_names
-        d1 = {n: np.where(zero, q * g[n], g[n]) for n in names}
+        d1 = {n: _full(g[n], y.shape) for n in names}
+        g0 = {n: d1[n][zero] for n in names}
         d2 = {}
         for a, b in _pairs(names):
-            h = _get(H, a, b)
-            d2[(a, b)] = np.where(zero, q * h + q * (1.0 - q) * g[a] * g[b], h)
-        d1["pi"] = np.where(zero, -np.expm1(l0) / p0, -1.0 / (1.0 - pi))
-        d2[("pi", "pi")] = -d1["pi"] ** 2
+            h = _full(_get(H, a, b), y.shape)
+            h[zero] = q * h[zero] + q * (1.0 - q) * g0[a] * g0[b]
+            d2[(a, b)] = h
         for n in names:
-            d2[(n, "pi")] = np.where(zero, -f0 * g[n] / (p0 * p0), 0.0)
+            d1[n][zero] = q * g0[n]
+            cross = np.zeros(y.shape)
+            cross[zero] = -f0 * g0[n] / (p0 * p0)
+            d2[(n, "pi")] = cross
+        d_pi = -1.0 / (1.0 - pi)
+        d_pi[zero] = -np.expm1(l0) / p0
+        d1["pi"], d2[("pi", "pi")] = d_pi, -d_pi * d_pi
         return d1, d2
 
     def dlogpdf(self, y, *args, **params):
@@ -204,25 +221,29 @@ class Hurdle(_ZeroModified):
             return on_support(y, np.where(y == 0, np.log1p(-h), positive))
 
     def _parts(self, y, h, rest, links=None, etas=None):
-        y = np.atleast_1d(np.asarray(y, dtype=float))
-        at_y = self._component_derivatives(y, rest, links, etas)
+        """Per-row ``(dl, d2l)`` dicts with ``hurdle`` on its natural scale; the count
+        part is evaluated on the positive rows only (it does not enter a zero)."""
+        y, h = as_float(y, h)
+        pos = np.flatnonzero(y != 0)
+        sub = _rows(rest, y.shape, pos)
+        sub_etas = None if etas is None else _rows(etas, y.shape, pos)
+        at_y = self._component_derivatives(y[pos], sub, links, sub_etas)
         if at_y is None:
             return None
         g, H = at_y
-        g0, H0 = self._component_derivatives(np.zeros(y.shape), rest, links, etas)
-        y, h, a = as_float(y, h, self._neg_log_p0(y, rest))
-        zero = y == 0
-        r = 1.0 / np.expm1(a)
+        g0, H0 = self._component_derivatives(np.zeros(pos.size), sub, links, sub_etas)
+        r = 1.0 / np.expm1(self._neg_log_p0(y[pos], sub))
         names = self._count_names
-        d1 = {n: np.where(zero, 0.0, g[n] + r * g0[n]) for n in names}
-        d2 = {}
-        for a_, b in _pairs(names):
-            extra = r * _get(H0, a_, b) + r * (1.0 + r) * g0[a_] * g0[b]
-            d2[(a_, b)] = np.where(zero, 0.0, _get(H, a_, b) + extra)
-        d1["hurdle"] = np.where(zero, -1.0 / (1.0 - h), 1.0 / h)
-        d2[("hurdle", "hurdle")] = -d1["hurdle"] ** 2
+        d1, d2 = {}, {}
         for n in names:
+            d1[n] = np.zeros(y.shape)
+            d1[n][pos] = g[n] + r * g0[n]
             d2[(n, "hurdle")] = np.zeros(y.shape)
+        for a, b in _pairs(names):
+            d2[(a, b)] = np.zeros(y.shape)
+            d2[(a, b)][pos] = _get(H, a, b) + r * _get(H0, a, b) + r * (1.0 + r) * g0[a] * g0[b]
+        d1["hurdle"] = np.where(y == 0, -1.0 / (1.0 - h), 1.0 / h)
+        d2[("hurdle", "hurdle")] = -d1["hurdle"] ** 2
         return d1, d2
 
     def dlogpdf(self, y, *args, **params):
