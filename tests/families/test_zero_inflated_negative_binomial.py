@@ -201,6 +201,11 @@ def test_predict_components(fits, bio):
     np.testing.assert_allclose(some.to_numpy(), prob.iloc[:5, [0, 3]].to_numpy(), rtol=1e-14)
 
 
+def test_expected_information_is_not_offered(bio):
+    with pytest.raises(DataError, match="cov_type='expected' needs the family's expected_info"):
+        mlefit.fit("art ~ kid5", bio, family=FAMILY, cov_type="expected")
+
+
 def test_predict_components_refuse_bad_requests(fits):
     res = fits[0]
     with pytest.raises(DataError, match="point predictions only"):
