@@ -96,6 +96,31 @@ class _ZeroModified:
         return self.component.eta_derivatives(y, {n: links[n] for n in self._count_names},
                                               **{n: etas[n] for n in self._count_names})
 
+    def dlogpdf(self, y, *args, **params):
+        zero, rest = self._split(args, params)
+        return self._parts(y, zero, rest)[0]
+
+    def d2logpdf(self, y, *args, **params):
+        zero, rest = self._split(args, params)
+        return self._parts(y, zero, rest)[1]
+
+    def eta_derivatives(self, y, links, **etas):
+        """The component's derivatives on its linear-predictor scale (finite at its
+        limits, e.g. the Poisson end of the negative binomial); the zero part's by the
+        chain rule through its own link."""
+        z = self.zero_parameter
+        rest = {n: registered_link(links[n]).inverse(etas[n]) for n in self._count_names}
+        zero = registered_link(links[z]).inverse(etas[z])
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            got = self._parts(y, zero, rest, links, etas)
+            if got is None:
+                return None
+            d1, d2 = got
+            d1[z], d2[(z, z)], h1 = _chain(d1[z], d2[(z, z)], links[z], etas[z])
+            for n in self._count_names:
+                d2[(n, z)] = d2[(n, z)] * h1
+        return d1, d2
+
 
 class ZeroInflated(_ZeroModified):
     """Zero inflation of ``component`` with the probability ``pi``."""
@@ -140,30 +165,6 @@ class ZeroInflated(_ZeroModified):
         d_pi = -1.0 / (1.0 - pi)
         d_pi[zero] = -np.expm1(l0) / p0
         d1["pi"], d2[("pi", "pi")] = d_pi, -d_pi * d_pi
-        return d1, d2
-
-    def dlogpdf(self, y, *args, **params):
-        pi, rest = self._split(args, params)
-        return self._parts(y, pi, rest)[0]
-
-    def d2logpdf(self, y, *args, **params):
-        pi, rest = self._split(args, params)
-        return self._parts(y, pi, rest)[1]
-
-    def eta_derivatives(self, y, links, **etas):
-        """The component's derivatives on its linear-predictor scale (finite at its
-        limits, e.g. the Poisson end of the negative binomial), ``pi`` by the chain rule."""
-        rest = {n: registered_link(links[n]).inverse(etas[n]) for n in self._count_names}
-        pi = registered_link(links["pi"]).inverse(etas["pi"])
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            got = self._parts(y, pi, rest, links, etas)
-            if got is None:
-                return None
-            d1, d2 = got
-            d1["pi"], d2[("pi", "pi")], h1 = _chain(d1["pi"], d2[("pi", "pi")], links["pi"],
-                                                     etas["pi"])
-            for n in self._count_names:
-                d2[(n, "pi")] = d2[(n, "pi")] * h1
         return d1, d2
 
     def start(self, y, weights):
@@ -244,28 +245,6 @@ class Hurdle(_ZeroModified):
             d2[(a, b)][pos] = _get(H, a, b) + r * _get(H0, a, b) + r * (1.0 + r) * g0[a] * g0[b]
         d1["hurdle"] = np.where(y == 0, -1.0 / (1.0 - h), 1.0 / h)
         d2[("hurdle", "hurdle")] = -d1["hurdle"] ** 2
-        return d1, d2
-
-    def dlogpdf(self, y, *args, **params):
-        h, rest = self._split(args, params)
-        return self._parts(y, h, rest)[0]
-
-    def d2logpdf(self, y, *args, **params):
-        h, rest = self._split(args, params)
-        return self._parts(y, h, rest)[1]
-
-    def eta_derivatives(self, y, links, **etas):
-        """The component's derivatives on its linear-predictor scale, ``hurdle`` by the
-        chain rule (its own link)."""
-        rest = {n: registered_link(links[n]).inverse(etas[n]) for n in self._count_names}
-        h = registered_link(links["hurdle"]).inverse(etas["hurdle"])
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            got = self._parts(y, h, rest, links, etas)
-            if got is None:
-                return None
-            d1, d2 = got
-            d1["hurdle"], d2[("hurdle", "hurdle")], _ = _chain(
-                d1["hurdle"], d2[("hurdle", "hurdle")], links["hurdle"], etas["hurdle"])
         return d1, d2
 
     def start(self, y, weights):

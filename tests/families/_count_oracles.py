@@ -228,15 +228,16 @@ def check_mass_cdf_moments(family, params: dict, pmf: np.ndarray, rtol: float = 
     assert abs(family.variance(**params) - var) <= 100 * rtol * var
 
 
-def check_zero_modified_derivatives(family, params: dict, seed: int) -> None:
-    """:func:`check_derivatives` at per-row ``params`` (arrays) with responses drawn from
-    the family, which must give both zeros and positive counts; the rounding scale is the
-    size of the count's log-mass terms (``log y!``, ``y log mu``, ``mu``, and for a
-    negative binomial ``log Gamma(y + theta)`` and ``(theta + y) log1p(mu / theta)``)."""
+def check_zero_modified_derivatives(family, ranges: dict, seed: int, n: int = 400) -> None:
+    """:func:`check_derivatives` at ``n`` rows whose parameters are drawn uniformly from
+    ``ranges`` (``{name: (low, high)}``) and whose responses are drawn from the family,
+    which must give both zeros and positive counts; the rounding scale is the size of the
+    count's log-mass terms (``log y!``, ``y log mu``, ``mu``, and for a negative binomial
+    ``log Gamma(y + theta)`` and ``(theta + y) log1p(mu / theta)``)."""
     from scipy import special
 
     rng = np.random.default_rng(seed)
-    n = len(params["mu"])
+    params = {name: rng.uniform(low, high, n) for name, (low, high) in ranges.items()}
     y = family.sample(rng, n, **params)
     assert (y == 0).sum() > 50 and (y > 0).sum() > 50
     mu = params["mu"]

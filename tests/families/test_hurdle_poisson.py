@@ -81,10 +81,8 @@ def test_zero_truncated_log_mass_is_accurate_as_mu_goes_to_zero(mu):
 
 
 def test_derivatives_match_central_differences():
-    rng = np.random.default_rng(2)
-    n = 400
-    check_zero_modified_derivatives(FAMILY, {"mu": rng.uniform(0.05, 15.0, n),
-                                             "hurdle": rng.uniform(0.05, 0.95, n)}, seed=2)
+    check_zero_modified_derivatives(FAMILY, {"mu": (0.05, 15.0), "hurdle": (0.05, 0.95)},
+                                    seed=2)
 
 
 @pytest.mark.parametrize("mu, h", [(0.4, 0.2), (3.0, 0.5), (12.0, 0.85)])

@@ -115,11 +115,8 @@ def test_pi_zero_is_the_negative_binomial_and_theta_inf_the_zip():
 
 
 def test_derivatives_match_central_differences():
-    rng = np.random.default_rng(3)
-    n = 400
-    check_zero_modified_derivatives(FAMILY, {"mu": rng.uniform(0.1, 15.0, n),
-                                             "theta": rng.uniform(0.3, 30.0, n),
-                                             "pi": rng.uniform(0.02, 0.9, n)}, seed=3)
+    check_zero_modified_derivatives(FAMILY, {"mu": (0.1, 15.0), "theta": (0.3, 30.0),
+                                             "pi": (0.02, 0.9)}, seed=3)
 
 
 def test_sample_moments():
