@@ -162,6 +162,14 @@ def test_predict_components(fits):
     np.testing.assert_allclose(prob.to_numpy(), expected, rtol=1e-12)
 
 
+def test_predict_prob_without_the_data_needs_k(fits, bio):
+    small = fits[0].remove_data()
+    np.testing.assert_array_equal(small.predict(bio.iloc[:3], which="prob", k=[0, 2]),
+                                  fits[0].predict(bio.iloc[:3], which="prob", k=[0, 2]))
+    with pytest.raises(mlefit.DataError, match=r"Fix: pass the counts, e.g. k=range\(10\)"):
+        small.predict(bio.iloc[:3], which="prob")
+
+
 # nesting ---------------------------------------------------------------------------------------
 def test_hurdle_poisson_and_the_zip_are_not_nested():
     """Same number of coefficients, and neither family reduces to the other: refused."""

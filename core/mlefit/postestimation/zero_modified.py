@@ -31,7 +31,15 @@ WHICH = {"prob": "logpdf", "zero": "zero_part", "count": "count_mean"}
 
 def _counts(res, k) -> np.ndarray:
     if k is None:
-        return np.arange(int(np.max(res._context.frame.y)) + 1)
+        try:
+            y = res._context.frame.y
+        except DataError:
+            y = None
+        if y is None or np.size(y) == 0:
+            raise DataError("which='prob' without k= gives the counts 0..max(y) of the fit's "
+                            "response, which this result does not hold (remove_data(), or a "
+                            "fit on a Dask frame). Fix: pass the counts, e.g. k=range(10).")
+        return np.arange(int(np.max(y)) + 1)
     counts = np.atleast_1d(np.asarray(k))
     if counts.ndim != 1 or counts.size == 0 or not np.issubdtype(counts.dtype, np.number) or \
             np.any(counts < 0) or np.any(np.floor(counts) != counts):
