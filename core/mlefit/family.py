@@ -53,6 +53,10 @@ OPTIONAL_METHODS: dict[str, str] = {
     "prepare_response": "converts the raw response columns to what logpdf takes",
     "glm_response": "(ybar, trials) of a multi-column response, for deviance and Pearson "
     "residuals on the mean scale (binomial)",
+    "zero_part": "pscl's predict(type='zero') of a zero-modified count family: the "
+    "inflation probability, or P(y > 0) over the count model's P(y > 0) (hurdle)",
+    "count_mean": "mean of the count component of a zero-modified family "
+    "(predict(which='count'))",
     "loglik_r": "R's logLik rule for convention='R' when it differs from the ML value: "
     "loglik_r(y, mu, weights, var_weights) -> float",
 }

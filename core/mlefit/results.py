@@ -303,7 +303,8 @@ class FitResult:
         return etas, thetas, index
 
     def predict(self, newdata: pd.DataFrame | None = None, which: str = "mean",
-                interval: str | None = None, alpha: float = 0.05, **options):
+                interval: str | None = None, alpha: float = 0.05, k=None,
+                **options):
         """Predictions on the fit's rows or on ``newdata`` (designs and offsets rebuilt).
 
         ``which``: ``"mean"`` (E[y]), ``"link"`` (the first parameter's linear
@@ -321,14 +322,20 @@ class FitResult:
 
         A fit on a Dask frame (without ``newdata``), or ``newdata`` that is one, gives a
         lazy Dask Series or DataFrame (:mod:`mlefit.lazy_rows`).
+
+        Count models also take pscl's ``type=``: ``"prob"`` (a DataFrame of ``P(Y = k)``,
+        one column per count ``k``, ``0..max(y)`` unless ``k=`` is given), ``"zero"`` and
+        ``"count"`` (zero-inflated and hurdle families; see
+        :mod:`mlefit.postestimation.zero_modified`).
         """
         from .frames import as_pandas
         from .lazy_rows import lazy_predict, wants_lazy  # Dask data: a lazy collection
         from .postestimation.prediction import predict
 
         if wants_lazy(self, newdata):
-            return lazy_predict(self, newdata, which, interval, alpha, **options)
-        return predict(self, as_pandas(newdata, "newdata"), which, interval, alpha,
+            extra = options if k is None else {"k": k, **options}
+            return lazy_predict(self, newdata, which, interval, alpha, **extra)
+        return predict(self, as_pandas(newdata, "newdata"), which, interval, alpha, k,
                        **options)
 
     def marginal_effects(self, variables=None, at="average", type: str = "response",

@@ -422,3 +422,18 @@ def nb_log_cdf_sf(k, size, mu, logpmf):
     k, size, mu = as_float(k, size, mu)
     F, S = nb_cdf_sf(k, size, mu, logpmf)
     return log_cdf_sf(k, F, S, logpmf, _nb_ratio(size, mu))
+
+
+def log1mexp(a):
+    """``log(1 - exp(-a))`` for ``a > 0``, accurate at both ends (Maechler's rule:
+    ``log(-expm1(-a))`` below ``log 2``, ``log1p(-exp(-a))`` above); ``-inf`` at 0."""
+    a = np.asarray(a, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.where(a <= np.log(2.0), np.log(-np.expm1(-a)), np.log1p(-np.exp(-a)))
+
+
+def zero_truncated_logpmf(logpmf, neg_log_p0):
+    """Log pmf of a count given ``y > 0``: ``logpmf - log(1 - P(0))`` with
+    ``neg_log_p0 = -log P(0)`` (the Poisson's ``mu``), stable as ``P(0) -> 1``
+    (``mu -> 0``: ``log(1 - P(0)) ~ log(mu)`` without the cancellation of ``1 - P(0)``)."""
+    return logpmf - log1mexp(neg_log_p0)

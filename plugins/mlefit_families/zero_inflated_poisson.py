@@ -113,6 +113,14 @@ class ZeroInflatedPoisson(Family):
     def variance(self, mu, pi):
         return (1.0 - pi) * mu * (1.0 + pi * mu)
 
+    def zero_part(self, mu, pi):
+        """pscl's ``predict(type = "zero")``: the inflation probability."""
+        return pi
+
+    def count_mean(self, mu, pi):
+        """pscl's ``predict(type = "count")``: the Poisson component's mean."""
+        return mu
+
     def cdf(self, y, mu, pi):
         y, mu, pi = as_float(y, mu, pi)
         F = poisson_cdf_sf(np.floor(y), mu)[0]

@@ -21,6 +21,7 @@ from mlefit.links import BUILTIN_LINKS
 
 HEART = mlefit.datasets.load_heart().dropna()
 MEDPAR = mlefit.datasets.load_medpar1()
+BIO = mlefit.datasets.load_biochemists()
 #: a model of every built-in family on a bundled dataset whose response lies in its support
 MODELS = {
     "gaussian": ("chol ~ age + sex", HEART),
@@ -37,6 +38,9 @@ MODELS = {
     "negative_binomial": ("los ~ admitype + codes", MEDPAR),
     "nb1": ("los ~ admitype + codes", MEDPAR),
     "zero_inflated_poisson": ("num ~ age + sex", HEART),
+    "zero_inflated_negative_binomial": ("art ~ fem + kid5 + ment", BIO),
+    "hurdle_poisson": ("art ~ fem + kid5 + ment", BIO),
+    "hurdle_negative_binomial": ("art ~ fem + kid5 + ment", BIO),
 }
 
 

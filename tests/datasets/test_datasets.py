@@ -82,11 +82,14 @@ def test_reference_datasets_load_with_their_columns():
     assert list(datasets.load_medpar1().columns) == ["los", "admitype", "codes"]
     assert datasets.load_medpar1().shape == (3676, 3)
     assert list(datasets.load_inv_gaussian().columns) == ["xig", "x1", "x2"]
+    bio = datasets.load_biochemists()
+    assert list(bio.columns) == ["art", "fem", "mar", "kid5", "phd", "ment"]
+    assert bio.shape == (915, 6) and bio["art"].max() == 19
 
 
 def test_unknown_dataset_names_the_ones_there_are():
-    with pytest.raises(KeyError, match="no bundled dataset 'hearts'; the datasets are cancer, "
-                                       "heart, inv_gaussian, medpar1"):
+    with pytest.raises(KeyError, match="no bundled dataset 'hearts'; the datasets are "
+                                       "biochemists, cancer, heart, inv_gaussian, medpar1"):
         datasets.path("hearts")
 
 

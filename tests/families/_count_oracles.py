@@ -173,3 +173,91 @@ def assert_matches_statsmodels_negbin(res, sm_res, parameter: str, sign: float,
     np.testing.assert_allclose(res.bse["mu"], sm_res.bse.iloc[:-1], rtol=rtol)
     assert np.isclose(res.bse[key], sm_res.bse.iloc[-1] / alpha, rtol=rtol, atol=0)
     assert np.isclose(res.llf, sm_res.llf, rtol=1e-14, atol=0)
+
+
+def richardson_hessian(f, x, h: float = 2e-3):
+    """Hessian of ``f`` at ``x`` from statsmodels' central differences (``approx_hess3``)
+    at the absolute steps ``h`` and ``h/2``, Richardson-extrapolated: truncation error
+    O(h^4), rounding ``eps |f| / h^2``. numdiff's default steps leave truncation errors of
+    1e-5 .. 1e-4 in SEs of models with some steep directions (zero-inflation blocks)."""
+    from statsmodels.tools.numdiff import approx_hess3
+
+    coarse, fine = approx_hess3(x, f, epsilon=h), approx_hess3(x, f, epsilon=h / 2)
+    return (4 * fine - coarse) / 3
+
+
+#: pscl's ``art ~ .``: the regressors of bioChemists, in mlefit's formula and column order
+BIOCHEMISTS_FORMULA = "art ~ fem + mar + kid5 + phd + ment"
+BIOCHEMISTS_TERMS = "~ fem + mar + kid5 + phd + ment"
+
+
+def biochemists_design(bio):
+    """The design of :data:`BIOCHEMISTS_TERMS` as statsmodels takes it (intercept first,
+    R's reference levels ``Men`` and ``Single``)."""
+    return np.column_stack([np.ones(len(bio)), bio["fem"] == "Women", bio["mar"] == "Married",
+                            bio["kid5"], bio["phd"], bio["ment"]]).astype(float)
+
+
+def hurdle_oracle(bio, truncated_model):
+    """The separated hurdle likelihood on bioChemists: statsmodels ``Logit`` of ``y > 0``
+    and ``truncated_model(y, X)`` (a zero-truncated count model) on the positive rows,
+    both by Newton to tol 1e-12. Returns (logit result, truncated model, its result)."""
+    import statsmodels.api as sm
+
+    X, y = biochemists_design(bio), bio["art"].to_numpy(float)
+    positive = y > 0
+    logit = sm.Logit(positive.astype(float), X).fit(disp=False, tol=1e-12, maxiter=100)
+    model = truncated_model(y[positive], X[positive])
+    fitted = model.fit(method="newton", disp=False, maxiter=200, tol=1e-12)
+    assert logit.mle_retvals["converged"] and fitted.mle_retvals["converged"]
+    return logit, model, fitted
+
+
+def check_mass_cdf_moments(family, params: dict, pmf: np.ndarray, rtol: float = 1e-12):
+    """``exp(logpdf)``, ``cdf``, ``mean`` and ``variance`` of ``family`` at one parameter
+    point against an independent mass ``pmf`` over ``y = 0..len(pmf) - 1`` (whose tail
+    beyond must be negligible): the cdf as its cumulative sum, the moments as its sums
+    (the variance 100 times looser: a difference of two sums)."""
+    y = np.arange(float(len(pmf)))
+    args = {k: np.full(y.shape, v) for k, v in params.items()}
+    np.testing.assert_allclose(np.exp(family.logpdf(y, **args)), pmf, rtol=rtol, atol=1e-300)
+    np.testing.assert_allclose(family.cdf(y, **args), np.cumsum(pmf), rtol=10 * rtol)
+    mean = np.sum(y * pmf)
+    assert abs(family.mean(**params) - mean) <= 10 * rtol * mean
+    var = np.sum(y * y * pmf) - mean**2
+    assert abs(family.variance(**params) - var) <= 100 * rtol * var
+
+
+def check_zero_modified_derivatives(family, ranges: dict, seed: int, n: int = 400) -> None:
+    """:func:`check_derivatives` at ``n`` rows whose parameters are drawn uniformly from
+    ``ranges`` (``{name: (low, high)}``) and whose responses are drawn from the family,
+    which must give both zeros and positive counts; the rounding scale is the size of the
+    count's log-mass terms (``log y!``, ``y log mu``, ``mu``, and for a negative binomial
+    ``log Gamma(y + theta)`` and ``(theta + y) log1p(mu / theta)``)."""
+    from scipy import special
+
+    rng = np.random.default_rng(seed)
+    params = {name: rng.uniform(low, high, n) for name, (low, high) in ranges.items()}
+    y = family.sample(rng, n, **params)
+    assert (y == 0).sum() > 50 and (y > 0).sum() > 50
+    mu = params["mu"]
+    scale = special.gammaln(y + 1) + y * np.abs(np.log(mu)) + mu + 1
+    if "theta" in params:
+        theta = params["theta"]
+        scale = scale + special.gammaln(y + theta) + (theta + y) * np.log1p(mu / theta)
+    check_derivatives(family, y, params, logpdf_scale=scale)
+
+
+def assert_mixture_lrtest(small, large, min_lr: float = 0.0):
+    """``lrtest(small, large)`` at a boundary: statistic ``2 (llf1 - llf0)`` above
+    ``min_lr``, p-value ``chi2(1).sf(LR) / 2`` (the 1/2 chi2(0) + 1/2 chi2(1) mixture)."""
+    from scipy import stats
+
+    import mlefit
+
+    test = mlefit.lrtest(small, large)
+    lr = 2 * (large.llf - small.llf)
+    assert test.boundary and test.df == 1 and lr > min_lr
+    assert np.isclose(test.statistic, lr, rtol=1e-12, atol=0)
+    assert np.isclose(test.pvalue, stats.chi2(1).sf(lr) / 2, rtol=1e-12, atol=0)
+    return test

@@ -182,3 +182,15 @@ def test_simulate_and_recover_with_an_inflation_covariate():
     expected = mlefit.fit("y ~ x", data, family=FAMILY, pi="~ z", cov_type="expected")
     # observed and expected information agree to O(n^-1/2) at the MLE
     np.testing.assert_allclose(expected.bse, res.bse, rtol=0.1)
+
+
+def test_predict_by_component_as_pscl(fits):
+    """pscl's predict(type =): "zero" is pi, "count" the Poisson mean, "prob" the mass
+    (statsmodels' ``zipoisson``)."""
+    res = fits["lncoins"][0]
+    mu, pi = res.predict(which="mu").to_numpy(), res.predict(which="pi").to_numpy()
+    np.testing.assert_array_equal(res.predict(which="zero"), pi)
+    np.testing.assert_array_equal(res.predict(which="count"), mu)
+    prob = res.predict(which="prob", k=[0, 1, 5])
+    expected = zipoisson.pmf(np.array([0, 1, 5])[None, :], mu[:, None], pi[:, None])
+    np.testing.assert_allclose(prob.to_numpy(), expected, rtol=1e-12)

@@ -12,7 +12,7 @@ the files says the same for anyone who opens the installed package.
 >>> heart.shape
 (303, 14)
 >>> sorted(datasets.DATASETS)
-['cancer', 'heart', 'inv_gaussian', 'medpar1']
+['biochemists', 'cancer', 'heart', 'inv_gaussian', 'medpar1']
 
 Licences differ between datasets (one is CC BY 4.0, which asks you to cite it; one was
 also distributed in a GPL-licensed R package): read a dataset's ``licence`` before you
@@ -28,9 +28,11 @@ from importlib import resources
 import pandas as pd
 
 __all__ = [
+    "BIOCHEMISTS_LEVELS",
     "DATASETS",
     "HEART_COLUMNS",
     "DatasetInfo",
+    "load_biochemists",
     "load_cancer",
     "load_heart",
     "load_inv_gaussian",
@@ -52,6 +54,9 @@ class DatasetInfo:
     citation: str
     sha256: str
 
+
+#: the factor levels of bioChemists in R's order (the first is the reference level)
+BIOCHEMISTS_LEVELS = {"fem": ("Men", "Women"), "mar": ("Single", "Married")}
 
 HEART_COLUMNS = ("age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach",
                  "exang", "oldpeak", "slope", "ca", "thal", "num")
@@ -109,6 +114,22 @@ DATASETS: dict[str, DatasetInfo] = {
         citation=("Hardin, J. W. and Hilbe, J. M. (2007). Generalized Linear Models and "
                   "Extensions, 2nd ed. Stata Press."),
         sha256="e6e948cb97a111cd31f5e23067528c5f9fd8183c07df8f27cc443f18ad42fa5c",
+    ),
+    "biochemists": DatasetInfo(
+        name="biochemists",
+        filename="biochemists.csv",
+        title=("Articles of 915 biochemistry graduate students (art, fem, mar, kid5, phd, "
+               "ment)"),
+        source=("R package pscl's data set bioChemists, as Rdatasets publishes it: "
+                "https://github.com/vincentarelbundock/Rdatasets, csv/pscl/bioChemists.csv "
+                "(commit 1dcc2bf5f955cc1224a3e1307256e1fe86b68dae)"),
+        licence=("distributed in the R package pscl (GPL-2) and by Rdatasets (GPL-3); the "
+                 "data are Long's (1990) survey: if the GPL matters for your use, cite and "
+                 "take them from the original study"),
+        citation=("Long, J. S. (1990). The origins of sex differences in science. Social "
+                  "Forces 68(3), 1297-1316; Long, J. S. (1997). Regression Models for "
+                  "Categorical and Limited Dependent Variables. Sage."),
+        sha256="cbb563e1191d757cfb0fca37d8f6f2d2b629a7ba1c262cd8085d7353515c9c02",
     ),
 }
 
@@ -213,3 +234,26 @@ def load_inv_gaussian() -> pd.DataFrame:
     (5000, 3)
     """
     return _load_csv("inv_gaussian")
+
+
+def load_biochemists() -> pd.DataFrame:
+    """Long's bioChemists (R's ``pscl::bioChemists``): articles of 915 biochemistry PhD
+    students, the standard example of zero-inflated and hurdle count models.
+
+    ``art`` (articles in the last three years of the PhD, int64), ``fem`` and ``mar``
+    (categoricals with R's levels :data:`BIOCHEMISTS_LEVELS`: ``Men``/``Women``,
+    ``Single``/``Married``, the first the reference level as in pscl's output), ``kid5``
+    (children aged 5 or younger), ``phd`` (prestige of the PhD department), ``ment``
+    (articles of the mentor in the last three years). The file's row-name column is the
+    index. Source and licence (GPL, via pscl and Rdatasets): ``DATASETS["biochemists"]``.
+
+    >>> bio = load_biochemists()
+    >>> bio.shape, int((bio["art"] == 0).sum())
+    ((915, 6), 275)
+    >>> list(bio["mar"].cat.categories)
+    ['Single', 'Married']
+    """
+    df = _load_csv("biochemists", index_col=0)
+    for column, levels in BIOCHEMISTS_LEVELS.items():
+        df[column] = pd.Categorical(df[column], categories=list(levels))
+    return df

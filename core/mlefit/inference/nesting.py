@@ -117,9 +117,10 @@ def _check_reduced(m0, m1, red: Reduction, which, asserted: bool) -> None:
             f"{name} has its own design in model {which[1]} ({m1.formulas[name]}) and its "
             f"null value {red.value:g} ({m0.family.name}) lies on the boundary of its domain: "
             "the likelihood-ratio statistic then has neither a chi-square nor a chi-bar-squared "
-            "null distribution. Fix: use a parametric bootstrap (simulate from the smaller "
-            "fit, refit both models to each simulated response, and compare the observed "
-            f"statistic with the simulated ones), or make {name} intercept-only.")
+            "null distribution. Fix: use a parametric bootstrap, lrtest(m0, m1, "
+            "bootstrap=B) (it simulates from the smaller fit, refits both models to each "
+            "simulated response, and compares the observed statistic with the simulated "
+            f"ones), or make {name} intercept-only.")
     if red.boundary or asserted:
         return
     with np.errstate(all="ignore"):

@@ -105,9 +105,17 @@ def _mean_is_first(res, thetas) -> bool:
 
 
 def predict(res, newdata=None, which: str = "mean", interval: str | None = None,
-            alpha: float = 0.05, **options):
+            alpha: float = 0.05, k=None, **options):
     """See :meth:`mlefit.FitResult.predict`."""
     from . import predictive  # the predictive distribution (quantiles, intervals, survival)
+
+    if which in ("prob", "zero", "count"):   # pscl's type= (postestimation.zero_modified)
+        from .zero_modified import predict_zero_modified
+        if options:
+            raise DataError(f"predict(which={which!r}) takes k=, not {sorted(options)}.")
+        return predict_zero_modified(res, newdata, which, interval, k)
+    if k is not None:
+        raise DataError("k= goes with which='prob' (the counts whose probabilities to give).")
 
     if which in predictive.WHICH or interval == "prediction":
         return predictive.predict(res, newdata, which, interval, alpha, options)
