@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import binding
 from . import formula as formulas_
 from .columns import refuse_complex
 from .errors import DataError
@@ -17,7 +18,7 @@ from .family import Family, FamilyInfo, constant
 from .fitting import estimate
 from .formula import Design, ModelFrame
 from .registry import get_registry
-from .request import FitRequest, build_request
+from .request import FitRequest, build_request, get_family
 from .results import FitResult
 
 __all__ = ["families", "fit", "fit_arrays"]
@@ -97,6 +98,7 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
     -------
     FitResult
     """
+    family, data, parameter_formulas = _bound(family, formula, data, parameter_formulas)
     request = build_request(
         family, formula=formula, parameter_formulas=parameter_formulas, link=link,
         links=links, weights=weights, var_weights=var_weights, offset=offset,
@@ -111,7 +113,16 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
                             var_weights=request.var_weights, offsets=request.offsets,
                             exposure=request.exposure, groups=request.groups,
                             missing=request.missing, safe=request.safe_formulas)
-    return estimate(request, frame)
+    return estimate(request, binding.adjust_frame(request.family, frame))
+
+
+def _bound(family, formula, data, parameter_formulas):
+    """A family whose parameters depend on the data, bound to its response
+    (:mod:`mlefit.binding`); any other family as given."""
+    fam = get_family(family)[0] if isinstance(family, str) else family
+    if not binding.needs_binding(fam):
+        return family, data, parameter_formulas
+    return binding.bind_data(fam, formula, data, parameter_formulas)
 
 
 def _is_dask(data) -> bool:
@@ -133,12 +144,15 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
     column names, else ``x0, x1, ...``). Rows with a missing value are refused (clean them
     first); everything else is as :func:`fit` (``singular="drop"`` included).
     """
+    fam = get_family(family)[0] if isinstance(family, str) else family
+    if binding.needs_binding(fam):
+        family, y, designs, names = binding.bind_arrays(fam, y, X, designs, names)
     request = build_request(
         family, designs=designs, names=names, link=link, links=links, weights=weights,
         var_weights=var_weights, offset=offset, offsets=offsets, fixed=fixed, start=start,
         cov_type=cov_type, dispersion=dispersion, convention=convention, method=method,
         groups=groups, maxiter=maxiter, tol=tol, singular=singular)
-    return estimate(request, _array_frame(request, y, X))
+    return estimate(request, binding.adjust_frame(request.family, _array_frame(request, y, X)))
 
 
 def _all_finite(M: np.ndarray, block: int = 1 << 14) -> bool:
