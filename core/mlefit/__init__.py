@@ -39,6 +39,7 @@ from .inference import (
     lrtest,
     score_test,
 )
+from .inference.nominal import nominal_test
 from .links import Link
 from .request import get_family
 from .results import FitResult
@@ -50,7 +51,7 @@ __all__ = [
     "HessianWarning", "InferenceWarning", "LRTest", "LRTestSequence", "Link", "MlefitError",
     "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction", "ScoreTest",
     "UnknownFamilyError", "UnknownLinkError", "WaldTest", "compare", "datasets", "domains",
-    "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
+    "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest", "nominal_test",
     "score_test",
 ]
 

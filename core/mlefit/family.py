@@ -53,6 +53,8 @@ OPTIONAL_METHODS: dict[str, str] = {
     "raw response column (e.g. its levels), mergeable over partitions",
     "merge_summaries": "merges two summarize_response results (a Dask frame: the union of "
     "the partitions' levels)",
+    "probabilities": "per-row category probabilities (n x K) of a categorical response, "
+    "one column per level of family.levels: predict(which='prob')",
     "bind": "bind(summary) -> the concrete Family for this response, whose parameters are "
     "known (ordinal cutpoints, multinomial categories); its encode_response(column) maps the "
     "raw response to what its logpdf takes",

@@ -14,7 +14,7 @@ import pandas as pd
 
 from mlefit.errors import DataError
 
-__all__ = ["Levels", "encode", "merge", "ordered_levels", "summarize"]
+__all__ = ["Levels", "draw", "encode", "merge", "ordered_levels", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -108,3 +108,9 @@ def encode(column, levels: tuple) -> np.ndarray:
                         f"{list(levels)}. Fix: recode them, or refit with those levels.")
     codes[codes < 0] = np.nan
     return codes
+
+
+def draw(rng, P: np.ndarray) -> np.ndarray:
+    """One category code per row of the probabilities ``P`` (n x K), as floats."""
+    u = rng.random(P.shape[0])[:, None]
+    return np.minimum(np.sum(np.cumsum(P, axis=1) < u, axis=1), P.shape[1] - 1).astype(float)

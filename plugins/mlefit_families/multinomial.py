@@ -151,10 +151,9 @@ class BoundMultinomial(Family):
                 for j, p in zip(self.others, self.parameters, strict=True)}
 
     def sample(self, rng, size, **etas):
-        n = size if np.ndim(size) == 0 else size[0]
-        P = self.probabilities(**{k: np.broadcast_to(v, (n,)) for k, v in etas.items()})
-        u = rng.random(n)[:, None]
-        return np.minimum(np.sum(np.cumsum(P, axis=1) < u, axis=1), self.K - 1).astype(float)
+        shape = (size,) if np.ndim(size) == 0 else tuple(size)
+        P = self.probabilities(**{k: np.broadcast_to(v, shape).ravel() for k, v in etas.items()})
+        return _categorical.draw(rng, P).reshape(shape)
 
 
 @hookimpl

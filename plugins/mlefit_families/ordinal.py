@@ -353,11 +353,10 @@ class BoundOrdinal(Family):
         return np.where(k < 0, 0.0, value)
 
     def sample(self, rng, size, location, **cuts):
-        n = size if np.ndim(size) == 0 else size[0]
-        P = self.probabilities(np.broadcast_to(location, (n,)),
-                               **{c: np.broadcast_to(v, (n,)) for c, v in cuts.items()})
-        u = rng.random(n)[:, None]
-        return np.minimum(np.sum(np.cumsum(P, axis=1) < u, axis=1), self.K - 1).astype(float)
+        shape = (size,) if np.ndim(size) == 0 else tuple(size)
+        P = self.probabilities(np.broadcast_to(location, shape).ravel(),
+                               **{c: np.broadcast_to(v, shape).ravel() for c, v in cuts.items()})
+        return _categorical.draw(rng, P).reshape(shape)
 
 
 @hookimpl
