@@ -13,11 +13,13 @@ number of coefficients.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import DataError
+from ..errors import DataError, HessianWarning
 
 __all__ = ["nominal_test"]
 
@@ -53,9 +55,14 @@ def _nominal_fit(res, columns: list[str]):
         designs[p.name] = np.hstack([one, extra])
         names[p.name] = [p.label, *columns]
     opts = res._context.options
-    return fit_arrays(frame.y, Xz, fam, designs=designs, names=names,
-                      weights=frame.weights, offset=loc.offset, method=opts.method,
-                      maxiter=opts.maxiter, tol=opts.tol)
+    # only the log-likelihood is used: a nominal model often has a cutpoint that runs off
+    # to infinity for some level of the term (no rows above it there), whose information
+    # is then singular; its supremum of the likelihood is still the LR's (as clm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HessianWarning)
+        return fit_arrays(frame.y, Xz, fam, designs=designs, names=names,
+                          weights=frame.weights, offset=loc.offset, method=opts.method,
+                          maxiter=opts.maxiter, tol=opts.tol)
 
 
 def nominal_test(res, terms=None) -> pd.DataFrame:
