@@ -20,7 +20,7 @@ of that parameter's design (the ordinal location: the cutpoints are the intercep
 formula keeps its intercept so that factors are coded as with one, as R's ``polr``), and
 ``label`` names the coefficient of an intercept-only parameter (the cutpoint
 ``"Low|Medium"``). ``shares_formula=True`` parameters (multinomial categories) get the main
-formula's right-hand side unless given their own.
+formula's right-hand side unless given their own (:mod:`mlefit.request`).
 """
 
 from __future__ import annotations
@@ -83,16 +83,7 @@ def bind_data(family: Family, formula: str, data, parameter_formulas: dict):
     column = response_column(formula, data.columns)
     bound = family.bind(family.summarize_response(data[column]))
     data = data.assign(**{column: bound.encode_response(data[column])})
-    return bound, data, _shared_formulas(bound, formula, parameter_formulas)
-
-
-def _shared_formulas(bound: Family, formula: str, given: dict) -> dict:
-    rhs = formula.partition("~")[2].strip()
-    out = dict(given)
-    for p in bound.parameters[1:]:
-        if p.shares_formula and p.name not in out:
-            out[p.name] = "~ " + rhs
-    return out
+    return bound, data, parameter_formulas
 
 
 def bind_arrays(family: Family, y, X, designs: dict | None, names: dict | None):
@@ -122,7 +113,7 @@ def adjust_frame(family: Family, frame: ModelFrame) -> ModelFrame:
             continue
         if not p.intercept:
             designs[p.name] = _without_intercept(family, d)
-        elif p.label and d.columns == ("Intercept",):
+        elif p.label and not p.shares_formula and d.columns == ("Intercept",):
             designs[p.name] = replace(d, columns=(p.label,))
     return replace(frame, designs=designs)
 

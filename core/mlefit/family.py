@@ -81,8 +81,9 @@ class Parameter:
         One line for the summary and the docs.
     label : str
         A display label that need not be an identifier (the cutpoint ``Low|Medium``, a
-        category ``"Ind"``): the summary shows it beside the name; an intercept-only
-        parameter's coefficient is named by it (``("cut1", "Low|Medium")``). Empty: none.
+        category ``"Ind"``): the summary shows it beside the name; the coefficient of an
+        intercept-only parameter that does not ``shares_formula`` is named by it
+        (``("cut1", "Low|Medium")``). Empty: none.
     intercept : bool
         False when the parameter's design must have no intercept of its own (the location
         of an ordinal model, whose intercepts are the cutpoints): the formula is written

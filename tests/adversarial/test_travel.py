@@ -37,6 +37,8 @@ MODELS = {
     "negative_binomial": ("los ~ admitype + codes", MEDPAR),
     "nb1": ("los ~ admitype + codes", MEDPAR),
     "zero_inflated_poisson": ("num ~ age + sex", HEART),
+    "ordinal": ("num ~ age + sex", HEART),
+    "multinomial": ("cp ~ age + sex", HEART),
 }
 
 
