@@ -12,7 +12,6 @@ import pytest
 import mlefit
 
 
-
 def _bound(family):
     """A family whose parameters depend on the data, bound to its example response."""
     if not family.has("bind"):

@@ -51,8 +51,8 @@ __all__ = [
     "HessianWarning", "InferenceWarning", "LRTest", "LRTestSequence", "Link", "MlefitError",
     "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction", "ScoreTest",
     "UnknownFamilyError", "UnknownLinkError", "WaldTest", "compare", "datasets", "domains",
-    "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest", "nominal_test",
-    "score_test",
+    "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
+    "nominal_test", "score_test",
 ]
 
 __version__ = "0.1.0"
