@@ -14,7 +14,7 @@ import pandas as pd
 
 from mlefit.errors import DataError
 
-__all__ = ["Levels", "draw", "encode", "merge", "ordered_levels", "summarize"]
+__all__ = ["Levels", "Unbound", "draw", "encode", "merge", "ordered_levels", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -114,3 +114,22 @@ def draw(rng, P: np.ndarray) -> np.ndarray:
     """One category code per row of the probabilities ``P`` (n x K), as floats."""
     u = rng.random(P.shape[0])[:, None]
     return np.minimum(np.sum(np.cumsum(P, axis=1) < u, axis=1), P.shape[1] - 1).astype(float)
+
+
+class Unbound:
+    """The response step of an unbound categorical family (a mixin of ``ordinal`` and
+    ``multinomial``): the levels of a column, merged over partitions, and the refusal
+    to evaluate before the family is bound."""
+
+    def summarize_response(self, column) -> Levels:
+        """The levels of one response column (see :func:`summarize`)."""
+        return summarize(column)
+
+    def merge_summaries(self, a: Levels, b: Levels) -> Levels:
+        """The union of two partitions' levels (see :func:`merge`)."""
+        return merge(a, b)
+
+    def _unbound(self, what: str):
+        raise DataError(f"the {self.name} family is bound to its response's levels when a "
+                        f"fit starts (mlefit.fit); unbound it has no {what}. Fix: fit it, or "
+                        "bind it: family.bind(family.summarize_response(column)).")

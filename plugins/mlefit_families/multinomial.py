@@ -30,7 +30,7 @@ from . import _categorical
 __all__ = ["BoundMultinomial", "Multinomial", "register_families"]
 
 
-class Multinomial(Family):
+class Multinomial(_categorical.Unbound, Family):
     """Multinomial logit, unbound: ``Multinomial(reference=None, levels=None)``.
     ``reference`` is the level whose linear predictor is 0 (default: the first);
     ``levels`` the levels' order (default: a Categorical's categories, else sorted)."""
@@ -47,15 +47,7 @@ class Multinomial(Family):
         self.levels = None if levels is None else tuple(levels)
 
     def logpdf(self, y, eta2):
-        raise DataError("the multinomial family is bound to its response's levels when a fit "
-                        "starts (mlefit.fit); unbound it has no categories. Fix: fit it, or "
-                        "bind it: family.bind(family.summarize_response(column)).")
-
-    def summarize_response(self, column):
-        return _categorical.summarize(column)
-
-    def merge_summaries(self, a, b):
-        return _categorical.merge(a, b)
+        self._unbound("categories")
 
     def bind(self, summary):
         levels = _categorical.ordered_levels(summary, self.levels, family=self.name,

@@ -162,7 +162,7 @@ LINKS = {"logit": _Logistic, "probit": _Normal, "cloglog": _Cloglog, "loglog": _
          "cauchit": _Cauchy}
 
 
-class Ordinal(Family):
+class Ordinal(_categorical.Unbound, Family):
     """Cumulative-link model of an ordered response, unbound: ``Ordinal(link="logit",
     levels=None)``. ``levels`` declares the order of a response of text or numbers (an
     ordered pandas Categorical declares its own; numbers are otherwise sorted)."""
@@ -183,15 +183,7 @@ class Ordinal(Family):
         self.levels = None if levels is None else tuple(levels)
 
     def logpdf(self, y, location):
-        raise DataError("the ordinal family is bound to its response's levels when a fit "
-                        "starts (mlefit.fit); unbound it has no cutpoints. Fix: fit it, or "
-                        "bind it: family.bind(family.summarize_response(column)).")
-
-    def summarize_response(self, column):
-        return _categorical.summarize(column)
-
-    def merge_summaries(self, a, b):
-        return _categorical.merge(a, b)
+        self._unbound("cutpoints")
 
     def bind(self, summary):
         levels = _categorical.ordered_levels(summary, self.levels, family=self.name,

@@ -52,7 +52,8 @@ def check_recovery(case: Case) -> str | None:
         if p.name in held:
             continue
         truth = float(case.link(p.default_link).link(point.params[p.name]))
-        term = p.label or "Intercept"     # a labelled constant is named by its label
+        # a labelled constant is named by its label (mlefit.binding.adjust_frame)
+        term = p.label if p.label and not p.shares_formula else "Intercept"
         est, se = float(res.params[(p.name, term)]), float(res.bse[(p.name, term)])
         if not abs(est - truth) <= RECOVERY_SE * se:
             raise CheckFailure(f"{p.name}: estimate {est:.6g} (link scale) is "
