@@ -150,7 +150,7 @@ def _multinomial_pass(X, y, B, block):
 
 
 def fused_multinomial(X, y, K: int = 4, block: int = BLOCK):
-    n, p = X.shape
+    p = X.shape[1]
     counts = np.bincount(y.astype(int), minlength=K)
     B = np.zeros((p, K - 1))
     B[0] = np.log(counts[1:] / counts[0])

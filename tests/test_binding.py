@@ -142,6 +142,13 @@ def test_unbound_family_refuses_to_evaluate():
         Multinomial().logpdf(np.zeros(2), np.zeros(2))
 
 
+def test_dask_response_must_be_a_column():
+    dd = pytest.importorskip("dask.dataframe")
+    ddf = dd.from_pandas(pd.DataFrame({"y": [1, 2, 3] * 4, "x": range(12)}), npartitions=2)
+    with pytest.raises(DataError, match="must be a column name"):
+        mlefit.fit("I(y + 1) ~ x", ddf, "ordinal")
+
+
 def test_unbound_family_wants_a_data_frame():
     with pytest.raises(DataError, match="pandas DataFrame"):
         mlefit.fit("y ~ x", {"y": [1, 2], "x": [1, 2]}, "ordinal")

@@ -27,16 +27,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from .errors import DataError
 from .family import Family
-from .formula import Design, ModelFrame
+from .formula import ModelFrame
 
-__all__ = ["adjust_frame", "bind_arrays", "bind_data", "needs_binding", "response_column",
-           "summarize_partitions"]
+__all__ = ["adjust_columns", "adjust_frame", "bind_arrays", "bind_data", "needs_binding",
+           "response_column", "summarize_partitions"]
 
 _NAME = re.compile(r"^`?([^`~]+?)`?$")
 
@@ -72,18 +73,25 @@ def summarize_partitions(family: Family, ddf, column: str):
 
 def bind_data(family: Family, formula: str, data, parameter_formulas: dict):
     """``(bound family, data with the response encoded, parameter formulas)`` for
-    :func:`mlefit.fit`; see the module docstring."""
-    if type(data).__module__.split(".")[0] in ("dask", "dask_expr"):
-        raise DataError(f"the {family.name!r} family is bound to the levels of its response, "
-                        "and fitting it on a Dask frame is not supported yet. Fix: fit a "
-                        "pandas frame (ddf.compute()), or a sample of it.")
-    if not isinstance(data, pd.DataFrame):
+    :func:`mlefit.fit` (a pandas or a Dask frame); see the module docstring."""
+    dask_frame = type(data).__module__.split(".")[0] in ("dask", "dask_expr")
+    if not dask_frame and not isinstance(data, pd.DataFrame):
         raise DataError(f"family {family.name!r} takes data as a pandas DataFrame. Fix: "
                         "pd.DataFrame(data).")
     column = response_column(formula, data.columns)
+    if dask_frame:
+        bound = family.bind(summarize_partitions(family, data, column))
+        codes = data[column].map_partitions(partial(_encoded, family=bound),
+                                            meta=(column, "f8"))
+        return bound, data.assign(**{column: codes}), parameter_formulas
     bound = family.bind(family.summarize_response(data[column]))
     data = data.assign(**{column: bound.encode_response(data[column])})
     return bound, data, parameter_formulas
+
+
+def _encoded(column: pd.Series, family: Family) -> pd.Series:
+    """One partition's response encoded by the bound ``family``."""
+    return pd.Series(family.encode_response(column), index=column.index, name=column.name)
 
 
 def bind_arrays(family: Family, y, X, designs: dict | None, names: dict | None):
@@ -111,23 +119,37 @@ def adjust_frame(family: Family, frame: ModelFrame) -> ModelFrame:
         d = designs.get(p.name)
         if d is None:
             continue
-        if not p.intercept:
-            designs[p.name] = _without_intercept(family, d)
-        elif p.label and not p.shares_formula and d.columns == ("Intercept",):
-            designs[p.name] = replace(d, columns=(p.label,))
+        columns, keep = adjust_columns(family, p.name, d.columns, d.formula,
+                                       arrays=d.spec is None)
+        if columns == d.columns:
+            continue
+        if keep.all():
+            designs[p.name] = replace(d, columns=columns)
+            continue
+        positions = None if d.keep_columns is None else np.asarray(d.keep_columns)[keep]
+        designs[p.name] = replace(d, columns=columns, X=np.ascontiguousarray(d.X[:, keep]),
+                                  keep_columns=positions)
     return replace(frame, designs=designs)
 
 
-def _without_intercept(family: Family, d: Design) -> Design:
-    if "Intercept" not in d.columns:
-        if d.spec is None:          # arrays: the caller's design, taken as it is
-            return d
-        raise DataError(f"the {family.name!r} family's {d.parameter!r} formula {d.formula!r} "
-                        "has no intercept; its intercepts are the family's own parameters (the "
-                        "cutpoints), and without one a factor is coded with all its levels, "
-                        "which the cutpoints alias. Fix: keep the intercept in the formula "
-                        "(write 'y ~ x', not 'y ~ 0 + x'): mlefit drops its column.")
-    keep = np.array([c != "Intercept" for c in d.columns])
-    kept_positions = None if d.keep_columns is None else np.asarray(d.keep_columns)[keep]
-    return replace(d, columns=tuple(c for c, k in zip(d.columns, keep, strict=True) if k),
-                   X=np.ascontiguousarray(d.X[:, keep]), keep_columns=kept_positions)
+def adjust_columns(family: Family, name: str, columns: tuple, formula: str,
+                   arrays: bool = False) -> tuple[tuple, np.ndarray]:
+    """``(columns, keep)``: parameter ``name``'s design columns after its declarations,
+    and which of the given columns are kept (shared with :mod:`mlefit.partitioned`)."""
+    p = family.parameter(name)
+    keep = np.ones(len(columns), dtype=bool)
+    if not p.intercept:
+        if "Intercept" not in columns:
+            if arrays:          # arrays: the caller's design, taken as it is
+                return tuple(columns), keep
+            raise DataError(f"the {family.name!r} family's {name!r} formula {formula!r} has "
+                            "no intercept; its intercepts are the family's own parameters "
+                            "(the cutpoints), and without one a factor is coded with all its "
+                            "levels, which the cutpoints alias. Fix: keep the intercept in "
+                            "the formula (write 'y ~ x', not 'y ~ 0 + x'): mlefit drops its "
+                            "column.")
+        keep = np.array([c != "Intercept" for c in columns])
+        return tuple(c for c, k in zip(columns, keep, strict=True) if k), keep
+    if p.label and not p.shares_formula and tuple(columns) == ("Intercept",):
+        return (p.label,), keep
+    return tuple(columns), keep

@@ -135,8 +135,11 @@ def test_bound_family_pickles_and_conforms():
     check_family(fam)
 
 
-def test_dask_frame_is_refused_clearly():
+def test_dask_frame_gives_the_in_memory_fit():
     dd = pytest.importorskip("dask.dataframe")
-    ddf = dd.from_pandas(ANES, npartitions=2)
-    with pytest.raises(DataError, match="Dask frame is not supported yet"):
-        mlefit.fit(FORMULA, ddf, "multinomial")
+    formula = "PID ~ selfLR + age"
+    eager = mlefit.fit(formula, ANES, "multinomial")
+    lazy = mlefit.fit(formula, dd.from_pandas(ANES, npartitions=4), "multinomial")
+    np.testing.assert_allclose(lazy.params.to_numpy(), eager.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(lazy.bse.to_numpy(), eager.bse.to_numpy(), rtol=1e-8)
+    assert lazy.llf == pytest.approx(eager.llf, rel=1e-12)

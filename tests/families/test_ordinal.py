@@ -311,11 +311,23 @@ def test_unknown_link_is_refused():
         Ordinal(link="identity")
 
 
-def test_dask_frame_is_refused_clearly():
+def test_dask_frame_gives_the_in_memory_fit(wine):
+    """On a Dask frame the levels are the union over the partitions (the first partition
+    here has no rating 5) and the fit is the in-memory one (to rounding)."""
     dd = pytest.importorskip("dask.dataframe")
-    ddf = dd.from_pandas(pd.DataFrame({"y": [1, 2, 3] * 5, "x": range(15)}), npartitions=2)
-    with pytest.raises(DataError, match="Dask frame is not supported yet"):
-        mlefit.fit("y ~ x", ddf, "ordinal")
+    ordered = wine.sort_values("response").reset_index(drop=True)
+    ddf = dd.from_pandas(ordered, npartitions=3, sort=False)
+    first = ddf.partitions[0].compute()["rating"]
+    assert 5 not in set(first[first.notna()].astype(int))
+    lazy = mlefit.fit("rating ~ temp + contact", ddf, "ordinal")
+    eager = mlefit.fit("rating ~ temp + contact", ordered, "ordinal")
+    assert lazy.family.levels == eager.family.levels == (1, 2, 3, 4, 5)
+    np.testing.assert_allclose(lazy.params.to_numpy(), eager.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(lazy.bse.to_numpy(), eager.bse.to_numpy(), rtol=1e-8)
+    assert lazy.llf == pytest.approx(eager.llf, rel=1e-12)
+    new = pd.DataFrame({"temp": ["warm"], "contact": ["no"]})
+    np.testing.assert_allclose(lazy.predict(new, which="prob").to_numpy(),
+                               eager.predict(new, which="prob").to_numpy(), rtol=1e-9)
 
 
 def test_bound_family_pickles(wine):
