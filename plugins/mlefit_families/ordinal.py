@@ -267,6 +267,21 @@ class BoundOrdinal(Family):
         return np.where(inside, out, -np.inf)
 
     def _pieces(self, y, location, cuts):
+        """``(A, B, dA, dB, k)`` of the rows: ``f(a)/P``, ``f(b)/P``, ``f'(a)/P``,
+        ``f'(b)/P`` and the level codes. The engine asks for the first and the second
+        derivatives of the same rows in turn: the last rows' pieces are kept (keyed by the
+        identity of the arrays, which the cache holds, so a key cannot be reused; one
+        immutable tuple read at once, so threads sharing the family see a whole entry)."""
+        key = (y, location, *(cuts[c] for c in self.cuts))
+        cached = getattr(self, "_last", None)
+        if cached is not None and len(cached[0]) == len(key) and \
+                all(u is v for u, v in zip(cached[0], key, strict=True)):
+            return cached[1]
+        out = self._compute_pieces(y, location, cuts)
+        self._last = (key, out)
+        return out
+
+    def _compute_pieces(self, y, location, cuts):
         a, b, _, k = self._bounds(y, location, cuts)
         P = self._prob(a, b)
         F = self.F
