@@ -239,18 +239,36 @@ class BoundOrdinal(Family):
             C[:, j] = params[c]
         return C
 
-    def _bounds(self, y, location, params):
-        """``(a, b, ordered)``: upper and lower cutpoint minus the location, and whether
-        the row's cutpoints are increasing."""
+    def _cached(self, slot: str, compute, y, location, cuts):
+        """``compute(y, location, cuts)``, kept for the last rows. The engine evaluates
+        the log density and then the first and second derivatives of the same rows: the
+        entry is keyed by the identity of the arrays, which it holds (so a key cannot be
+        reused), and read as one immutable tuple (threads sharing the family see a whole
+        entry)."""
+        key = (y, location, *(cuts[c] for c in self.cuts))
+        cached = getattr(self, slot, None)
+        if cached is not None and len(cached[0]) == len(key) and \
+                all(u is v for u, v in zip(cached[0], key, strict=True)):
+            return cached[1]
+        out = compute(y, location, cuts)
+        setattr(self, slot, (key, out))
+        return out
+
+    def _rows(self, y, location, cuts):
+        """``(a, b, k, P, inside)``: each row's upper and lower cutpoint minus the location,
+        its level code, its probability, and whether it is a level whose interval is not
+        empty (cutpoints in order: with constant cutpoints every adjacent pair is some
+        level's interval, so a fit never leaves the ordered cone)."""
         y = np.asarray(y, dtype=float)
-        loc = np.broadcast_to(np.asarray(location, dtype=float), y.shape)
-        C = self._cut_matrix(y.shape[0], {c: np.broadcast_to(params[c], y.shape)
-                                          for c in self.cuts})
-        ordered = np.all(np.diff(C[:, 1:-1], axis=1) > 0, axis=1) if self.K > 2 else \
-            np.ones(y.shape[0], dtype=bool)
+        n = y.shape[0]
+        loc = np.broadcast_to(np.asarray(location, dtype=float), (n,))
+        C = self._cut_matrix(n, {c: np.broadcast_to(cuts[c], (n,)) for c in self.cuts})
         k = np.clip(np.nan_to_num(y), 0, self.K - 1).astype(int)
-        rows = np.arange(y.shape[0])
-        return C[rows, k + 1] - loc, C[rows, k] - loc, ordered, k
+        upper = np.take_along_axis(C, (k + 1)[:, None], axis=1)[:, 0]
+        lower = np.take_along_axis(C, k[:, None], axis=1)[:, 0]
+        inside = (upper > lower) & (y == k)
+        a, b = upper - loc, lower - loc
+        return a, b, k, self._prob(a, b), inside
 
     def _prob(self, a, b):
         F = self.F
@@ -259,31 +277,17 @@ class BoundOrdinal(Family):
         return np.where(upper, F.sf(b) - F.sf(a), F.cdf(a) - F.cdf(b))
 
     def logpdf(self, y, location, **cuts):
-        a, b, ordered, _ = self._bounds(y, location, cuts)
+        _, _, _, P, inside = self._cached("_last_rows", self._rows, y, location, cuts)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.log(self._prob(a, b))
-        y = np.asarray(y, dtype=float)
-        inside = ordered & (y == np.floor(y)) & (y >= 0) & (y <= self.K - 1)
-        return np.where(inside, out, -np.inf)
+            return np.where(inside, np.log(P), -np.inf)
 
     def _pieces(self, y, location, cuts):
-        """``(A, B, dA, dB, k)`` of the rows: ``f(a)/P``, ``f(b)/P``, ``f'(a)/P``,
-        ``f'(b)/P`` and the level codes. The engine asks for the first and the second
-        derivatives of the same rows in turn: the last rows' pieces are kept (keyed by the
-        identity of the arrays, which the cache holds, so a key cannot be reused; one
-        immutable tuple read at once, so threads sharing the family see a whole entry)."""
-        key = (y, location, *(cuts[c] for c in self.cuts))
-        cached = getattr(self, "_last", None)
-        if cached is not None and len(cached[0]) == len(key) and \
-                all(u is v for u, v in zip(cached[0], key, strict=True)):
-            return cached[1]
-        out = self._compute_pieces(y, location, cuts)
-        self._last = (key, out)
-        return out
+        """``(A, B, dA, dB, k)``: ``f(a)/P``, ``f(b)/P``, ``f'(a)/P``, ``f'(b)/P`` and the
+        level codes of the rows."""
+        return self._cached("_last_pieces", self._compute_pieces, y, location, cuts)
 
     def _compute_pieces(self, y, location, cuts):
-        a, b, _, k = self._bounds(y, location, cuts)
-        P = self._prob(a, b)
+        a, b, k, P, _ = self._cached("_last_rows", self._rows, y, location, cuts)
         F = self.F
         A, B = F.pdf(a) / P, F.pdf(b) / P
         dA, dB = F.dpdf(a) / P, F.dpdf(b) / P
@@ -293,8 +297,15 @@ class BoundOrdinal(Family):
         A, B, _, _, k = self._pieces(y, location, cuts)
         out = {"location": B - A}
         for j, c in enumerate(self.cuts, start=1):
-            out[c] = np.where(k + 1 == j, A, 0.0) - np.where(k == j, B, 0.0)
+            out[c] = (k == j - 1) * A - (k == j) * B
         return out
+
+    def eta_derivatives(self, y, links, **etas):
+        """Every parameter is on the identity scale: the derivatives are the eta-scale
+        ones (no chain rule)."""
+        if any(name != "identity" for name in links.values()):
+            return None
+        return self.dlogpdf(y, **etas), self.d2logpdf(y, **etas)
 
     def d2logpdf(self, y, location, **cuts):
         A, B, dA, dB, k = self._pieces(y, location, cuts)
@@ -302,11 +313,11 @@ class BoundOrdinal(Family):
         zero = np.zeros_like(A)
         out = {("location", "location"): aa + 2.0 * ab + bb}
         for j, c in enumerate(self.cuts, start=1):
-            up, lo = k + 1 == j, k == j
-            out[("location", c)] = -np.where(up, aa + ab, 0.0) - np.where(lo, ab + bb, 0.0)
-            out[(c, c)] = np.where(up, aa, 0.0) + np.where(lo, bb, 0.0)
+            up, lo = k == j - 1, k == j         # cutpoint j is the row's upper / lower end
+            out[("location", c)] = -(up * (aa + ab) + lo * (ab + bb))
+            out[(c, c)] = up * aa + lo * bb
             for m, d in enumerate(self.cuts[j:], start=j + 1):
-                out[(c, d)] = np.where(lo, ab, 0.0) if m == j + 1 else zero
+                out[(c, d)] = lo * ab if m == j + 1 else zero
         return out
 
     def _category_parts(self, location, cuts, n):

@@ -249,6 +249,8 @@ def test_probabilities_sum_to_one_and_newdata(wine):
     np.testing.assert_allclose(np.cumsum(p_new)[:-1], cum, rtol=1e-12)
     with pytest.raises(DataError, match="without intervals"):
         res.predict(which="prob", interval="confidence")
+    with pytest.raises(DataError, match="which='prob'"):
+        res.predict()
 
 
 def test_simulate_and_quantile_residuals():

@@ -118,7 +118,9 @@ def predict(res, newdata=None, which: str = "mean", interval: str | None = None,
                         f"{list(fam.parameter_names)}.")
     if which == "mean" and not fam.has("mean"):
         raise DataError(f"family {fam.name!r} defines no mean(). Fix: predict a parameter "
-                        f"instead, e.g. which={first!r}.")
+                        f"instead, e.g. which={first!r}"
+                        + (", or the category probabilities, which='prob'." if
+                           fam.has("probabilities") else "."))
     mats, index = designs(res, newdata)
     n = len(index)
     etas = linear_predictors(res, mats, n)
