@@ -14,7 +14,8 @@ import pandas as pd
 
 from mlefit.errors import DataError
 
-__all__ = ["Levels", "Unbound", "draw", "encode", "merge", "ordered_levels", "summarize"]
+__all__ = ["IdentityScale", "LastRows", "Levels", "Unbound", "draw", "encode",
+           "merge", "ordered_levels", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -133,3 +134,31 @@ class Unbound:
         raise DataError(f"the {self.name} family is bound to its response's levels when a "
                         f"fit starts (mlefit.fit); unbound it has no {what}. Fix: fit it, or "
                         "bind it: family.bind(family.summarize_response(column)).")
+
+
+class LastRows:
+    """A bound family's per-row work kept for the last rows (a mixin). The engine
+    evaluates the log density and then the first and second derivatives of the same rows:
+    an entry is keyed by the identity of the arrays, which it holds (so a key cannot be
+    reused while it is kept), and read as one immutable tuple (threads sharing the family
+    see a whole entry or none)."""
+
+    def _cached(self, slot: str, compute, y, params: dict):
+        key = (y, *(params[name] for name in self.parameter_names if name in params))
+        cached = getattr(self, slot, None)
+        if cached is not None and len(cached[0]) == len(key) and \
+                all(u is v for u, v in zip(cached[0], key, strict=True)):
+            return cached[1]
+        out = compute(y, params)
+        setattr(self, slot, (key, out))
+        return out
+
+
+class IdentityScale:
+    """Every parameter on the identity scale: the derivatives on the linear-predictor
+    scale are the family's own (no chain rule; a mixin)."""
+
+    def eta_derivatives(self, y, links, **etas):
+        if any(name != "identity" for name in links.values()):
+            return None
+        return self.dlogpdf(y, **etas), self.d2logpdf(y, **etas)

@@ -63,7 +63,7 @@ class Multinomial(_categorical.Unbound, Family):
         return rng.choice(np.array(["a", "b", "c"]), size=n)
 
 
-class BoundMultinomial(Family):
+class BoundMultinomial(_categorical.LastRows, _categorical.IdentityScale, Family):
     """The multinomial family bound to ``levels``, with ``levels[reference]`` the
     reference."""
 
@@ -103,19 +103,23 @@ class BoundMultinomial(Family):
         n = np.broadcast_shapes(*(np.shape(v) for v in etas.values()))[0]
         return special.softmax(self._etas(n, etas), axis=1)
 
-    def logpdf(self, y, **etas):
+    def _rows(self, y, etas):
+        """``(log P, P, inside)``: the rows' log probabilities and probabilities (n x K)
+        and whether ``y`` is a level code."""
         y = np.asarray(y, dtype=float)
         n = y.shape[0]
         E = self._etas(n, {k: np.broadcast_to(v, (n,)) for k, v in etas.items()})
+        logP = E - special.logsumexp(E, axis=1, keepdims=True)
         inside = (y == np.floor(y)) & (y >= 0) & (y <= self.K - 1)
+        return logP, np.exp(logP), inside
+
+    def logpdf(self, y, **etas):
+        logP, _, inside = self._cached("_last_rows", self._rows, y, etas)
         k = np.where(inside, y, 0).astype(int)
-        out = E[np.arange(n), k] - special.logsumexp(E, axis=1)
-        return np.where(inside, out, -np.inf)
+        return np.where(inside, logP[np.arange(k.size), k], -np.inf)
 
     def _probs(self, y, etas):
-        n = np.asarray(y).shape[0]
-        return special.softmax(self._etas(n, {k: np.broadcast_to(v, (n,))
-                                              for k, v in etas.items()}), axis=1)
+        return self._cached("_last_rows", self._rows, y, etas)[1]
 
     def dlogpdf(self, y, **etas):
         P = self._probs(y, etas)

@@ -195,7 +195,7 @@ class Ordinal(_categorical.Unbound, Family):
         return rng.integers(1, 5, size=n)
 
 
-class BoundOrdinal(Family):
+class BoundOrdinal(_categorical.LastRows, _categorical.IdentityScale, Family):
     """The ordinal family bound to ``levels`` (in order) with the cumulative ``link``."""
 
     name = "ordinal"
@@ -239,30 +239,15 @@ class BoundOrdinal(Family):
             C[:, j] = params[c]
         return C
 
-    def _cached(self, slot: str, compute, y, location, cuts):
-        """``compute(y, location, cuts)``, kept for the last rows. The engine evaluates
-        the log density and then the first and second derivatives of the same rows: the
-        entry is keyed by the identity of the arrays, which it holds (so a key cannot be
-        reused), and read as one immutable tuple (threads sharing the family see a whole
-        entry)."""
-        key = (y, location, *(cuts[c] for c in self.cuts))
-        cached = getattr(self, slot, None)
-        if cached is not None and len(cached[0]) == len(key) and \
-                all(u is v for u, v in zip(cached[0], key, strict=True)):
-            return cached[1]
-        out = compute(y, location, cuts)
-        setattr(self, slot, (key, out))
-        return out
-
-    def _rows(self, y, location, cuts):
+    def _rows(self, y, params):
         """``(a, b, k, P, inside)``: each row's upper and lower cutpoint minus the location,
         its level code, its probability, and whether it is a level whose interval is not
         empty (cutpoints in order: with constant cutpoints every adjacent pair is some
         level's interval, so a fit never leaves the ordered cone)."""
         y = np.asarray(y, dtype=float)
         n = y.shape[0]
-        loc = np.broadcast_to(np.asarray(location, dtype=float), (n,))
-        C = self._cut_matrix(n, {c: np.broadcast_to(cuts[c], (n,)) for c in self.cuts})
+        loc = np.broadcast_to(np.asarray(params["location"], dtype=float), (n,))
+        C = self._cut_matrix(n, {c: np.broadcast_to(params[c], (n,)) for c in self.cuts})
         k = np.clip(np.nan_to_num(y), 0, self.K - 1).astype(int)
         upper = np.take_along_axis(C, (k + 1)[:, None], axis=1)[:, 0]
         lower = np.take_along_axis(C, k[:, None], axis=1)[:, 0]
@@ -277,17 +262,19 @@ class BoundOrdinal(Family):
         return np.where(upper, F.sf(b) - F.sf(a), F.cdf(a) - F.cdf(b))
 
     def logpdf(self, y, location, **cuts):
-        _, _, _, P, inside = self._cached("_last_rows", self._rows, y, location, cuts)
+        _, _, _, P, inside = self._cached("_last_rows", self._rows, y,
+                                          {"location": location, **cuts})
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(inside, np.log(P), -np.inf)
 
     def _pieces(self, y, location, cuts):
         """``(A, B, dA, dB, k)``: ``f(a)/P``, ``f(b)/P``, ``f'(a)/P``, ``f'(b)/P`` and the
         level codes of the rows."""
-        return self._cached("_last_pieces", self._compute_pieces, y, location, cuts)
+        return self._cached("_last_pieces", self._compute_pieces, y,
+                            {"location": location, **cuts})
 
-    def _compute_pieces(self, y, location, cuts):
-        a, b, k, P, _ = self._cached("_last_rows", self._rows, y, location, cuts)
+    def _compute_pieces(self, y, params):
+        a, b, k, P, _ = self._cached("_last_rows", self._rows, y, params)
         F = self.F
         A, B = F.pdf(a) / P, F.pdf(b) / P
         dA, dB = F.dpdf(a) / P, F.dpdf(b) / P
@@ -299,13 +286,6 @@ class BoundOrdinal(Family):
         for j, c in enumerate(self.cuts, start=1):
             out[c] = (k == j - 1) * A - (k == j) * B
         return out
-
-    def eta_derivatives(self, y, links, **etas):
-        """Every parameter is on the identity scale: the derivatives are the eta-scale
-        ones (no chain rule)."""
-        if any(name != "identity" for name in links.values()):
-            return None
-        return self.dlogpdf(y, **etas), self.d2logpdf(y, **etas)
 
     def d2logpdf(self, y, location, **cuts):
         A, B, dA, dB, k = self._pieces(y, location, cuts)
