@@ -127,6 +127,16 @@ def test_shares_formula_and_own_formulas():
     assert own.formulas == {"eta1": "y ~ x", "eta2": "~ 1"}
 
 
+def test_a_formula_for_the_first_parameter_is_refused():
+    """The first category's formula is the main one; before, mu="~ 1" (any family) was
+    silently ignored."""
+    data = pd.DataFrame({"y": ["a", "b", "c"] * 10, "x": np.arange(30.0)})
+    with pytest.raises(DataError, match="formula is the main one"):
+        mlefit.fit("y ~ x", data, "multinomial", eta2="~ 1")
+    with pytest.raises(DataError, match="formula is the main one"):
+        mlefit.fit("x ~ 1", data, "gaussian", mu="~ 1")
+
+
 def test_fixed_and_links_are_checked_against_the_bound_family():
     data = pd.DataFrame({"y": [1, 2, 3] * 10, "x": np.arange(30.0)})
     with pytest.raises(DataError, match="not a parameter"):

@@ -275,6 +275,10 @@ def _formulas(family: Family, formula: str, extra: dict, fixed) -> dict[str, str
                         f"parameters {list(names)} (a parameter's formula is passed as a "
                         f"keyword named after it, e.g. {names[-1]}='~ x'); options are "
                         f"{sorted(RESERVED_NAMES - {'y', 'X', 'names', 'designs'})}.")
+    if names[0] in extra:
+        raise DataError(f"{names[0]}= gives a formula to {family.name!r}'s first parameter "
+                        f"{names[0]!r}, whose formula is the main one ({formula!r}). Fix: "
+                        "write its terms in the main formula.")
     out = {names[0]: formula}
     for name in names[1:]:
         given = extra.get(name)
