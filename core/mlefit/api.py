@@ -98,7 +98,8 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
     -------
     FitResult
     """
-    family, data, parameter_formulas = _bound(family, formula, data, parameter_formulas)
+    family, data, parameter_formulas = _bound(family, formula, data, parameter_formulas,
+                                              link)
     request = build_request(
         family, formula=formula, parameter_formulas=parameter_formulas, link=link,
         links=links, weights=weights, var_weights=var_weights, offset=offset,
@@ -116,12 +117,18 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
     return estimate(request, binding.adjust_frame(request.family, frame))
 
 
-def _bound(family, formula, data, parameter_formulas):
+def _bound(family, formula, data, parameter_formulas, link=None):
     """A family whose parameters depend on the data, bound to its response
     (:mod:`mlefit.binding`); any other family as given."""
     fam = get_family(family)[0] if isinstance(family, str) else family
     if not binding.needs_binding(fam):
         return family, data, parameter_formulas
+    if link is not None:
+        kind = type(fam)
+        raise DataError(f"link={link!r}: the {fam.name!r} family's parameters are bound to "
+                        "its response, each on the identity scale; a link of the family "
+                        f"itself is an argument of its class. Fix: family={kind.__module__}."
+                        f"{kind.__name__}(link={link!r}) where the family has one (ordinal).")
     return binding.bind_data(fam, formula, data, parameter_formulas)
 
 

@@ -311,6 +311,9 @@ def test_bad_input_is_refused(data, family, formula, match):
 def test_unknown_link_is_refused():
     with pytest.raises(DataError, match="not a cumulative link"):
         Ordinal(link="identity")
+    data = pd.DataFrame({"y": [1, 2, 3] * 5, "x": range(15)})
+    with pytest.raises(DataError, match=r"mlefit_families.ordinal.Ordinal\(link='probit'\)"):
+        mlefit.fit("y ~ x", data, "ordinal", link="probit")
 
 
 def test_dask_frame_gives_the_in_memory_fit(wine):
