@@ -11,7 +11,16 @@ import pytest
 
 import mlefit
 
-FAMILIES = [i.family for i in mlefit.families() if i.source.distribution == "mlefit"]
+
+def _bound(family):
+    """A family whose parameters depend on the data, bound to its example response."""
+    if not family.has("bind"):
+        return family
+    example = family.example_response(np.random.default_rng(0), 500)
+    return family.bind(family.summarize_response(example))
+
+
+FAMILIES = [_bound(i.family) for i in mlefit.families() if i.source.distribution == "mlefit"]
 
 
 def truth(family):
@@ -38,8 +47,19 @@ def simulate(family, n, rng):
     else:
         data["y"] = y
         formula = "y ~ x"
-    coef = np.r_[b0, 0.3, [mlefit.registry.get_registry().link(p.default_link).link(
-        values[p.name]) for p in family.parameters[1:]]]
+    links = mlefit.registry.get_registry().link
+    # a first parameter without an intercept of its own (the ordinal location) has only
+    # the slope; a parameter sharing the main formula (a multinomial category) has its
+    # constant and a zero slope
+    first_coef = [b0, 0.3] if first.intercept else [0.3]
+    if not first.intercept:
+        thetas[first.name] = link.inverse(0.3 * x)
+        y = np.asarray(family.sample(rng, n, **thetas), dtype=float)
+        data["y"] = y
+    coef = np.r_[first_coef, [c for p in family.parameters[1:] for c in
+                              ((links(p.default_link).link(values[p.name]), 0.0)
+                               if p.shares_formula else
+                               (links(p.default_link).link(values[p.name]),))]]
     return data, formula, coef
 
 

@@ -125,7 +125,7 @@ LAYERS = [
     ["errors", "domains", "links", "family"],
     ["engine"],
     ["contract", "registry", "conventions", "columns", "formula", "formula_safety", "request",
-     "context", "start", "diagnose", "collinearity", "datasets", "hookspecs", "summary",
+     "binding", "context", "start", "diagnose", "collinearity", "datasets", "hookspecs", "summary",
      "export", "_moved", "frames"],
     ["inference"],
     ["postestimation"],

@@ -40,6 +40,7 @@ from .inference import (
     lrtest,
     score_test,
 )
+from .inference.nominal import nominal_test
 from .inference.term_tables import anova, drop1
 from .links import Link
 from .postestimation.emmeans import emmeans
@@ -54,7 +55,8 @@ __all__ = [
     "MlefitWarning", "Parameter", "PassesWarning", "PluginLoadWarning", "Reduction", "ScoreTest",
     "UnknownFamilyError", "UnknownLinkError", "WaldTest", "anova", "compare", "datasets",
     "domains", "drop1", "emmeans", "errors", "families", "fit", "fit_arrays", "get_family",
-    "hookimpl", "links", "lrtest", "score_test",
+    "hookimpl", "links", "lrtest", "nominal_test",
+    "score_test",
 ]
 
 __version__ = "0.1.0"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import binding
 from . import formula as formulas_
 from .columns import refuse_complex
 from .errors import DataError
@@ -18,7 +19,7 @@ from .fitting import estimate
 from .formula import Design, ModelFrame
 from .frames import as_pandas
 from .registry import get_registry
-from .request import FitRequest, build_request
+from .request import FitRequest, build_request, get_family
 from .results import FitResult
 
 __all__ = ["families", "fit", "fit_arrays"]
@@ -111,6 +112,10 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
     -------
     FitResult
     """
+    if not _is_dask(data):
+        data = as_pandas(data)     # polars, pyarrow, ...: converted once, here
+    family, data, parameter_formulas = _bound(family, formula, data, parameter_formulas,
+                                              link)
     request = build_request(
         family, formula=formula, parameter_formulas=parameter_formulas, link=link,
         links=links, weights=weights, var_weights=var_weights, offset=offset,
@@ -124,12 +129,26 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
     if _is_dask(data):
         from .partitioned import fit_partitioned
         return fit_partitioned(request, data, persist=persist, progress=progress)
-    data = as_pandas(data)     # polars, pyarrow, ...: converted once, here
     frame = formulas_.build(request.formulas, data, weights=request.weights,
                             var_weights=request.var_weights, offsets=request.offsets,
                             exposure=request.exposure, groups=request.groups,
                             missing=request.missing, safe=request.safe_formulas)
-    return estimate(request, frame)
+    return estimate(request, binding.adjust_frame(request.family, frame))
+
+
+def _bound(family, formula, data, parameter_formulas, link=None):
+    """A family whose parameters depend on the data, bound to its response
+    (:mod:`mlefit.binding`); any other family as given."""
+    fam = get_family(family)[0] if isinstance(family, str) else family
+    if not binding.needs_binding(fam):
+        return family, data, parameter_formulas
+    if link is not None:
+        kind = type(fam)
+        raise DataError(f"link={link!r}: the {fam.name!r} family's parameters are bound to "
+                        "its response, each on the identity scale; a link of the family "
+                        f"itself is an argument of its class. Fix: family={kind.__module__}."
+                        f"{kind.__name__}(link={link!r}) where the family has one (ordinal).")
+    return binding.bind_data(fam, formula, data, parameter_formulas)
 
 
 def _is_dask(data) -> bool:
@@ -153,12 +172,16 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
     first); everything else is as :func:`fit` (``singular="drop"`` and ``penalty``
     included).
     """
+    fam = get_family(family)[0] if isinstance(family, str) else family
+    if binding.needs_binding(fam):
+        family, y, designs, names = binding.bind_arrays(fam, y, X, designs, names)
     request = build_request(
         family, designs=designs, names=names, link=link, links=links, weights=weights,
         var_weights=var_weights, offset=offset, offsets=offsets, fixed=fixed, start=start,
         cov_type=cov_type, dispersion=dispersion, convention=convention, method=method,
         groups=groups, maxiter=maxiter, tol=tol, singular=singular, penalty=penalty)
-    return estimate(request, _array_frame(request, y, as_pandas(X, "X")))
+    return estimate(request, binding.adjust_frame(request.family,
+                                                 _array_frame(request, y, as_pandas(X, "X"))))
 
 
 def _all_finite(M: np.ndarray, block: int = 1 << 14) -> bool:

@@ -59,6 +59,15 @@ OPTIONAL_METHODS: dict[str, str] = {
     "(predict(which='count'))",
     "loglik_r": "R's logLik rule for convention='R' when it differs from the ML value: "
     "loglik_r(y, mu, weights, var_weights) -> float",
+    "summarize_response": "a family whose parameters depend on the data: a summary of the "
+    "raw response column (e.g. its levels), mergeable over partitions",
+    "merge_summaries": "merges two summarize_response results (a Dask frame: the union of "
+    "the partitions' levels)",
+    "probabilities": "per-row category probabilities (n x K) of a categorical response, "
+    "one column per level of family.levels: predict(which='prob')",
+    "bind": "bind(summary) -> the concrete Family for this response, whose parameters are "
+    "known (ordinal cutpoints, multinomial categories); its encode_response(column) maps the "
+    "raw response to what its logpdf takes",
 }
 
 
@@ -80,6 +89,19 @@ class Parameter:
         An ordinary range on the natural scale, for tests and generic start values.
     description : str
         One line for the summary and the docs.
+    label : str
+        A display label that need not be an identifier (the cutpoint ``Low|Medium``, a
+        category ``"Ind"``): the summary shows it beside the name; the coefficient of an
+        intercept-only parameter that does not ``shares_formula`` is named by it
+        (``("cut1", "Low|Medium")``). Empty: none.
+    intercept : bool
+        False when the parameter's design must have no intercept of its own (the location
+        of an ordinal model, whose intercepts are the cutpoints): the formula is written
+        with its intercept, which fixes the coding of factors, and the intercept column is
+        dropped (R's ``polr``).
+    shares_formula : bool
+        True when the parameter's design is by default the main formula's right-hand side
+        (each category of a multinomial logit), not ``~ 1``.
     """
 
     name: str
@@ -88,6 +110,9 @@ class Parameter:
     links: tuple[str, ...] | None = None
     typical: tuple[float, float] | None = None
     description: str = ""
+    label: str = ""
+    intercept: bool = True
+    shares_formula: bool = False
 
     @property
     def default_link(self) -> str:
@@ -143,6 +168,21 @@ class Family:
 
     Subclasses set the class attributes below and define ``logpdf``. Optional methods
     (see :data:`OPTIONAL_METHODS`) are detected by presence.
+
+    **Families whose parameters depend on the data** (ordinal cutpoints, multinomial
+    categories) are registered *unbound* and define three methods:
+    ``summarize_response(column)`` (the raw response column of one data frame or
+    partition: a pandas Series or an array) returns a summary such as the set of levels
+    present; ``merge_summaries(a, b)`` merges two of them (associative: a Dask frame's
+    summaries are merged over its partitions); ``bind(summary)`` returns a concrete
+    ``Family`` instance whose ``parameters`` are known and which defines
+    ``encode_response(column)``, the response as its ``logpdf`` takes it (NaN where it is
+    missing). :func:`mlefit.fit` binds the family before anything else (module
+    :mod:`mlefit.binding`), so the parameters' formulas, links and ``fixed=`` are those of
+    the bound family. A bound family must pickle (Dask workers receive it): keep its state
+    in plain attributes. The unbound family's own ``parameters`` are a placeholder for the
+    registry; it also defines ``example_response(rng, n)``, a response the conformance kit
+    binds it to.
     """
 
     name: ClassVar[str]

@@ -53,6 +53,7 @@ import pandas as pd
 from formulaic.errors import DataMismatchWarning
 
 from . import engine, start
+from .binding import adjust_columns
 from .collinearity import refuse_rank_deficient, warn_collinear
 from .context import FitContext
 from .contract import check_logpdf
@@ -737,7 +738,11 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
         if p == first and "exposure" in vectors:
             sources.append(OffsetSource(vectors["exposure"], None, log=True))
         rhs_spec = _parts(mm)[-1].model_spec
-        designs[p] = Design(p, formulas[p], tuple(cols[i] for i in keep_cols[p]),
+        # a family bound to its response: its parameters' declarations (mlefit.binding)
+        names, kept = adjust_columns(family, p, tuple(cols[i] for i in keep_cols[p]),
+                                     formulas[p])
+        keep_cols[p] = keep_cols[p][kept]
+        designs[p] = Design(p, formulas[p], names,
                             np.empty((0, keep_cols[p].size)), np.empty(0), rhs_spec,
                             keep_cols[p], off_cols[p], tuple(sources), safe=request.safe_formulas)
     response_names = tuple(_parts(parsed[first].get_model_matrix(

@@ -295,7 +295,8 @@ def _check_singular(singular) -> None:
 
 def _formulas(family: Family, formula: str, extra: dict, fixed) -> dict[str, str]:
     """``{parameter: formula}``: the main formula, and a one-sided formula (default
-    ``~ 1``) for every other parameter not fixed."""
+    ``~ 1``, or the main formula's right-hand side for a parameter declared
+    ``shares_formula``) for every other parameter not fixed."""
     names = family.parameter_names
     unknown = [k for k in extra if k not in names]
     if unknown:
@@ -303,6 +304,10 @@ def _formulas(family: Family, formula: str, extra: dict, fixed) -> dict[str, str
                         f"parameters {list(names)} (a parameter's formula is passed as a "
                         f"keyword named after it, e.g. {names[-1]}='~ x'); options are "
                         f"{sorted(RESERVED_NAMES - {'y', 'X', 'names', 'designs'})}.")
+    if names[0] in extra:
+        raise DataError(f"{names[0]}= gives a formula to {family.name!r}'s first parameter "
+                        f"{names[0]!r}, whose formula is the main one ({formula!r}). Fix: "
+                        "write its terms in the main formula.")
     out = {names[0]: formula}
     for name in names[1:]:
         given = extra.get(name)
@@ -310,8 +315,9 @@ def _formulas(family: Family, formula: str, extra: dict, fixed) -> dict[str, str
             if given is not None:
                 raise DataError(f"{name} is both fixed and given a formula. Fix: choose one.")
             continue
-        if given is None:
-            given = "~ 1"
+        if given is None:      # a parameter sharing the main formula's design gets its rhs
+            given = "~ " + formula.partition("~")[2].strip() \
+                if family.parameter(name).shares_formula else "~ 1"
         given = str(given).strip()
         _one_sided(name, given)
         if not given.startswith("~"):

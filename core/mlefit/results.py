@@ -308,7 +308,9 @@ class FitResult:
         """Predictions on the fit's rows or on ``newdata`` (designs and offsets rebuilt).
 
         ``which``: ``"mean"`` (E[y]), ``"link"`` (the first parameter's linear
-        predictor) or any parameter's name (natural scale). ``interval="confidence"``
+        predictor) or any parameter's name (natural scale); ``"prob"`` for a categorical
+        family (ordinal, multinomial): a DataFrame of category probabilities, one column
+        per level. ``interval="confidence"``
         returns a DataFrame with ``estimate``, ``se``, ``lower``, ``upper`` (delta
         method on the link scale, transformed back; see :mod:`mlefit.postestimation.prediction`).
 

@@ -38,7 +38,9 @@ def _block(res, name: str) -> list[str]:
     params, bse = res.params[name], res.bse[name]
     stat, pval = res.tvalues[name], res.pvalues[name]
     link = res.links[name].name
-    head = f"{name} (link: {link})   formula: {res.formulas[name]}"
+    label = res.family.parameter(name).label
+    head = (f"{name}{f' [{label}]' if label else ''} (link: {link})   formula: "
+            f"{res.formulas[name]}")
     width = max(12, *(len(str(t)) for t in params.index))
     label = "t value" if res.t_tests else "z value"
     pcol = "Pr(>|t|)" if res.t_tests else "Pr(>|z|)"
@@ -57,6 +59,25 @@ def _block(res, name: str) -> list[str]:
         value, se = natural_value(res.links[name], float(params.iloc[0]), float(bse.iloc[0]))
         lines.append(f"  {name} = {value:.6g} (SE {se:.4g}, delta method) on its natural "
                      "scale")
+    return lines
+
+
+def _labelled_constant(res, p) -> bool:
+    """A labelled constant on the identity link (an ordinal cutpoint): shown in one table
+    with the others, one row each, named by its label (R's ``Intercepts:``)."""
+    return bool(p.label) and p.name not in res.fixed and res.links[p.name].name == \
+        "identity" and tuple(res.params[p.name].index) == (p.label,)
+
+
+def _labelled_block(res, names: list[str]) -> list[str]:
+    width = max(12, *(len(res.family.parameter(n).label) for n in names))
+    label = "t value" if res.t_tests else "z value"
+    lines = ["Intercepts (cutpoints):",
+             f"{'':<{width}} {'Estimate':>11} {'Std. Error':>11} {label:>9}"]
+    for n in names:
+        term = res.family.parameter(n).label
+        lines.append(f"{term:<{width}} {_num(res.params[(n, term)])} "
+                     f"{_num(res.bse[(n, term)])} {_num(res.tvalues[(n, term)], 9)}")
     return lines
 
 
@@ -82,9 +103,14 @@ def format_summary(res) -> Summary:
     if res.aliased:
         lines[-1:] = [f"Coefficients: ({len(res.aliased)} not defined because of "
                       "singularities)", ""]
+    cutpoints = [p.name for p in res.family.parameters if _labelled_constant(res, p)]
     for p in res.family.parameters:
         if p.name in res.fixed:
             lines.append(f"{p.name} fixed at {res.fixed[p.name]:.6g} (not estimated)")
+        elif p.name in cutpoints:
+            if p.name != cutpoints[0]:
+                continue
+            lines.extend(_labelled_block(res, cutpoints))
         else:
             lines.extend(_block(res, p.name))
         lines.append("")

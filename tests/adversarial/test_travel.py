@@ -41,6 +41,8 @@ MODELS = {
     "zero_inflated_negative_binomial": ("art ~ fem + kid5 + ment", BIO),
     "hurdle_poisson": ("art ~ fem + kid5 + ment", BIO),
     "hurdle_negative_binomial": ("art ~ fem + kid5 + ment", BIO),
+    "ordinal": ("num ~ age + sex", HEART),
+    "multinomial": ("cp ~ age + sex", HEART),
 }
 
 

@@ -16,6 +16,8 @@
 * :mod:`~mlefit.inference.natural_scale`: intercept-only parameters on their natural
   scale with delta-method standard errors (``res.natural_params()``);
 * :mod:`~mlefit.inference.score`: score tests (:func:`score_test`);
+* :mod:`~mlefit.inference.nominal`: proportional odds against nominal effects in an
+  ordinal fit (:func:`mlefit.nominal_test`);
 * :mod:`~mlefit.inference.criteria`: information criteria (:func:`compare`);
 * :mod:`~mlefit.inference.profile_likelihood`: profile likelihoods and their intervals;
 * :mod:`~mlefit.inference.penalised`: the penalised profile-likelihood intervals

@@ -6,7 +6,8 @@ distributional model.
 information, whose parameters after the mean are held or intercept-only): with ``h_i`` the
 hat values, ``phi`` R's ``summary(glm)$dispersion`` (Pearson's ``X2 / (n - p)`` for a
 family with a dispersion parameter, 1 for a family that fixes it (binomial, poisson, the
-negative binomial at its theta), the Pearson dispersion under ``dispersion="pearson"``), ``p`` the mean model's rank, ``n`` the rows used, and
+negative binomial at its theta), the Pearson dispersion under ``dispersion="pearson"``),
+``p`` the mean model's rank, ``n`` the rows used, and
 R's residuals with ``w_i`` R's prior weights (here the frequency weights ``weights``
 times the precision weights ``var_weights``, and the trials of a binomial),
 ``rD_i = sign(y - mu) sqrt(w_i d_i)`` (deviance) and

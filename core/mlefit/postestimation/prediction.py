@@ -26,7 +26,7 @@ from ..errors import DataError, DataWarning
 from ..inference.coefficients import estimated, estimated_cov
 from ..inference.confidence import quantile
 
-__all__ = ["INTERVALS", "designs", "linear_predictors", "predict"]
+__all__ = ["INTERVALS", "category_probabilities", "designs", "linear_predictors", "predict"]
 
 INTERVALS = (None, "confidence")
 
@@ -126,12 +126,16 @@ def predict(res, newdata=None, which: str = "mean", interval: str | None = None,
         raise DataError(f"interval={interval!r} is not None, 'confidence' or 'prediction'.")
     fam = res.family
     first = fam.parameters[0].name
+    if which == "prob" and fam.has("probabilities"):
+        return category_probabilities(res, newdata, interval)
     if which not in ("mean", "link", *fam.parameter_names):
         raise DataError(f"which={which!r} is not 'mean', 'link', one of "
                         f"{list(fam.parameter_names)} or {list(predictive.WHICH)}.")
     if which == "mean" and not fam.has("mean"):
         raise DataError(f"family {fam.name!r} defines no mean(). Fix: predict a parameter "
-                        f"instead, e.g. which={first!r}.")
+                        f"instead, e.g. which={first!r}"
+                        + (", or the category probabilities, which='prob'." if
+                           fam.has("probabilities") else "."))
     mats, index = designs(res, newdata)
     n = len(index)
     etas = linear_predictors(res, mats, n)
@@ -165,6 +169,20 @@ def predict(res, newdata=None, which: str = "mean", interval: str | None = None,
             se = np.abs(link.inverse_deriv(etas[target])) * se_eta
     return pd.DataFrame({"estimate": value, "se": se, "lower": lower, "upper": upper},
                         index=index)
+
+
+def category_probabilities(res, newdata=None, interval=None) -> pd.DataFrame:
+    """``predict(which="prob")`` of a categorical family (ordinal, multinomial): one column
+    per level of the response, the family's ``probabilities`` of each row."""
+    if interval is not None:
+        raise DataError("predict(which='prob') gives the category probabilities without "
+                        "intervals. Fix: drop interval=, or bootstrap (res.simulate) them.")
+    mats, index = designs(res, newdata)
+    etas = linear_predictors(res, mats, len(index))
+    with np.errstate(all="ignore"):
+        thetas = {p: res.links[p].inverse(e) for p, e in etas.items()}
+    P = np.asarray(res.family.probabilities(**thetas), dtype=float)
+    return pd.DataFrame(P, index=index, columns=[str(v) for v in res.family.levels])
 
 
 def _mean_se(res, mats, etas) -> np.ndarray:

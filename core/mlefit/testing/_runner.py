@@ -8,6 +8,8 @@ runs first and gates the others.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import ConformanceError
 from ..family import Family, FamilyInfo
 from ._case import Case
@@ -27,6 +29,15 @@ def as_family(family) -> Family:
     return family
 
 
+def bound_example(family, seed: int = 0):
+    """An unbound family (one that defines ``bind``: parameters that depend on the data)
+    bound to its own ``example_response``; any other family as given."""
+    if not (isinstance(family, Family) and family.has("bind")):
+        return family
+    example = family.example_response(np.random.default_rng(seed), 500)
+    return family.bind(family.summarize_response(example))
+
+
 def family_checks(family, checks=None, *, seed: int = 0, registry=None) -> CheckReport:
     """Run the conformance checks on ``family``; return the report without raising.
 
@@ -41,7 +52,7 @@ def family_checks(family, checks=None, *, seed: int = 0, registry=None) -> Check
     registry : Registry, optional
         Where link names are looked up; the process-wide registry by default.
     """
-    fam = as_family(family)
+    fam = bound_example(as_family(family), seed)
     case = Case(fam, seed, registry)
     if not isinstance(fam, Family):
         result = CheckResult("declaration", FAILED, f"{fam!r} is not an mlefit.Family instance")
