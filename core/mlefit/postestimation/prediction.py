@@ -109,6 +109,11 @@ def predict(res, newdata=None, which: str = "mean", interval: str | None = None,
     """See :meth:`mlefit.FitResult.predict`."""
     from . import predictive  # the predictive distribution (quantiles, intervals, survival)
 
+    if which == "prob" and res.family.has("probabilities"):   # ordinal, multinomial
+        if k is not None or options:
+            raise DataError("predict(which='prob') of a categorical family gives every "
+                            "level's probability; it takes no k= or other options.")
+        return category_probabilities(res, newdata, interval)
     if which in ("prob", "zero", "count"):   # pscl's type= (postestimation.zero_modified)
         from .zero_modified import predict_zero_modified
         if options:
@@ -126,8 +131,6 @@ def predict(res, newdata=None, which: str = "mean", interval: str | None = None,
         raise DataError(f"interval={interval!r} is not None, 'confidence' or 'prediction'.")
     fam = res.family
     first = fam.parameters[0].name
-    if which == "prob" and fam.has("probabilities"):
-        return category_probabilities(res, newdata, interval)
     if which not in ("mean", "link", *fam.parameter_names):
         raise DataError(f"which={which!r} is not 'mean', 'link', one of "
                         f"{list(fam.parameter_names)} or {list(predictive.WHICH)}.")
