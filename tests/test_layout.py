@@ -125,6 +125,7 @@ LAYERS = [
     ["errors", "domains", "links", "family"],
     ["engine"],
     ["contract", "registry", "conventions", "columns", "formula", "formula_safety", "request",
+     "censoring",
      "context", "start", "diagnose", "collinearity", "datasets", "hookspecs", "summary",
      "_moved"],
     ["inference"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import _moved, datasets, domains, errors, links
 from .api import families, fit, fit_arrays
+from .censoring import Surv
 from .errors import (
     CollinearityWarning,
     ComparisonError,
@@ -48,7 +49,7 @@ __all__ = [
     "ConvergenceWarning", "DataError", "DataWarning", "Dispersion", "DuplicateFamilyError",
     "Family", "FamilyContractError", "FamilyInfo", "FitResult", "FormulaError",
     "HessianWarning", "InferenceWarning", "LRTest", "LRTestSequence", "Link", "MlefitError",
-    "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction", "ScoreTest",
+    "MlefitWarning", "Parameter", "PluginLoadWarning", "Reduction", "ScoreTest", "Surv",
     "UnknownFamilyError", "UnknownLinkError", "WaldTest", "compare", "datasets", "domains",
     "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
     "score_test",

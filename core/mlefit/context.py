@@ -92,6 +92,9 @@ class FitContext:
     #: a lazy fit's data, for comparisons: the source's token, the rows used, the sums of
     #: the weights and of the response
     fingerprint: tuple | None = None
+    #: how the response is censored or truncated (:class:`mlefit.censoring.Response`'s
+    #: label and signature), None for an exact response
+    censoring: tuple | None = None
 
     @classmethod
     def of(cls, frame: ModelFrame, objective: Objective, rows: np.ndarray,
@@ -99,9 +102,11 @@ class FitContext:
            unbounded: np.ndarray | None = None,
            aliased: dict[str, tuple[int, ...]] | None = None) -> FitContext:
         """The context of a fit made on ``frame`` with ML estimate ``coef_ml``."""
+        resp = getattr(frame, "censoring", None)
         return cls(options, tuple(frame.response), frame.n, dict(frame.designs),
                    np.array(coef_ml, dtype=float), unbounded,
-                   FitData(frame, objective, rows), dict(aliased or {}))
+                   FitData(frame, objective, rows), dict(aliased or {}),
+                   censoring=None if resp is None else (resp.label, resp.take(rows).signature()))
 
     def estimated_columns(self, name: str) -> np.ndarray:
         """Positions of the columns of ``name``'s design that were estimated: all of them

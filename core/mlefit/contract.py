@@ -28,7 +28,7 @@ RESERVED_NAMES = frozenset({
     "formula", "data", "family", "link", "links", "weights", "var_weights", "offset",
     "offsets", "exposure", "fixed", "start", "missing", "cov_type", "dispersion",
     "convention", "method", "groups", "maxiter", "tol", "y", "X", "designs", "names",
-    "safe_formulas", "singular", "persist",
+    "safe_formulas", "singular", "persist", "censoring", "truncation",
 })
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
