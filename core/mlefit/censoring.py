@@ -77,7 +77,7 @@ class Surv:
     missing value get a NaN :attr:`time` (a formula drops them).
     """
 
-    def __init__(self, *args, type: str | None = None):   # noqa: A002 - R's name
+    def __init__(self, *args, type: str | None = None):
         if len(args) not in (2, 3):
             raise DataError(f"Surv takes 2 or 3 arrays, got {len(args)}. Fix: Surv(time, "
                             "event), Surv(lower, upper, type='interval2'), Surv(time, time2, "
