@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -96,6 +96,11 @@ class Surv:
                             "in each.")
         self.type = type
         self.time, self.kinds, self.upper, self.entry = _READERS[type](*cols)
+        #: the lower end of an interval row (the time of the others)
+        self.lower = self.time
+        interval = self.kinds == INTERVAL
+        if interval.any():   # an interval row's time is its upper end: inside the support
+            self.time = np.where(interval, self.upper, self.time)
 
     def __len__(self) -> int:
         return self.time.shape[0]
@@ -104,8 +109,9 @@ class Surv:
         """The rows ``rows`` (a mask or positions) of this response."""
         out = object.__new__(Surv)
         out.type = self.type
-        out.time, out.kinds, out.upper, out.entry = (self.time[rows], self.kinds[rows],
-                                                     self.upper[rows], self.entry[rows])
+        out.time, out.kinds, out.upper, out.entry, out.lower = (
+            self.time[rows], self.kinds[rows], self.upper[rows], self.entry[rows],
+            self.lower[rows])
         return out
 
     def __repr__(self) -> str:
@@ -254,10 +260,16 @@ class Response:
     thi: np.ndarray
     label: str
     entry: bool = False     # tlo holds delayed-entry times (exclusive ends)
+    lower: np.ndarray | None = None   # the lower ends of interval rows (None: y)
+    #: the Surv type, or None
+    surv: str | None = None
+    #: ``censoring=(lo, hi)`` as numbers (-inf/inf open), or None
+    fixed: tuple[float, float] | None = None
 
     def take(self, rows) -> Response:
-        return Response(self.kinds[rows], self.upper[rows], self.tlo[rows], self.thi[rows],
-                        self.label, self.entry)
+        return replace(self, kinds=self.kinds[rows], upper=self.upper[rows],
+                       tlo=self.tlo[rows], thi=self.thi[rows],
+                       lower=None if self.lower is None else self.lower[rows])
 
     @property
     def censored(self) -> bool:
@@ -269,8 +281,8 @@ class Response:
 
     def signature(self) -> tuple:
         """What two fits must share to be compared: the label, kinds and limits."""
-        return (self.label, self.kinds.tobytes(), np.round(self.upper, 12).tobytes(),
-                self.tlo.tobytes(), self.thi.tobytes())
+        return (self.label, self.kinds.tobytes(), self.upper.tobytes(), self.tlo.tobytes(),
+                self.thi.tobytes(), None if self.lower is None else self.lower.tobytes())
 
     def limits(self, y: np.ndarray, discrete: bool) -> Limits:
         """The engine's half-open intervals ``(lo, hi]`` (see the module docstring)."""
@@ -278,8 +290,8 @@ class Response:
         step = 1.0 if discrete else 0.0
         b = np.empty((n, 4))
         k = self.kinds
-        b[:, 0] = np.where(k == LEFT, -np.inf, y - np.where(k == INTERVAL, step, 0.0))
-        b[:, 0] = np.where(k == RIGHT, y - step, b[:, 0])
+        lower = y if self.lower is None else np.where(k == INTERVAL, self.lower, y)
+        b[:, 0] = np.where(k == LEFT, -np.inf, np.where(k == EXACT, y, lower - step))
         b[:, 1] = np.where(k == RIGHT, np.inf, np.where(k == INTERVAL, self.upper, y))
         b[:, 2] = self.tlo if self.entry else self.tlo - step
         b[:, 3] = self.thi
@@ -330,8 +342,9 @@ def response_of(y, surv: Surv | None, censoring, tlo, thi) -> tuple[np.ndarray, 
         return y, None
     n = y.shape[0]
     parts = []
+    lower_ends, fixed = None, None
     if surv is not None:
-        kinds, upper = surv.kinds, surv.upper
+        kinds, upper, lower_ends = surv.kinds, surv.upper, surv.lower
         entry = surv.type == "counting"
         parts.append(f"Surv(type={surv.type!r})")
         if censoring is not None:
@@ -348,6 +361,7 @@ def response_of(y, surv: Surv | None, censoring, tlo, thi) -> tuple[np.ndarray, 
         upper = y.copy()
         kinds = np.full(n, EXACT, dtype=np.int8)
         if censoring is not None:
+            fixed = _fixed_limits(censoring)
             y, kinds = censor_fixed(y, censoring)
             parts.append(f"censoring={tuple(censoring)!r}")
         lower = np.full(n, -np.inf) if tlo is None else tlo
@@ -356,7 +370,8 @@ def response_of(y, surv: Surv | None, censoring, tlo, thi) -> tuple[np.ndarray, 
         parts.append("truncated")
         _check_inside(y, kinds, upper, lower, higher)
     resp = Response(np.asarray(kinds, dtype=np.int8), np.asarray(upper, dtype=float),
-                    np.asarray(lower, dtype=float), higher, "; ".join(parts), entry)
+                    np.asarray(lower, dtype=float), higher, "; ".join(parts), entry,
+                    lower_ends, None if surv is None else surv.type, fixed)
     return y, resp
 
 
@@ -372,7 +387,7 @@ def _check_inside(y, kinds, upper, lower, higher):
 
 def check_family(family, origin: str, response: Response | None) -> None:
     """Refuse a family without a cdf for a censored or truncated response."""
-    if response is None or family.has("cdf") or family.has("logcdf") and family.has("logsf"):
+    if response is None or family.has("cdf") or (family.has("logcdf") and family.has("logsf")):
         return
     raise DataError(f"family {family.name!r} ({origin}) has no cdf, so it cannot fit a "
                     f"censored or truncated response ({response.label}). Fix: give the "

@@ -136,15 +136,15 @@ def log_interval(family, lo, hi, params) -> np.ndarray:
             out[right] = logsf(family, lo[right], _take(params, right, n))
         if both.size:
             p = _take(params, both, n)
-            l, u = lo[both], hi[both]
-            Fl, Fu = logcdf(family, l, p), logcdf(family, u, p)
+            a, u = lo[both], hi[both]
+            Fl, Fu = logcdf(family, a, p), logcdf(family, u, p)
             upper = Fl > -LN2        # lo in the upper half: the survival form
             val = Fu + log1mexp(Fl - Fu)
             if upper.any():
                 pu = {k: v[upper] for k, v in p.items()}
-                Sl, Su = logsf(family, l[upper], pu), logsf(family, u[upper], pu)
+                Sl, Su = logsf(family, a[upper], pu), logsf(family, u[upper], pu)
                 val[upper] = Sl + log1mexp(Su - Sl)
-            out[both] = np.where(u > l, val, -np.inf)
+            out[both] = np.where(u > a, val, -np.inf)
     return out
 
 
