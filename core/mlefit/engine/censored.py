@@ -3,7 +3,8 @@ r"""Censored and truncated rows: ``log P(lo < Y <= hi)`` and its derivatives, st
 The kernel reads a censored or truncated response as per-row *limits*
 (:class:`Limits`): an ``(n, 4)`` array ``[lo, hi, tlo, thi]`` and per-row kinds
 (:data:`EXACT`, :data:`RIGHT`, :data:`LEFT`, :data:`INTERVAL`). A censored row (any kind
-but exact) contributes ``log P(lo < Y <= hi)``; a truncated row (``tlo > -inf`` or
+but exact) contributes ``log P(lo < Y <= hi)`` (its interval cut to its truncation range,
+if any); a truncated row (``tlo > -inf`` or
 ``thi < inf``) subtracts ``log P(tlo < Y <= thi)``. Both intervals are half open, so a
 discrete family's inclusive ends are moved by the caller (:mod:`mlefit.censoring`): a
 count right-censored at ``c`` is ``(c - 1, inf)`` and truncation to ``[a, b]`` is
@@ -76,6 +77,12 @@ class Limits:
     @property
     def truncated(self) -> np.ndarray:
         return np.isfinite(self.bounds[:, 2]) | np.isfinite(self.bounds[:, 3])
+
+    def censored_interval(self, rows) -> tuple[np.ndarray, np.ndarray]:
+        """``(lo, hi]`` of censored ``rows``, cut to their truncation range (a row censored
+        beyond a truncation limit is known to lie inside it)."""
+        b = self.bounds[rows]
+        return np.maximum(b[:, 0], b[:, 2]), np.minimum(b[:, 1], b[:, 3])
 
     @property
     def any(self) -> bool:
@@ -160,7 +167,8 @@ def row_loglik(family, y, params, limits: Limits | None) -> np.ndarray:
     b = limits.bounds
     cens = np.flatnonzero(limits.censored)
     if cens.size:
-        f[cens] = log_interval(family, b[cens, 0], b[cens, 1], _take(params, cens, n))
+        f[cens] = log_interval(family, *limits.censored_interval(cens),
+                               _take(params, cens, n))
     trunc = np.flatnonzero(limits.truncated)
     if trunc.size:
         f[trunc] -= log_interval(family, b[trunc, 2], b[trunc, 3], _take(params, trunc, n))
@@ -247,12 +255,13 @@ def derivatives(family, y, params, limits: Limits, names, order: int):
             H = {(a, b): _full(_pair(d2, a, b), n) for i, a in enumerate(names)
                  for b in names[i:]}
         b = limits.bounds
-        for rows, sign, cols in ((np.flatnonzero(limits.censored), 0.0, (0, 1)),
-                                 (np.flatnonzero(limits.truncated), -1.0, (2, 3))):
+        cens, trunc = np.flatnonzero(limits.censored), np.flatnonzero(limits.truncated)
+        for rows, sign, ends in ((cens, 0.0, limits.censored_interval(cens)),
+                                 (trunc, -1.0, (b[trunc, 2], b[trunc, 3]))):
             if not rows.size:
                 continue
-            gg, HH = _interval_derivatives(family, b[rows, cols[0]], b[rows, cols[1]],
-                                           _take(params, rows, n), names, order)
+            gg, HH = _interval_derivatives(family, *ends, _take(params, rows, n), names,
+                                           order)
             for a in names:
                 g[a][rows] = gg[a] if sign == 0.0 else g[a][rows] - gg[a]
             if H is not None:

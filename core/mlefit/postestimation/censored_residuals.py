@@ -49,12 +49,11 @@ def censored_quantile_residuals(res, seed=None) -> np.ndarray:
     upper = _cdf(fam, y, thetas)
     lower = _cdf(fam, y - 1.0, thetas) if fam.support.integer else upper
     if limits is not None:
-        b, cens = limits.bounds, limits.censored
+        cens = limits.censored
+        lo, hi = limits.censored_interval(slice(None))
         with np.errstate(all="ignore"):
-            lower = np.where(cens, np.where(np.isneginf(b[:, 0]), 0.0,
-                                            _cdf(fam, b[:, 0], thetas)), lower)
-            upper = np.where(cens, np.where(np.isposinf(b[:, 1]), 1.0,
-                                            _cdf(fam, b[:, 1], thetas)), upper)
+            lower = np.where(cens, np.where(np.isneginf(lo), 0.0, _cdf(fam, lo, thetas)), lower)
+            upper = np.where(cens, np.where(np.isposinf(hi), 1.0, _cdf(fam, hi, thetas)), upper)
     u = rng.uniform(lower, upper)
     if limits is not None and limits.truncated.any():
         b = limits.bounds
