@@ -315,6 +315,7 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
     if "~" not in formulas[first] or not formulas[first].split("~")[0].strip():
         raise DataError(f"the main formula {formulas[first]!r} has no response. Fix: write "
                         "it as 'y ~ x1 + x2'.")
+    texts = dict(formulas)     # as written (a Surv response is rewritten to a column)
     formulas, frame, surv, ends = _censored_response(formulas, first, frame, safe, truncation)
     vectors = {}
     for name, value in (("weights", weights), ("var_weights", var_weights),
@@ -383,7 +384,7 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
                 offset_values + log_exposure
             sources.append(OffsetSource(src.column, src.values, log=True))
         X = _row_major([columns[i] for i in keep_cols], len(frame))
-        designs[p] = Design(p, formulas[p], tuple(cols[i] for i in keep_cols), X,
+        designs[p] = Design(p, texts[p], tuple(cols[i] for i in keep_cols), X,
                             np.zeros(len(frame)) if offset_values is None else offset_values,
                             rhs.model_spec, keep_cols, off_cols, tuple(sources), safe=safe)
     w = kept(vectors["weights"][0]) if "weights" in vectors else np.ones(len(frame))
