@@ -71,6 +71,7 @@ def validate_family(family, origin: str, known_links=None) -> Family:
     for method in OPTIONAL_METHODS:
         if hasattr(family, method) and not callable(getattr(family, method)):
             raise _fail(label, f"{method} is not callable", f"make {method} a method or remove it")
+    _validate_censoring_methods(family, label)
     columns = getattr(family, "response_columns", 1)
     if not isinstance(columns, int) or columns < 1:
         raise _fail(label, f"response_columns={columns!r} is not a positive integer",
@@ -92,6 +93,22 @@ def validate_family(family, origin: str, known_links=None) -> Family:
             raise _fail(label, f"reduction {red!r} does not name one of its parameters",
                         'use Reduction("poisson", "theta", np.inf, boundary=True)')
     return family
+
+
+#: the analytic derivatives of log F and log S: all four or none
+CENSORING_DERIVATIVES = ("dlogcdf", "dlogsf", "d2logcdf", "d2logsf")
+
+
+def _validate_censoring_methods(family, label) -> None:
+    """The derivatives of ``logcdf``/``logsf`` come as a set, with the two functions."""
+    given = [m for m in CENSORING_DERIVATIVES if family.has(m)]
+    if given and len(given) < len(CENSORING_DERIVATIVES):
+        missing = [m for m in CENSORING_DERIVATIVES if m not in given]
+        raise _fail(label, f"defines {given} but not {missing}",
+                    "define all four censoring derivatives, or none (numeric ones are used)")
+    if given and not (family.has("logcdf") and family.has("logsf")):
+        raise _fail(label, "defines derivatives of logcdf and logsf but not both functions",
+                    "define logcdf(y, **params) and logsf(y, **params)")
 
 
 def validate_link(link, origin: str) -> Link:

@@ -226,14 +226,16 @@ def _limits(request: FitRequest, frame: ModelFrame, y_all, rows):
     censoring.check_family(family, request.origin, resp)
     refused = [what for what, bad in (
         ("cov_type='expected'", conv.cov_type == "expected"),
+        (f"cov_type={conv.cov_type!r} (leverages of the expected information)",
+         conv.cov_type in ("HC2", "HC3")),
         ("convention='R'", conv.name == "R"),
         ("dispersion='pearson'", conv.dispersion == "pearson")) if bad]
     if refused:
         raise DataError(f"{', '.join(refused)} is defined for an exactly observed response; "
                         f"this one is censored or truncated ({resp.label}), where the expected "
                         "information and the Pearson dispersion have no closed form. Fix: use "
-                        "the default (observed information, maximum likelihood) or a "
-                        "sandwich cov_type.")
+                        "the default (observed information, maximum likelihood) or the "
+                        "sandwiches 'HC0', 'HC1' or 'cluster'.")
     if y_all.ndim != 1:
         raise DataError(f"family {family.name!r} takes a multi-column response; censoring and "
                         "truncation apply to a one-column response.")

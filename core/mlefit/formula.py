@@ -25,7 +25,7 @@ from .errors import DataError
 from .formula_safety import check_formula, check_terms
 
 __all__ = ["CONTEXT", "OFFSET_PREFIX", "Design", "ModelFrame", "OffsetSource", "aligned",
-           "build", "numeric", "offset"]
+           "build", "numeric", "offset", "surv_elsewhere"]
 
 OFFSET_PREFIX = "offset("
 
@@ -35,8 +35,15 @@ def offset(x):
     return x
 
 
-#: names a formula may use beyond formulaic's own (``log`` and ``exp`` are formulaic's)
-CONTEXT = {"offset": offset, "sqrt": np.sqrt}
+def surv_elsewhere(*args, **kwargs):
+    """Formula function: ``Surv(...)`` anywhere but the whole left-hand side is refused."""
+    raise DataError("Surv(...) is a censored response: it is the whole left-hand side of the "
+                    "main formula ('Surv(time, event) ~ x'), not a term. Fix: move it there.")
+
+
+#: names a formula may use beyond formulaic's own (``log`` and ``exp`` are formulaic's;
+#: ``Surv`` on the left-hand side is read by :mod:`mlefit.censoring` before formulaic)
+CONTEXT = {"offset": offset, "sqrt": np.sqrt, "Surv": surv_elsewhere}
 
 
 @dataclass(frozen=True)

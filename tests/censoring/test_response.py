@@ -14,7 +14,7 @@ from scipy import stats
 import mlefit
 from mlefit import Family, Parameter
 from mlefit.domains import Positive, Real
-from mlefit.errors import ComparisonError, DataError, FormulaError
+from mlefit.errors import ComparisonError, DataError
 
 
 def _weibull_data(n=300, seed=1, censor=0.3):
@@ -166,19 +166,19 @@ def test_interval2_both_ends_missing_is_dropped():
     assert res.n_dropped == 1
 
 
-def test_safe_formulas_accept_surv_and_refuse_code_inside_it():
+def test_safe_formulas_accept_surv():
     df = _weibull_data()
     res = mlefit.fit("Surv(time, event == 1) ~ x", df, family="weibull", safe_formulas=True)
     assert res.diagnostics.converged
-    with pytest.raises(FormulaError, match="code, not data"):
-        mlefit.fit("Surv(time, __import__('os').getpid()) ~ x", df, family="weibull",
-                   safe_formulas=True)
+    # code inside Surv(...) is refused: tests/adversarial/test_formula_injection.py
 
 
 def test_refusals():
     df = _weibull_data()
     with pytest.raises(DataError, match="cov_type='expected'"):
         mlefit.fit("Surv(time, event) ~ x", df, family="weibull", cov_type="expected")
+    with pytest.raises(DataError, match="cov_type='HC3'"):
+        mlefit.fit("Surv(time, event) ~ x", df, family="weibull", cov_type="HC3")
     g = pd.DataFrame({"y": np.r_[0, 0, 1.5, 2.0, 3.1, 0.2], "x": np.arange(6.0)})
     with pytest.raises(DataError, match="convention='R'"):
         mlefit.fit("y ~ x", g, family="gaussian", censoring=(0, None), convention="R")
@@ -223,7 +223,7 @@ class _CdfOnly(_NoCdf):
 
 def test_family_without_cdf_is_refused_naming_it():
     g = pd.DataFrame({"y": np.r_[0, 0, 1.5, 2.0, 3.1, 0.2], "x": np.arange(6.0)})
-    with pytest.raises(DataError, match="'nocdf_normal'.*no cdf"):
+    with pytest.raises(DataError, match=r"'nocdf_normal'.*no cdf"):
         mlefit.fit("y ~ x", g, family=_NoCdf(), censoring=(0, None))
 
 
@@ -316,3 +316,43 @@ def test_dask_frames_are_refused():
     with pytest.raises(DataError, match="in memory only"):
         mlefit.fit("Surv(time, event) ~ x", dd.from_pandas(df, npartitions=2),
                    family="weibull")
+
+
+def test_contract_wants_the_censoring_derivatives_as_a_set():
+    from mlefit.contract import validate_family
+    from mlefit.errors import FamilyContractError
+
+    class Partial(_CdfOnly):
+        name = "partial_normal"
+
+        def logcdf(self, y, mu, sigma):
+            return stats.norm.logcdf(y, mu, sigma)
+
+        def logsf(self, y, mu, sigma):
+            return stats.norm.logsf(y, mu, sigma)
+
+        def dlogcdf(self, y, mu, sigma):
+            return {}
+
+    with pytest.raises(FamilyContractError, match="censoring derivatives"):
+        validate_family(Partial(), "test")
+    validate_family(_CdfOnly(), "test")
+
+
+def test_a_censored_fit_travels_and_prints():
+    import pickle
+
+    df = _weibull_data()
+    res = mlefit.fit("Surv(time, event) ~ x", df, family="weibull")
+    back = pickle.loads(pickle.dumps(res))
+    assert back.llf == res.llf
+    assert "Censored or truncated response: Surv(type='right')" in res.summary()
+    assert "Surv(time, event) ~ x" in str(res.summary())
+    small = res.remove_data()
+    assert small._context.censoring == res._context.censoring
+
+
+def test_surv_elsewhere_than_the_response_is_refused():
+    df = _weibull_data()
+    with pytest.raises(DataError, match="left-hand side"):
+        mlefit.fit("time ~ Surv(time, event)", df, family="weibull")
