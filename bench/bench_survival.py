@@ -33,10 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import machine, markdown, median_seconds, versions  # noqa: E402
+from harness import machine, markdown, median_seconds, versions
 
-import mlefit  # noqa: E402
+import mlefit
 
 SHAPE = 1.5
 CENSORED = 0.3
