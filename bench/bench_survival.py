@@ -32,7 +32,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from harness import machine, markdown, median_seconds, versions
 
 import mlefit
