@@ -27,18 +27,19 @@ cdf-only family. With ``F = e^A`` and ``G = e^B`` (``B < A``), the derivatives o
     g = \frac{A' - r B'}{1 - r}, \qquad
     H = \frac{(A'' + A'A'^T) - r (B'' + B'B'^T)}{1 - r} - g g^T,
 
-which :func:`derivatives` forms from the family's ``dlogcdf``/``dlogsf`` and
+which :func:`pieces` forms from the family's ``dlogcdf``/``dlogsf`` and
 ``d2logcdf``/``d2logsf`` (on the natural parameter scale; the kernel applies the links).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 __all__ = ["CENSORING_DERIVATIVES", "EXACT", "INTERVAL", "LEFT", "RIGHT", "Limits",
-           "derivatives", "has_analytic", "log1mexp", "log_interval", "row_loglik"]
+           "has_analytic", "log1mexp", "log_interval", "pieces", "row_loglik"]
 
 #: the response kinds of a row
 EXACT, RIGHT, LEFT, INTERVAL = 0, 1, 2, 3
@@ -70,11 +71,11 @@ class Limits:
     def n(self) -> int:
         return self.kinds.shape[0]
 
-    @property
+    @cached_property
     def censored(self) -> np.ndarray:
         return self.kinds != EXACT
 
-    @property
+    @cached_property
     def truncated(self) -> np.ndarray:
         return np.isfinite(self.bounds[:, 2]) | np.isfinite(self.bounds[:, 3])
 
@@ -175,10 +176,6 @@ def row_loglik(family, y, params, limits: Limits | None) -> np.ndarray:
     return f
 
 
-def _full(v, n) -> np.ndarray:
-    return np.array(np.broadcast_to(np.asarray(v, dtype=float), (n,)), dtype=float)
-
-
 def _pair(values: dict, a: str, b: str):
     return values[(a, b)] if (a, b) in values else values[(b, a)]
 
@@ -219,6 +216,10 @@ def _interval_derivatives(family, lo, hi, params, names, order):
                 H[key][rows] = HH[key]
 
     left, right, both = _cases(lo, hi)
+    if right.size == n:     # right censoring only: no scatter
+        return _one_point(family, "sf", lo, params, names, order)
+    if left.size == n:
+        return _one_point(family, "cdf", hi, params, names, order)
     if left.size:
         put(left, *_one_point(family, "cdf", hi[left], _take(params, left, n), names, order))
     if right.size:
@@ -241,30 +242,20 @@ def _interval_derivatives(family, lo, hi, params, names, order):
     return g, (H if order == 2 else None)
 
 
-def derivatives(family, y, params, limits: Limits, names, order: int):
-    """Per-row derivatives of :func:`row_loglik` with respect to the natural parameters
-    ``names``: ``({a: d l / d a}, {(a, b): d2 l / da db} or None)`` (the family's analytic
-    ``dlogpdf``/``d2logpdf`` on exact rows and the censoring derivatives elsewhere)."""
+def pieces(family, params, limits: Limits, names, order: int):
+    """The censored and truncated rows' part of the derivatives of :func:`row_loglik`
+    with respect to the natural parameters ``names``: a list of ``(rows, replace, g, H)``,
+    where ``g = {a: d log P / d a}`` and ``H = {(a, b): d2 log P / da db}`` (None for
+    ``order`` 1) on ``rows``; ``replace`` True: they replace the exact-row derivatives
+    there (censored rows), False: they are subtracted (the truncation probability)."""
     n = limits.n
+    out = []
+    b = limits.bounds
+    cens, trunc = np.flatnonzero(limits.censored), np.flatnonzero(limits.truncated)
     with np.errstate(all="ignore"):
-        d1 = family.dlogpdf(y, **params)
-        g = {a: _full(d1[a], n) for a in names}
-        H = None
-        if order == 2:
-            d2 = family.d2logpdf(y, **params)
-            H = {(a, b): _full(_pair(d2, a, b), n) for i, a in enumerate(names)
-                 for b in names[i:]}
-        b = limits.bounds
-        cens, trunc = np.flatnonzero(limits.censored), np.flatnonzero(limits.truncated)
-        for rows, sign, ends in ((cens, 0.0, limits.censored_interval(cens)),
-                                 (trunc, -1.0, (b[trunc, 2], b[trunc, 3]))):
-            if not rows.size:
-                continue
-            gg, HH = _interval_derivatives(family, *ends, _take(params, rows, n), names,
-                                           order)
-            for a in names:
-                g[a][rows] = gg[a] if sign == 0.0 else g[a][rows] - gg[a]
-            if H is not None:
-                for key in H:
-                    H[key][rows] = HH[key] if sign == 0.0 else H[key][rows] - HH[key]
-    return g, H
+        for rows, replace, ends in ((cens, True, limits.censored_interval(cens)),
+                                    (trunc, False, (b[trunc, 2], b[trunc, 3]))):
+            if rows.size:
+                out.append((rows, replace, *_interval_derivatives(
+                    family, *ends, _take(params, rows, n), names, order)))
+    return out

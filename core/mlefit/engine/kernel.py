@@ -45,6 +45,7 @@ exact rows carry the Jacobian.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from scipy import linalg as sla
@@ -136,7 +137,7 @@ class Chunk:
     def n(self) -> int:
         return self.y.shape[0]
 
-    @property
+    @cached_property
     def limits(self) -> censored.Limits | None:
         """The rows' kinds and limits, None when every row is exact and untruncated."""
         if self.kinds is None or self.bounds is None:
@@ -468,9 +469,10 @@ def _active_slots(model):
 def _analytic(model, chunk, etas, thetas, order):
     fam, active = model.family, _active_slots(model)
     limits = chunk.limits
-    if limits is not None:
-        return _chained(model, etas, *censored.derivatives(
-            fam, chunk.y, thetas, limits, [s.name for s in active], order), order)
+    if limits is not None:   # the exact rows' derivatives, then the censored rows' parts
+        d1, d2 = _analytic(model, replace(chunk, kinds=None, bounds=None), etas, thetas,
+                           order)
+        return _with_censored(model, etas, thetas, limits, d1, d2, order)
     if fam.has("eta_derivatives"):
         links = {s.name: s.link.name for s in model.slots}
         got = fam.eta_derivatives(chunk.y, links, **{s.name: e for s, e in
@@ -482,6 +484,27 @@ def _analytic(model, chunk, etas, thetas, order):
     g1 = fam.dlogpdf(chunk.y, **thetas)
     return _chained(model, etas, g1, fam.d2logpdf(chunk.y, **thetas) if order == 2 else None,
                     order)
+
+
+def _with_censored(model, etas, thetas, limits, d1, d2, order):
+    """``d1``, ``d2`` of the exact rows with the censored rows' derivatives put in and
+    the truncated rows' truncation probability taken out (on the linear-predictor
+    scales, from :func:`.censored.pieces`)."""
+    active = _active_slots(model)
+    n = limits.n
+    d1 = [np.array(np.broadcast_to(v, (n,)), dtype=float) for v in d1]
+    d2 = None if d2 is None else {k: np.array(np.broadcast_to(v, (n,)), dtype=float)
+                                  for k, v in d2.items()}
+    parts = censored.pieces(model.family, thetas, limits, [s.name for s in active], order)
+    for rows, replace_rows, g, H in parts:
+        sub = [etas[a][rows] if np.ndim(etas[a]) else etas[a] for a in range(len(etas))]
+        c1, c2 = _chained(model, [np.broadcast_to(e, (rows.size,)) for e in sub], g, H, order)
+        for j, v in enumerate(c1):
+            d1[j][rows] = v if replace_rows else d1[j][rows] - v
+        if d2 is not None:
+            for key, v in c2.items():
+                d2[key][rows] = v if replace_rows else d2[key][rows] - v
+    return d1, d2
 
 
 def _chained(model, etas, g1, g2, order):
