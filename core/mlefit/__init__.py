@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import _moved, datasets, domains, errors, links
 from .api import families, fit, fit_arrays
+from .censoring import Surv
 from .errors import (
     CollinearityWarning,
     ComparisonError,
@@ -52,7 +53,8 @@ __all__ = [
     "ConvergenceWarning", "DataError", "DataWarning", "Dispersion", "DuplicateFamilyError",
     "Family", "FamilyContractError", "FamilyInfo", "FitResult", "FormulaError",
     "HessianWarning", "InferenceWarning", "LRTest", "LRTestSequence", "Link", "MlefitError",
-    "MlefitWarning", "Parameter", "PassesWarning", "PluginLoadWarning", "Reduction", "ScoreTest",
+    "MlefitWarning", "Parameter", "PassesWarning", "PluginLoadWarning", "Reduction",
+    "ScoreTest", "Surv",
     "UnknownFamilyError", "UnknownLinkError", "WaldTest", "anova", "compare", "datasets",
     "domains", "drop1", "emmeans", "errors", "families", "fit", "fit_arrays", "get_family",
     "hookimpl", "links", "lrtest", "nominal_test",

@@ -7,11 +7,14 @@ from formulas and a data frame (:func:`mlefit.formula.build`) or from arrays.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from . import binding
 from . import formula as formulas_
+from .censoring import Surv, response_of, surv_lhs, truncation_ends
 from .columns import refuse_complex
 from .errors import DataError
 from .family import Family, FamilyInfo, constant
@@ -36,7 +39,7 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         dispersion: str = "ml", convention: str | None = None, method: str = "newton",
         groups=None, maxiter: int = 100, tol: float = 1e-12, safe_formulas: bool | None = None,
         singular: str = "error", persist: bool = True, penalty: str | None = None,
-        progress: bool | None = None,
+        progress: bool | None = None, censoring=None, truncation=None,
         **parameter_formulas: str) -> FitResult:
     """Fit a distributional regression by maximum likelihood.
 
@@ -107,6 +110,15 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         Dask frames only: per-iteration progress (iteration, log-likelihood, step) on a
         tqdm bar (the ``progress`` extra). None (default): shown when stderr is a
         terminal; False: never; True: always.
+    censoring : (lo, hi) or None
+        Fixed censoring limits (one may be None): a response at or below ``lo`` is
+        left-censored there, at or above ``hi`` right-censored (the Tobit model). A
+        ``Surv(...)`` left-hand side gives per-row censoring instead (see
+        :class:`mlefit.Surv` and "Survival and censored data" in the docs).
+    truncation : (lower, upper) or None
+        Each row is known to lie in ``[lower, upper]`` (numbers, column names or one value
+        per row; None for an open end); inclusive ends for a discrete family, so
+        ``truncation=(1, None)`` is a zero-truncated count model.
 
     Returns
     -------
@@ -127,12 +139,14 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         raise DataError("penalty='firth' needs the rows in memory (each iteration reads "
                         "the leverages). Fix: fit a pandas frame, e.g. data.compute().")
     if _is_dask(data):
+        _refuse_partitioned_censoring(formula, censoring, truncation)
         from .partitioned import fit_partitioned
         return fit_partitioned(request, data, persist=persist, progress=progress)
     frame = formulas_.build(request.formulas, data, weights=request.weights,
                             var_weights=request.var_weights, offsets=request.offsets,
                             exposure=request.exposure, groups=request.groups,
-                            missing=request.missing, safe=request.safe_formulas)
+                            missing=request.missing, safe=request.safe_formulas,
+                            censoring=censoring, truncation=truncation)
     return estimate(request, binding.adjust_frame(request.family, frame))
 
 
@@ -151,6 +165,14 @@ def _bound(family, formula, data, parameter_formulas, link=None):
     return binding.bind_data(fam, formula, data, parameter_formulas)
 
 
+def _refuse_partitioned_censoring(formula, censoring, truncation) -> None:
+    if censoring is not None or truncation is not None or \
+            surv_lhs(str(formula))[1] is not None:
+        raise DataError("censored and truncated responses are fitted in memory only; a Dask "
+                        "frame's partitioned fit does not carry them yet. Fix: .compute() the "
+                        "frame (or a sample of it) and fit that.")
+
+
 def _is_dask(data) -> bool:
     """Whether ``data`` is a Dask DataFrame (dask itself is imported only then)."""
     return type(data).__module__.split(".")[0] in ("dask", "dask_expr") and \
@@ -163,7 +185,8 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
                cov_type: str = "observed", dispersion: str = "ml",
                convention: str | None = None, method: str = "newton", groups=None,
                maxiter: int = 100, tol: float = 1e-12, singular: str = "error",
-               penalty: str | None = None) -> FitResult:
+               penalty: str | None = None, censoring=None,
+               truncation=None) -> FitResult:
     """Fit from arrays: ``y`` and the first parameter's design ``X`` (no formula).
 
     ``designs={"sigma": X_sigma}`` gives other parameters their own design (default: an
@@ -171,6 +194,10 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
     column names, else ``x0, x1, ...``). Rows with a missing value are refused (clean them
     first); everything else is as :func:`fit` (``singular="drop"`` and ``penalty``
     included).
+
+    A censored response is ``y=mlefit.Surv(...)`` (any of its forms); ``censoring=(lo,
+    hi)`` takes fixed limits and ``truncation=(lower, upper)`` numbers or one value per
+    row (None: an open end), as in :func:`fit`.
     """
     fam = get_family(family)[0] if isinstance(family, str) else family
     if binding.needs_binding(fam):
@@ -180,8 +207,27 @@ def fit_arrays(y, X, family: str | Family = "gaussian", *, designs: dict | None 
         var_weights=var_weights, offset=offset, offsets=offsets, fixed=fixed, start=start,
         cov_type=cov_type, dispersion=dispersion, convention=convention, method=method,
         groups=groups, maxiter=maxiter, tol=tol, singular=singular, penalty=penalty)
-    return estimate(request, binding.adjust_frame(request.family,
-                                                 _array_frame(request, y, as_pandas(X, "X"))))
+    frame = _array_frame(request, y.time if isinstance(y, Surv) else y, as_pandas(X, "X"))
+    frame = _censored_arrays(frame, y, censoring, truncation)
+    return estimate(request, binding.adjust_frame(request.family, frame))
+
+
+def _censored_arrays(frame: ModelFrame, y, censoring, truncation) -> ModelFrame:
+    """The array frame with its censoring (a Surv ``y``, fixed limits, truncation)."""
+    ends = [None, None]
+    if truncation is not None:
+        for i, end in enumerate(truncation_ends(truncation)):
+            if end is not None:
+                values = np.broadcast_to(formulas_.numeric("truncation", np.atleast_1d(end)),
+                                         (frame.n,))
+                if np.isnan(values).any():
+                    raise DataError("truncation has missing values. Fix: clean them first.")
+                ends[i] = np.array(values, dtype=float)
+    yy, resp = response_of(frame.y, y if isinstance(y, Surv) else None, censoring, *ends)
+    if resp is None:
+        return frame
+    return replace(frame, y=yy, censoring=resp,
+                   response=(repr(y),) if isinstance(y, Surv) else frame.response)
 
 
 def _all_finite(M: np.ndarray, block: int = 1 << 14) -> bool:

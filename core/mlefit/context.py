@@ -95,6 +95,9 @@ class FitContext:
     #: a lazy fit's data for its per-row results (:class:`mlefit.lazy_rows.Source`: the
     #: Dask frame and the plan of its partitions); None otherwise
     source: object = None
+    #: how the response is censored or truncated (:class:`mlefit.censoring.Response`'s
+    #: label and signature), None for an exact response
+    censoring: tuple | None = None
 
     @classmethod
     def of(cls, frame: ModelFrame, objective: Objective, rows: np.ndarray,
@@ -102,9 +105,11 @@ class FitContext:
            unbounded: np.ndarray | None = None,
            aliased: dict[str, tuple[int, ...]] | None = None) -> FitContext:
         """The context of a fit made on ``frame`` with ML estimate ``coef_ml``."""
+        resp = getattr(frame, "censoring", None)
         return cls(options, tuple(frame.response), frame.n, dict(frame.designs),
                    np.array(coef_ml, dtype=float), unbounded,
-                   FitData(frame, objective, rows), dict(aliased or {}))
+                   FitData(frame, objective, rows), dict(aliased or {}),
+                   censoring=None if resp is None else (resp.label, resp.take(rows).signature()))
 
     def estimated_columns(self, name: str) -> np.ndarray:
         """Positions of the columns of ``name``'s design that were estimated: all of them

@@ -14,6 +14,7 @@ import re
 import numpy as np
 
 from .domains import Domain
+from .engine.censored import CENSORING_DERIVATIVES
 from .errors import DataError, FamilyContractError
 from .family import OPTIONAL_METHODS, Dispersion, Family, Parameter, Reduction
 from .links import Link
@@ -28,7 +29,8 @@ RESERVED_NAMES = frozenset({
     "formula", "data", "family", "link", "links", "weights", "var_weights", "offset",
     "offsets", "exposure", "fixed", "start", "missing", "cov_type", "dispersion",
     "convention", "method", "groups", "maxiter", "tol", "y", "X", "designs", "names",
-    "safe_formulas", "singular", "persist", "penalty", "progress",
+    "safe_formulas", "singular", "persist", "penalty", "progress", "censoring",
+    "truncation",
 })
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -71,6 +73,7 @@ def validate_family(family, origin: str, known_links=None) -> Family:
     for method in OPTIONAL_METHODS:
         if hasattr(family, method) and not callable(getattr(family, method)):
             raise _fail(label, f"{method} is not callable", f"make {method} a method or remove it")
+    _validate_censoring_methods(family, label)
     columns = getattr(family, "response_columns", 1)
     if not isinstance(columns, int) or columns < 1:
         raise _fail(label, f"response_columns={columns!r} is not a positive integer",
@@ -92,6 +95,25 @@ def validate_family(family, origin: str, known_links=None) -> Family:
             raise _fail(label, f"reduction {red!r} does not name one of its parameters",
                         'use Reduction("poisson", "theta", np.inf, boundary=True)')
     return family
+
+
+def _validate_censoring_methods(family, label) -> None:
+    """The derivatives of ``logcdf``/``logsf`` come in pairs, with the two functions: the
+    first derivatives alone (checked by the conformance kit; censored rows are then
+    differentiated numerically) or all four (exact Newton on censored rows)."""
+    first, second = CENSORING_DERIVATIVES[:2], CENSORING_DERIVATIVES[2:]
+    given = [m for m in CENSORING_DERIVATIVES if family.has(m)]
+    for pair in (first, second):
+        if sum(family.has(m) for m in pair) == 1:
+            raise _fail(label, f"defines {[m for m in pair if family.has(m)]} but not "
+                        f"{[m for m in pair if not family.has(m)]}",
+                        f"define both of {list(pair)}, or neither")
+    if family.has(second[0]) and not family.has(first[0]):
+        raise _fail(label, f"defines {list(second)} but not {list(first)}",
+                    "define the first derivatives too, or none (numeric ones are used)")
+    if given and not (family.has("logcdf") and family.has("logsf")):
+        raise _fail(label, "defines derivatives of logcdf and logsf but not both functions",
+                    "define logcdf(y, **params) and logsf(y, **params)")
 
 
 def validate_link(link, origin: str) -> Link:

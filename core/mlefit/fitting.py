@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from . import diagnose, engine, start
+from . import censoring, diagnose, engine, start
 from .collinearity import drop_aliased, refuse_rank_deficient, warn_collinear
 from .context import FitContext
 from .contract import check_logpdf
@@ -116,9 +116,11 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
     scales, kept = _check_rank(frame, rows, estimated, options.singular)
     blocks = _blocks(family, frame, links, fixed, rows, kept)
     _check_rows(n_rows, sum(b.size for b in blocks))
+    limits = _limits(request, frame, y_all, rows)
     obj = Objective(family, _take(y_all, rows), blocks, _take(frame.weights, rows),
                     scales=tuple(scales.get(b.name) for b in blocks if b.size),
-                    var_weights=None if frame.var_weights is None else frame.var_weights[rows])
+                    var_weights=None if frame.var_weights is None else frame.var_weights[rows],
+                    limits=limits)
     columns = {n: tuple(frame.designs[n].columns[j] for j in kept[n]) if n in kept
                else frame.designs[n].columns for n in estimated}
     _check_contract(obj, request.origin, start.first_guess(obj, family))
@@ -127,8 +129,12 @@ def estimate(request: FitRequest, frame: ModelFrame) -> FitResult:
     beta0 = start.start_vector(obj, family, columns, user_start)
     if options.method != "newton" and not np.isfinite(obj.loglik(beta0)):
         _refuse_start(obj, beta0)
-    spec = DispersionSpec.of(family, None if frame.var_weights is None
-                             else frame.var_weights[rows])
+    spec = None if limits is not None else DispersionSpec.of(
+        family, None if frame.var_weights is None else frame.var_weights[rows])
+    if options.penalty == "firth" and limits is not None:
+        raise DataError("penalty='firth' is for an exact (uncensored, untruncated) binomial "
+                        "or poisson response: its penalty is the expected information of "
+                        "that likelihood. Fix: drop penalty=, or the censoring/truncation.")
     if options.penalty == "firth":
         sol = maximize_firth(obj, beta0, maxiter=options.maxiter, tol=FIRTH_TOL)
     else:
@@ -191,7 +197,8 @@ def conclude(request: FitRequest, obj, sol, spec, frame: ModelFrame, rows, kept:
                             "and refit.") from None
         cov_matrix = cov.matrix
     vw = None if frame.var_weights is None else frame.var_weights[rows]
-    if spec is None and family.has("unit_variance"):
+    if spec is None and family.has("unit_variance") and \
+            getattr(obj, "limits", None) is None:
         disp, cov_matrix, cov = _fixed_dispersion(obj, sol, beta, nobs - p_first, conv,
                                                   cov_matrix, cov)
     elif spec is not None and sol.exact_fit and spec.name in estimated:
@@ -220,6 +227,32 @@ def conclude(request: FitRequest, obj, sol, spec, frame: ModelFrame, rows, kept:
         covariance_kind=cov.kind if cov else "exact fit (zero residual variance)",
         _context=context_of(sol.beta, unbounded, aliased),
         dispersion=disp, aliased=dropped)
+
+
+def _limits(request: FitRequest, frame: ModelFrame, y_all, rows):
+    """The engine's limits of a censored or truncated response on the rows used (None
+    for an exact one), after refusing what such a response cannot have."""
+    resp = frame.censoring
+    if resp is None or not (resp.censored or resp.truncated):
+        return None
+    family, conv = request.family, request.options.convention
+    censoring.check_family(family, request.origin, resp)
+    refused = [what for what, bad in (
+        ("cov_type='expected'", conv.cov_type == "expected"),
+        (f"cov_type={conv.cov_type!r} (leverages of the expected information)",
+         conv.cov_type in ("HC2", "HC3")),
+        ("convention='R'", conv.name == "R"),
+        ("dispersion='pearson'", conv.dispersion == "pearson")) if bad]
+    if refused:
+        raise DataError(f"{', '.join(refused)} is defined for an exactly observed response; "
+                        f"this one is censored or truncated ({resp.label}), where the expected "
+                        "information and the Pearson dispersion have no closed form. Fix: use "
+                        "the default (observed information, maximum likelihood) or the "
+                        "sandwiches 'HC0', 'HC1' or 'cluster'.")
+    if y_all.ndim != 1:
+        raise DataError(f"family {family.name!r} takes a multi-column response; censoring and "
+                        "truncation apply to a one-column response.")
+    return resp.take(rows).limits(_take(y_all, rows), bool(family.support.integer))
 
 
 def _check_rows(n_rows: int, p: int) -> None:

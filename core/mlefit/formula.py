@@ -19,12 +19,13 @@ import pandas as pd
 from formulaic import Formula, ModelMatrices
 from formulaic.errors import DataMismatchWarning, FormulaicError
 
+from . import censoring as censoring_
 from .columns import check_used, numeric_column, refuse_complex
 from .errors import DataError
 from .formula_safety import check_formula, check_terms
 
 __all__ = ["CONTEXT", "OFFSET_PREFIX", "Design", "ModelFrame", "OffsetSource", "aligned",
-           "build", "numeric", "offset"]
+           "build", "numeric", "offset", "surv_elsewhere"]
 
 OFFSET_PREFIX = "offset("
 
@@ -34,8 +35,15 @@ def offset(x):
     return x
 
 
-#: names a formula may use beyond formulaic's own (``log`` and ``exp`` are formulaic's)
-CONTEXT = {"offset": offset, "sqrt": np.sqrt}
+def surv_elsewhere(*args, **kwargs):
+    """Formula function: ``Surv(...)`` anywhere but the whole left-hand side is refused."""
+    raise DataError("Surv(...) is a censored response: it is the whole left-hand side of the "
+                    "main formula ('Surv(time, event) ~ x'), not a term. Fix: move it there.")
+
+
+#: names a formula may use beyond formulaic's own (``log`` and ``exp`` are formulaic's;
+#: ``Surv`` on the left-hand side is read by :mod:`mlefit.censoring` before formulaic)
+CONTEXT = {"offset": offset, "sqrt": np.sqrt, "Surv": surv_elsewhere}
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,8 @@ class ModelFrame:
     #: designs from them
     data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     data_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: censored or truncated rows (:class:`mlefit.censoring.Response`), None when none
+    censoring: object = None
 
     @property
     def n(self) -> int:
@@ -304,16 +314,21 @@ def _response(lhs, formula: str) -> tuple[np.ndarray, tuple[str, ...]]:
 
 def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
           offsets: dict | None = None, exposure=None, groups=None,
-          missing: str = "drop", safe: bool = False) -> ModelFrame:
+          missing: str = "drop", safe: bool = False, censoring=None,
+          truncation=None) -> ModelFrame:
     """Materialise ``formulas`` ({parameter: formula}, the first with a response);
     ``missing`` ("drop" or "raise", checked with the request) says what missing values do;
-    ``safe`` checks every term against :mod:`mlefit.formula_safety` before any is evaluated."""
+    ``safe`` checks every term against :mod:`mlefit.formula_safety` before any is evaluated.
+    A ``Surv(...)`` response, ``censoring=(lo, hi)`` and ``truncation=(lower, upper)``
+    (numbers, column names or arrays) give the frame its :attr:`ModelFrame.censoring`."""
     frame = _as_frame(data)
     params = list(formulas)
     first = params[0]
     if "~" not in formulas[first] or not formulas[first].split("~")[0].strip():
         raise DataError(f"the main formula {formulas[first]!r} has no response. Fix: write "
                         "it as 'y ~ x1 + x2'.")
+    texts = dict(formulas)     # as written (a Surv response is rewritten to a column)
+    formulas, frame, surv, ends = _censored_response(formulas, first, frame, safe, truncation)
     vectors = {}
     for name, value in (("weights", weights), ("var_weights", var_weights),
                         ("exposure", exposure)):
@@ -331,6 +346,11 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
     bad = _joint_mask(parsed, frame, built, vectors, offset_vectors)
     if group_values is not None:
         bad["groups"] = pd.isna(group_values)
+    if surv is not None:
+        bad[surv.label] = bad.pop(censoring_.SURV_COLUMN, np.zeros(len(frame), dtype=bool))
+    for name, values in ends.items():
+        if values is not None:
+            bad[name] = np.isnan(values)
     dropped_by = {col: int(m.sum()) for col, m in bad.items() if m.any()}
     drop = np.zeros(len(frame), dtype=bool)
     for m in bad.values():
@@ -352,6 +372,12 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
         return values[~drop] if dropping else values
 
     y, response = _response(built[first].lhs, formulas[first])
+    if surv is not None:
+        surv.value = surv.value.take(~drop) if dropping else surv.value
+        response = (surv.label,)
+    y, censored = censoring_.response_of(
+        y, None if surv is None else surv.value, censoring,
+        *(None if v is None else kept(v) for v in ends.values()))
     designs = {}
     for p in params:
         rhs = _parts(built[p])[-1]
@@ -371,7 +397,7 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
                 offset_values + log_exposure
             sources.append(OffsetSource(src.column, src.values, log=True))
         X = _row_major([columns[i] for i in keep_cols], len(frame))
-        designs[p] = Design(p, formulas[p], tuple(cols[i] for i in keep_cols), X,
+        designs[p] = Design(p, texts[p], tuple(cols[i] for i in keep_cols), X,
                             np.zeros(len(frame)) if offset_values is None else offset_values,
                             rhs.model_spec, keep_cols, off_cols, tuple(sources), safe=safe)
     w = kept(vectors["weights"][0]) if "weights" in vectors else np.ones(len(frame))
@@ -379,7 +405,7 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
     return ModelFrame(y, response, designs, w, vw, frame.index, int(drop.sum()), dropped_by,
                       None if group_values is None else kept(group_values),
                       _columns_read(source if dropping else frame, designs),
-                      np.flatnonzero(~drop) if dropping else None)
+                      np.flatnonzero(~drop) if dropping else None, censored)
 
 
 def _columns_read(frame: pd.DataFrame, designs: dict[str, Design]) -> pd.DataFrame:
@@ -390,6 +416,51 @@ def _columns_read(frame: pd.DataFrame, designs: dict[str, Design]) -> pd.DataFra
         read |= set(d.spec.variables_by_source.get("data", ())) if d.spec is not None else set()
         read |= {s.column for s in d.sources if s.column is not None}
     return frame[[c for c in frame.columns if c in read]]
+
+
+
+@dataclass
+class _SurvColumns:
+    label: str
+    value: censoring_.Surv
+
+
+def _censored_response(formulas, first, frame, safe, truncation):
+    """A ``Surv(...)`` left-hand side evaluated into a column of (a shallow copy of) the
+    frame, and the truncation limits as per-row arrays (None: open)."""
+    ends = {"truncation lower": None, "truncation upper": None}
+    if truncation is not None:
+        for label, end in zip(("truncation lower", "truncation upper"),
+                              censoring_.truncation_ends(truncation), strict=True):
+            if end is None:
+                ends[label] = None
+            elif isinstance(end, str) or np.ndim(end) > 0:
+                ends[label] = _vector(label, end, frame)[0]
+            else:
+                ends[label] = np.full(len(frame), float(numeric(label, [end])[0]))
+    text, call = censoring_.surv_lhs(formulas[first])
+    if call is None:
+        return formulas, frame, None, ends
+    columns = [_surv_argument(arg, frame, safe, first, formulas[first]) for arg in call.args]
+    value = censoring_.Surv(*columns, type=call.type)
+    frame = frame.assign(**{censoring_.SURV_COLUMN: value.time})
+    return {**formulas, first: text}, frame, _SurvColumns(call.text, value), ends
+
+
+def _surv_argument(arg: str, frame: pd.DataFrame, safe: bool, parameter: str, text: str):
+    """One argument of ``Surv(...)`` evaluated on the frame (NaN where a variable it
+    reads is missing); with ``safe`` checked like any term first."""
+    parsed = _parse(f"0 + I({arg})", parameter)
+    if safe:
+        check_formula(parsed, frame.columns, parameter=parameter, text=text)
+    mm = _materialise(parsed, frame, parameter, text)
+    values = np.asarray(_columns(mm)[0], dtype=float)
+    for v in parsed.required_variables:
+        if v in frame.columns:
+            missing = _missing(frame[v])
+            if missing is not None:
+                values = np.where(missing, np.nan, values)
+    return values
 
 
 #: bytes of the column-major buffer through which :func:`_row_major` interleaves a block

@@ -52,12 +52,13 @@ SAFE_ENV = "MLEFIT_SAFE_FORMULAS"
 
 #: functions a safe term may call by name: formulaic's categorical, identity, quoting,
 #: centring, scaling and spline transforms, the patsy-style contrast classes, mlefit's
-#: ``offset``, and the bare ``log``, ``exp`` and ``sqrt`` (add ``Surv`` when censored
-#: responses land, with its string arguments such as ``type="interval2"``)
+#: ``offset``, the bare ``log``, ``exp`` and ``sqrt``, and ``Surv`` (a censored response,
+#: :mod:`mlefit.censoring`: its arguments are checked like any call's, ``type="interval2"``
+#: a string literal)
 ALLOWED_FUNCTIONS = frozenset({
     "C", "I", "Q", "center", "scale", "standardize", "bs", "cr", "cc", "poly", "offset",
     "Treatment", "Sum", "Helmert", "Diff", "Poly",
-    "log", "exp", "sqrt",
+    "log", "exp", "sqrt", "Surv",
 })
 
 #: the contrast classes, which may also be passed as values (``C(x, Sum)``)

@@ -386,7 +386,8 @@ class FitResult:
     def glm(self) -> GLMStatistics | None:
         """Deviance, null deviance (a refit, computed on first use) and Pearson X2."""
         fam = self.family
-        if not (fam.has("unit_deviance") and fam.has("unit_variance")):
+        if not (fam.has("unit_deviance") and fam.has("unit_variance")) or \
+                getattr(self._context, "censoring", None) is not None:
             return None
         ctx = self._context
         vw = None if ctx.frame.var_weights is None else ctx.frame.var_weights[ctx.rows]
@@ -396,6 +397,11 @@ class FitResult:
         return statistics(ctx.objective, coef, vw)
 
     def _glm(self) -> GLMStatistics:
+        censoring = getattr(self._context, "censoring", None)
+        if censoring is not None:
+            raise DataError(f"deviance and Pearson statistics are defined for an exactly "
+                            f"observed response; this one is censored or truncated "
+                            f"({censoring[0]}). Fix: use llf, aic/bic and mlefit.lrtest.")
         if self.glm is None:
             raise DataError(f"family {self.family.name!r} has no unit deviance, so deviance "
                             "and Pearson chi-square are not defined; use llf.")
@@ -425,8 +431,9 @@ class FitResult:
 
     # residuals ---------------------------------------------------------------------
     def resid(self, kind: str = "response", seed=None) -> pd.Series:
-        """Residuals of ``kind``: ``"response"``, ``"pearson"``, ``"deviance"`` or
-        ``"quantile"`` (randomized for discrete families; ``seed`` makes them
+        """Residuals of ``kind``: ``"response"``, ``"pearson"``, ``"deviance"``,
+        ``"quantile"`` or ``"cox-snell"`` (quantile: randomized for discrete families and
+        censored rows; ``seed`` makes them
         reproducible). See :mod:`mlefit.postestimation.residuals`. A fit on a Dask frame
         gives a lazy Dask Series (:mod:`mlefit.lazy_rows`)."""
         from .lazy_rows import lazy_resid, wants_lazy  # a Dask fit: a lazy Series

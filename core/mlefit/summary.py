@@ -13,6 +13,14 @@ import numpy as np
 __all__ = ["Summary", "format_summary"]
 
 
+def _censored_rows(censoring) -> str:
+    """How many rows of each kind, from the context's censoring signature."""
+    kinds = np.frombuffer(censoring[1][1], dtype=np.int8)
+    names = ("exact", "right-censored", "left-censored", "interval-censored")
+    return ", ".join(f"{int(np.count_nonzero(kinds == k))} {name}"
+                     for k, name in enumerate(names) if np.any(kinds == k))
+
+
 def _stars(p: float) -> str:
     if not np.isfinite(p):
         return ""
@@ -100,6 +108,10 @@ def format_summary(res) -> Summary:
              f"nobs = {res.nobs:g}",
              f"Convention: {res.convention.describe()}; covariance: {res.covariance_kind}",
              ""]
+    censoring = getattr(res._context, "censoring", None)
+    if censoring is not None:
+        lines.insert(3, f"Censored or truncated response: {censoring[0]} "
+                        f"({_censored_rows(censoring)})")
     if res.aliased:
         lines[-1:] = [f"Coefficients: ({len(res.aliased)} not defined because of "
                       "singularities)", ""]

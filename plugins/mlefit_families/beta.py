@@ -134,6 +134,19 @@ class Beta(Family):
     def cdf(self, y, mu, phi):
         return special.betainc(mu * phi, (1.0 - mu) * phi, y)
 
+    def logcdf(self, y, mu, phi):
+        """``log P(Y <= y)`` (censoring; numeric derivatives)."""
+        a, b = mu * phi, (1.0 - mu) * phi
+        lower, upper = special.betainc(a, b, y), special.betaincc(a, b, y)
+        with np.errstate(divide="ignore"):
+            return np.where(lower < 0.5, np.log(lower), np.log1p(-upper))
+
+    def logsf(self, y, mu, phi):
+        """``log P(Y > y)`` from the complemented incomplete beta function (accurate near
+        1)."""
+        with np.errstate(divide="ignore"):
+            return np.log(special.betaincc(mu * phi, (1.0 - mu) * phi, y))
+
     def sample(self, rng, size, mu, phi):
         return rng.beta(mu * phi, (1.0 - mu) * phi, size=size)
 

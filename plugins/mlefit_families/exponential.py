@@ -25,9 +25,15 @@ import numpy as np
 from mlefit import Family, Parameter, hookimpl
 from mlefit.domains import NonNegative, Positive
 
+from ._tails import IndexTails, min_extreme_tail, scale_index
 
-class Exponential(Family):
+
+class Exponential(IndexTails, Family):
     """Exponential distribution with mean ``mu`` (rate ``1 / mu``)."""
+
+    #: censoring: log P(Y <= y) = log G(w) with the index and tail of :mod:`._tails`
+    _index = staticmethod(scale_index)
+    _tail = staticmethod(min_extreme_tail)
 
     name = "exponential"
     support = NonNegative()

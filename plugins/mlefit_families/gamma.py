@@ -111,6 +111,19 @@ class Gamma(PowerVarianceShape, Family):
     def cdf(self, y, mu, shape):
         return special.gammainc(shape, np.maximum(y, 0.0) * shape / mu)
 
+    def logcdf(self, y, mu, shape):
+        """``log P(Y <= y)`` (censoring; numeric derivatives)."""
+        x = np.maximum(y, 0.0) * shape / mu
+        lower, upper = special.gammainc(shape, x), special.gammaincc(shape, x)
+        with np.errstate(divide="ignore"):
+            return np.where(lower < 0.5, np.log(lower), np.log1p(-upper))
+
+    def logsf(self, y, mu, shape):
+        """``log P(Y > y)`` from the regularised upper incomplete gamma function
+        (accurate in the upper tail until it underflows)."""
+        with np.errstate(divide="ignore"):
+            return np.log(special.gammaincc(shape, np.maximum(y, 0.0) * shape / mu))
+
     def sample(self, rng, size, mu, shape):
         return rng.gamma(shape, mu / shape, size=size)
 

@@ -16,11 +16,17 @@ from scipy import special, stats
 from mlefit import Dispersion, Family, Parameter, hookimpl
 from mlefit.domains import Positive, Real
 
+from ._tails import IndexTails, location_scale_index, normal_tail
+
 _LOG_2PI = np.log(2 * np.pi)
 
 
-class Gaussian(Family):
+class Gaussian(IndexTails, Family):
     """Normal distribution with mean ``mu`` and standard deviation ``sigma``."""
+
+    #: censoring: log P(Y <= y) = log G(w) with the index and tail of :mod:`._tails`
+    _index = staticmethod(location_scale_index)
+    _tail = staticmethod(normal_tail)
 
     name = "gaussian"
     aliases = ("normal",)

@@ -50,6 +50,14 @@ class InverseGaussian(PowerVarianceShape, Family):
         # overflow of exp(2 lambda / mu) in the closed form
         return stats.invgauss.cdf(y, mu / shape, scale=shape)
 
+    def logcdf(self, y, mu, shape):
+        """``log P(Y <= y)`` (scipy's invgauss; censoring, numeric derivatives)."""
+        return stats.invgauss.logcdf(y, mu / shape, scale=shape)
+
+    def logsf(self, y, mu, shape):
+        """``log P(Y > y)`` (scipy's invgauss, accurate in the upper tail)."""
+        return stats.invgauss.logsf(y, mu / shape, scale=shape)
+
     def sample(self, rng, size, mu, shape):
         return rng.wald(mu, shape, size=size)
 

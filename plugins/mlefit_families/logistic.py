@@ -30,12 +30,17 @@ from ._location_scale import (
     robust_location_scale,
     symmetric_information,
 )
+from ._tails import IndexTails, location_scale_index, logistic_tail
 
 _INFO_SIGMA = (3.0 + np.pi**2) / 9.0
 
 
-class Logistic(Family):
+class Logistic(IndexTails, Family):
     """Logistic distribution with location ``mu`` and scale ``sigma``."""
+
+    #: censoring: log P(Y <= y) = log G(w) with the index and tail of :mod:`._tails`
+    _index = staticmethod(location_scale_index)
+    _tail = staticmethod(logistic_tail)
 
     name = "logistic"
     support = Real()

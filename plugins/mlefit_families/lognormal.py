@@ -28,12 +28,17 @@ from ._location_scale import (
     symmetric_information,
     weighted_moments,
 )
+from ._tails import IndexTails, log_location_scale_index, normal_tail
 
 _HALF_LOG_2PI = 0.5 * np.log(2 * np.pi)
 
 
-class LogNormal(Family):
+class LogNormal(IndexTails, Family):
     """Log-normal distribution: ``log y`` normal with mean ``mu`` and sd ``sigma``."""
+
+    #: censoring: log P(Y <= y) = log G(w) with the index and tail of :mod:`._tails`
+    _index = staticmethod(log_location_scale_index)
+    _tail = staticmethod(normal_tail)
 
     name = "lognormal"
     support = Positive()

@@ -232,6 +232,18 @@ class StudentT(Family):
         z = (y - mu) / sigma
         return np.where(np.isinf(nu), special.ndtr(z), special.stdtr(np.minimum(nu, 1e300), z))
 
+    def logcdf(self, y, mu, sigma, nu):
+        """``log P(Y <= y)`` (censoring; numeric derivatives)."""
+        z = (y - mu) / sigma
+        df = np.minimum(nu, 1e300)
+        with np.errstate(divide="ignore"):
+            t = np.where(z < 0, np.log(special.stdtr(df, z)), np.log1p(-special.stdtr(df, -z)))
+            return np.where(np.isinf(nu), special.log_ndtr(z), t)
+
+    def logsf(self, y, mu, sigma, nu):
+        """``log P(Y > y) = log F(-z)`` by symmetry (accurate in the upper tail)."""
+        return self.logcdf(2.0 * mu - y, mu, sigma, nu)
+
     def sample(self, rng, size, mu, sigma, nu):
         nu = np.broadcast_to(nu, size)
         t = np.where(np.isinf(nu), rng.standard_normal(size),

@@ -36,6 +36,8 @@ from scipy import special
 from mlefit import Family, Parameter, Reduction, hookimpl
 from mlefit.domains import Positive
 
+from ._tails import IndexTails, min_extreme_tail, scale_shape_index
+
 _ONE_MINUS_GAMMA = 1.0 - np.euler_gamma
 _INFO_SHAPE = np.pi**2 / 6.0 + _ONE_MINUS_GAMMA**2
 
@@ -47,8 +49,12 @@ def _terms(y, mu, shape):
         return L, np.exp(shape * L)
 
 
-class Weibull(Family):
+class Weibull(IndexTails, Family):
     """Weibull distribution with scale ``mu`` (lambda) and shape ``shape`` (k)."""
+
+    #: censoring: log P(Y <= y) = log G(w) with the index and tail of :mod:`._tails`
+    _index = staticmethod(scale_shape_index)
+    _tail = staticmethod(min_extreme_tail)
 
     name = "weibull"
     support = Positive()

@@ -87,11 +87,12 @@ CORPUS = [
     ("subprocess", "y ~ I(x + 0*__import__('subprocess').call(['mkdir', TRAP]))",
      r"calls \"__import__\('subprocess'\).call\""),
     ("response", "I(y + 0*len(str(open(TRAP, 'w')))) ~ x", "calls 'len'"),
+    ("surv_argument", "Surv(y, 1 + 0*len(str(open(TRAP, 'w')))) ~ x", "calls 'len'"),
     ("second_term", "y ~ x + g + I(x**2) + np.log(x + 0*len(str(open(TRAP, 'w'))))",
      "calls 'len'"),
 ]
 IDS = [c[0] for c in CORPUS]
-ONE_SIDED = [c for c in CORPUS if not c[1].startswith("I(y")]
+ONE_SIDED = [c for c in CORPUS if not c[1].startswith(("I(y", "Surv("))]
 
 
 class _Evil:

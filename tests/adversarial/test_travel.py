@@ -43,6 +43,7 @@ MODELS = {
     "hurdle_negative_binomial": ("art ~ fem + kid5 + ment", BIO),
     "ordinal": ("num ~ age + sex", HEART),
     "multinomial": ("cp ~ age + sex", HEART),
+    "loglogistic": ("chol ~ age + sex", HEART),
 }
 
 

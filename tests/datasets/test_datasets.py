@@ -49,6 +49,14 @@ def test_bundled_file_is_statsmodels_copy_byte_for_byte(name):
     assert datasets.path(name).read_bytes() == theirs
 
 
+def test_rossi_is_lifelines_copy_byte_for_byte():
+    try:
+        theirs = resources.files("lifelines.datasets").joinpath("rossi.csv").read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError):
+        pytest.skip("lifelines is not installed")
+    assert datasets.path("rossi").read_bytes() == theirs
+
+
 def test_every_bundled_file_is_described_beside_it():
     readme = resources.files("mlefit.datasets").joinpath("data", "README.md").read_text()
     shipped = {p.name for p in resources.files("mlefit.datasets").joinpath("data").iterdir()
@@ -89,7 +97,8 @@ def test_reference_datasets_load_with_their_columns():
 
 def test_unknown_dataset_names_the_ones_there_are():
     with pytest.raises(KeyError, match="no bundled dataset 'hearts'; the datasets are "
-                                       "biochemists, cancer, heart, inv_gaussian, medpar1"):
+                                       "biochemists, cancer, heart, inv_gaussian, medpar1, "
+                                       "rossi"):
         datasets.path("hearts")
 
 

@@ -12,7 +12,7 @@ the files says the same for anyone who opens the installed package.
 >>> heart.shape
 (303, 14)
 >>> sorted(datasets.DATASETS)
-['biochemists', 'cancer', 'heart', 'inv_gaussian', 'medpar1']
+['biochemists', 'cancer', 'heart', 'inv_gaussian', 'medpar1', 'rossi']
 
 Licences differ between datasets (one is CC BY 4.0, which asks you to cite it; one was
 also distributed in a GPL-licensed R package): read a dataset's ``licence`` before you
@@ -37,6 +37,7 @@ __all__ = [
     "load_heart",
     "load_inv_gaussian",
     "load_medpar1",
+    "load_rossi",
     "path",
     "sha256",
 ]
@@ -130,6 +131,21 @@ DATASETS: dict[str, DatasetInfo] = {
                   "Forces 68(3), 1297-1316; Long, J. S. (1997). Regression Models for "
                   "Categorical and Limited Dependent Variables. Sage."),
         sha256="cbb563e1191d757cfb0fca37d8f6f2d2b629a7ba1c262cd8085d7353515c9c02",
+    ),
+    "rossi": DatasetInfo(
+        name="rossi",
+        filename="rossi.csv",
+        title=("Recidivism of 432 released prisoners followed for a year (right-censored "
+               "weeks to arrest: week, arrest, fin, age, race, wexp, mar, paro, prio)"),
+        source=("Rossi, Berk and Lenihan's experiment (1980), as lifelines 0.30 ships it: "
+                "lifelines/datasets/rossi.csv (identical bytes); also R's carData::Rossi "
+                "(the first nine columns) and Allison (1995)"),
+        licence=("lifelines' copy is distributed under lifelines' MIT licence; the same data "
+                 "are in John Fox's R package carData, licensed GPL (>= 2): if that matters "
+                 "for your use, cite the original study"),
+        citation=("Rossi, P. H., Berk, R. A. and Lenihan, K. J. (1980). Money, Work and "
+                  "Crime: Some Experimental Results. New York: Academic Press."),
+        sha256="0214400170e07f3015a285edca2014cac0dae8aac125fcbaad642490e05f892c",
     ),
 }
 
@@ -257,3 +273,21 @@ def load_biochemists() -> pd.DataFrame:
     for column, levels in BIOCHEMISTS_LEVELS.items():
         df[column] = pd.Categorical(df[column], categories=list(levels))
     return df
+
+
+def load_rossi() -> pd.DataFrame:
+    """Rossi's recidivism data: 432 prisoners released in Maryland in the 1970s.
+
+    ``week`` (int64): week of the first arrest after release, or 52 (end of follow-up);
+    ``arrest`` (int64): 1 arrested in that week, 0 not arrested during the year (censored);
+    ``fin`` financial aid (1 yes, the randomised treatment), ``age`` at release, ``race``
+    (1 black), ``wexp`` full-time work experience, ``mar`` married at release, ``paro``
+    released on parole, ``prio`` number of prior convictions (all int64). The survival
+    example of lifelines and of R's survival literature (Allison 1995; Fox). Source and
+    licence: ``DATASETS["rossi"]``.
+
+    >>> rossi = load_rossi()
+    >>> rossi.shape, int(rossi["arrest"].sum())
+    ((432, 9), 114)
+    """
+    return _load_csv("rossi")

@@ -61,6 +61,8 @@ def applies(obj: Objective, spec: DispersionSpec | None) -> bool:
     """The split applies to an intercept-only dispersion estimated beside a mean model."""
     if spec is None or obj.y.ndim != 1:
         return False
+    if getattr(obj, "limits", None) is not None:   # censored rows: no profiled dispersion
+        return False
     names = [obj.blocks[a].name for a in obj.active]
     if spec.name not in names or len(names) < 2:
         return False

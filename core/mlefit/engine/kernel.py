@@ -32,14 +32,20 @@ rounding (a power of two multiplies exactly). Numeric derivative steps are
 ``H * S_j`` on the grid of each row's linear predictor, with ``S_j`` a global step scale
 per parameter (:func:`pilot`, from all rows before the fit), never a statistic of a block.
 
-Per-row response kinds (:data:`EXACT` and the censored and truncated kinds) are part of
-the interface; every row is exact until the censoring issue fills in the others, and a
-chunk that marks other kinds is refused.
+Per-row response kinds (:data:`EXACT` and the censored kinds of :mod:`.censored`) come
+with the rows' limits (``Chunk.bounds``: censoring and truncation intervals): a censored
+row contributes ``log P(lo < Y <= hi)``, a truncated one subtracts ``log P(tlo < Y <= thi)``
+(:func:`mlefit.engine.censored.row_loglik`, in log space from the family's ``logcdf`` and
+``logsf``). Analytic derivatives on such rows come from the family's ``dlogcdf``,
+``dlogsf``, ``d2logcdf`` and ``d2logsf``; numeric ones difference the same per-row
+function. Under a response scale the limits are divided by ``2^e`` like ``y`` and only
+exact rows carry the Jacobian.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from scipy import linalg as sla
@@ -47,7 +53,7 @@ from scipy import linalg as sla
 from ..domains import Domain
 from ..family import Family, mean_scale
 from ..links import Link
-from . import linalg
+from . import censored, linalg
 from .response_scale import ResponseScale
 
 __all__ = ["EXACT", "H1", "H2", "LEVERAGE_LIMIT", "LOGLIK", "Chunk", "Model", "RowValues", "Slot",
@@ -122,12 +128,21 @@ class Chunk:
     designs: tuple[np.ndarray, ...]     # per estimated parameter (rows x its columns)
     offsets: tuple[np.ndarray, ...]     # per parameter (all of them)
     kinds: np.ndarray | None = None     # per-row response kinds (None: all exact)
+    #: per-row ``[lo, hi, tlo, thi]`` (:class:`.censored.Limits`); with ``kinds``
+    bounds: np.ndarray | None = None
     var_weights: np.ndarray | None = None   # precision weights (Pearson sums only)
     groups: np.ndarray | None = None    # per-row cluster codes 0..G-1 (cluster sums)
 
     @property
     def n(self) -> int:
         return self.y.shape[0]
+
+    @cached_property
+    def limits(self) -> censored.Limits | None:
+        """The rows' kinds and limits, None when every row is exact and untruncated."""
+        if self.kinds is None or self.bounds is None:
+            return None
+        return censored.Limits(self.kinds, self.bounds)
 
 
 @dataclass(frozen=True)
@@ -379,9 +394,9 @@ def pilot(model: Model, chunk: Chunk, beta: np.ndarray) -> Sums:
 
 
 def _check_kinds(chunk: Chunk) -> None:
-    if chunk.kinds is not None and np.any(chunk.kinds != EXACT):
-        raise NotImplementedError("censored and truncated rows are not implemented yet; "
-                                  "every row must be exact (kind 0)")
+    if chunk.kinds is not None and chunk.bounds is None and np.any(chunk.kinds != EXACT):
+        raise ValueError("censored rows need their limits: pass Chunk.bounds "
+                         "([lo, hi, tlo, thi] per row) with Chunk.kinds")
 
 
 def _centre(model, chunk, beta, domain_check=True):
@@ -394,21 +409,23 @@ def _centre(model, chunk, beta, domain_check=True):
             etas.append(off + next(designs) @ next(pieces))
         else:
             etas.append(off)
-    r, y = model.response, chunk.y
+    r, y, limits = model.response, chunk.y, chunk.limits
     if r is not None:    # the family sees y / 2^e and its parameters in those units
         etas = [r.tilde(a, e) for a, e in enumerate(etas)]
         y = r.y(y)
+        limits = None if limits is None else limits.scaled(r.exponent)
     with np.errstate(all="ignore"):
         thetas = {s.name: s.link.inverse(e) for s, e in zip(model.slots, etas, strict=True)}
     inside = not domain_check or all(np.all(_inside(s, thetas[s.name], e))
                                      for s, e in zip(model.slots, etas, strict=True))
     with np.errstate(all="ignore"):
-        f0 = np.asarray(model.family.logpdf(y, **thetas), dtype=float)
+        f0 = censored.row_loglik(model.family, y, thetas, limits)
     llf = float(chunk.weights @ f0) if inside else -np.inf
     if np.isnan(llf):
         llf = -np.inf
-    elif r is not None:
-        llf += float(np.sum(chunk.weights)) * r.log_jacobian
+    elif r is not None:   # a density has the Jacobian, a probability (censored row) none
+        w = chunk.weights if limits is None else chunk.weights[~limits.censored]
+        llf += float(np.sum(w)) * r.log_jacobian
     return etas, thetas, f0, llf
 
 
@@ -419,6 +436,7 @@ def _tilde_chunk(model, chunk) -> Chunk:
     if r is None:
         return chunk
     return replace(chunk, y=r.y(chunk.y),
+                   bounds=None if chunk.bounds is None else np.ldexp(chunk.bounds, -r.exponent),
                    offsets=tuple(r.tilde(a, o) for a, o in enumerate(chunk.offsets)))
 
 
@@ -450,6 +468,11 @@ def _active_slots(model):
 
 def _analytic(model, chunk, etas, thetas, order):
     fam, active = model.family, _active_slots(model)
+    limits = chunk.limits
+    if limits is not None:   # the exact rows' derivatives, then the censored rows' parts
+        d1, d2 = _analytic(model, replace(chunk, kinds=None, bounds=None), etas, thetas,
+                           order)
+        return _with_censored(model, etas, thetas, limits, d1, d2, order)
     if fam.has("eta_derivatives"):
         links = {s.name: s.link.name for s in model.slots}
         got = fam.eta_derivatives(chunk.y, links, **{s.name: e for s, e in
@@ -459,12 +482,40 @@ def _analytic(model, chunk, etas, thetas, order):
             d1 = [np.asarray(g1[s.name], dtype=float) for s in active]
             return d1, (_pairs(g2, active) if order == 2 else None)
     g1 = fam.dlogpdf(chunk.y, **thetas)
+    return _chained(model, etas, g1, fam.d2logpdf(chunk.y, **thetas) if order == 2 else None,
+                    order)
+
+
+def _with_censored(model, etas, thetas, limits, d1, d2, order):
+    """``d1``, ``d2`` of the exact rows with the censored rows' derivatives put in and
+    the truncated rows' truncation probability taken out (on the linear-predictor
+    scales, from :func:`.censored.pieces`)."""
+    active = _active_slots(model)
+    n = limits.n
+    d1 = [np.array(np.broadcast_to(v, (n,)), dtype=float) for v in d1]
+    d2 = None if d2 is None else {k: np.array(np.broadcast_to(v, (n,)), dtype=float)
+                                  for k, v in d2.items()}
+    parts = censored.pieces(model.family, thetas, limits, [s.name for s in active], order)
+    for rows, replace_rows, g, H in parts:
+        sub = [etas[a][rows] if np.ndim(etas[a]) else etas[a] for a in range(len(etas))]
+        c1, c2 = _chained(model, [np.broadcast_to(e, (rows.size,)) for e in sub], g, H, order)
+        for j, v in enumerate(c1):
+            d1[j][rows] = v if replace_rows else d1[j][rows] - v
+        if d2 is not None:
+            for key, v in c2.items():
+                d2[key][rows] = v if replace_rows else d2[key][rows] - v
+    return d1, d2
+
+
+def _chained(model, etas, g1, g2, order):
+    """Natural-scale derivatives ``g1`` (and ``g2``) to the linear-predictor scales."""
+    active = _active_slots(model)
     hd1 = [s.link.inverse_deriv(etas[a]) for a, s in zip(model.active, active, strict=True)]
     d1 = [np.asarray(g1[s.name], dtype=float) * h for s, h in zip(active, hd1, strict=True)]
     if order < 2:
         return d1, None
     d2 = {}
-    for (j, m), v in _pairs(fam.d2logpdf(chunk.y, **thetas), active).items():
+    for (j, m), v in _pairs(g2, active).items():
         d2[(j, m)] = v * hd1[j] * hd1[m]
         if j == m:
             s = active[j]
@@ -599,6 +650,8 @@ def _moved(model, chunk, etas, thetas, h, moves, rows=None):
     take = (lambda v: v) if rows is None else (lambda v: v[rows])
     y = take(chunk.y)
     n = y.shape[0]
+    limits = chunk.limits
+    limits = None if limits is None else (limits if rows is None else limits[rows]).tile(m)
     slot_of = {a: j for j, a in enumerate(model.active)}
     stacked = {}
     inside = np.ones(m * n, dtype=bool)
@@ -618,7 +671,7 @@ def _moved(model, chunk, etas, thetas, h, moves, rows=None):
             inside &= _inside(s, theta, e)
             stacked[s.name] = theta
         ys = np.tile(y, m) if y.ndim == 1 else np.tile(y, (m, 1))
-        values = np.asarray(model.family.logpdf(ys, **stacked), dtype=float)
+        values = censored.row_loglik(model.family, ys, stacked, limits)
     values = np.where(inside, values, -np.inf)
     return values.reshape(m, n)
 

@@ -23,7 +23,7 @@ from scipy.linalg import lapack
 from ..domains import Domain
 from ..family import Family
 from ..links import Link
-from . import kernel, linalg, response_scale, threads
+from . import censored, kernel, linalg, response_scale, threads
 from .kernel import LOGLIK, Chunk, Model, Slot, Sums, Want
 
 __all__ = ["Block", "BlockLayout", "Objective", "Rows"]
@@ -81,8 +81,11 @@ class Objective(BlockLayout):
     def __init__(self, family: Family, y: np.ndarray, blocks: tuple[Block, ...],
                  weights: np.ndarray, derivatives: str = "auto", *,
                  scales: tuple | None = None, steps: tuple[float, ...] | None = None,
-                 var_weights: np.ndarray | None = None):
+                 var_weights: np.ndarray | None = None,
+                 limits: censored.Limits | None = None):
         self.family = family
+        #: censored and truncated rows (:class:`.censored.Limits`), None when there are none
+        self.limits = limits if limits is not None and limits.any else None
         #: precision weights of the rows (Pearson sums; the likelihood has them in the
         #: dispersion's offset)
         self.var_weights = var_weights
@@ -106,7 +109,8 @@ class Objective(BlockLayout):
 
     # structure -------------------------------------------------------------------
     def _choose(self, requested: str) -> str:
-        has_nat = self.family.has("dlogpdf") and self.family.has("d2logpdf")
+        has_nat = self.family.has("dlogpdf") and self.family.has("d2logpdf") and (
+            self.limits is None or censored.has_analytic(self.family))
         if requested == "auto":
             return "analytic" if has_nat else "numeric"
         if requested == "analytic" and not has_nat:
@@ -143,7 +147,8 @@ class Objective(BlockLayout):
         kept = tuple(steps[b.name] for b in active) if self.model.steps and all(
             b.name in steps for b in active) else None
         return Objective(self.family, self.y, tuple(blocks), self.weights, self.derivatives,
-                         scales=scales, steps=kept, var_weights=self.var_weights)
+                         scales=scales, steps=kept, var_weights=self.var_weights,
+                         limits=self.limits)
 
     def freeze(self, beta: np.ndarray, keep: list[str]) -> Objective:
         """The objective in the blocks ``keep`` only; the others held at ``beta``."""
@@ -171,7 +176,7 @@ class Objective(BlockLayout):
             del scales[a]
         restricted = Objective(self.family, self.y, tuple(blocks), self.weights,
                                self.derivatives, scales=tuple(scales),
-                               var_weights=self.var_weights)
+                               var_weights=self.var_weights, limits=self.limits)
         if self.model.steps is not None:
             steps = list(self.model.steps)
             if X.shape[1] == 0:
@@ -190,16 +195,19 @@ class Objective(BlockLayout):
     def _chunk(self, sl, groups=None, var_weights=None) -> Chunk:
         def cut(v):
             return None if v is None else v[sl]
+        lim = self.limits
         return Chunk(self.y[sl], self.weights[sl], tuple(b.X[sl] for b in self.blocks if b.size),
                      tuple(b.offset[sl] for b in self.blocks), groups=cut(groups),
-                     var_weights=cut(var_weights))
+                     var_weights=cut(var_weights),
+                     kinds=None if lim is None else lim.kinds[sl],
+                     bounds=None if lim is None else lim.bounds[sl])
 
     @property
     def final_want(self) -> Want:
         """What the last pass of a fit accumulates: score, observed information, the rows
         on a boundary, and the Pearson sum when the family has a variance function."""
         return Want(gradient=True, information="observed", edges=True,
-                    pearson=self.family.has("unit_variance"))
+                    pearson=self.family.has("unit_variance") and self.limits is None)
 
     def evaluate(self, beta: np.ndarray, want: Want = LOGLIK,
                  groups: np.ndarray | None = None,
@@ -261,8 +269,7 @@ class Objective(BlockLayout):
         return (y if r is None else r.y(y)), params
 
     def row_logpdf(self, thetas) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return np.asarray(self.family.logpdf(self.y, **thetas), dtype=float)
+        return censored.row_loglik(self.family, self.y, thetas, self.limits)
 
     def loglik(self, beta: np.ndarray) -> float:
         """Weighted log-likelihood; ``-inf`` where a parameter leaves its domain."""

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import DataError
 from ._progress import progress_bar
+from .censored_draws import censored_draw, is_censored
 from .resampling import draws, make_rng, refit
 
 __all__ = ["MANY_REFITS", "Bootstrap", "bootstrap_lrt"]
@@ -56,8 +57,11 @@ def bootstrap_lrt(m0, m1, B: int, seed=None, progress: bool | None = None) -> Bo
     values, failed = [], 0
     for _ in progress_bar(range(int(B)), int(B), progress, threshold=MANY_REFITS,
                           desc="bootstrap refits"):
-        y = draws(m0, 1, rng)[0]
-        small, large = refit(m0, y), refit(m1, y)
+        if is_censored(m0):
+            y, censoring = censored_draw(m0, rng)
+        else:
+            y, censoring = draws(m0, 1, rng)[0], None
+        small, large = refit(m0, y, censoring), refit(m1, y, censoring)
         if small.converged and large.converged and np.isfinite(small.llf) and \
                 np.isfinite(large.llf):
             values.append(2.0 * (large.llf - small.llf))

@@ -64,6 +64,7 @@ def check_same_data(models: Sequence) -> None:
             _same_rows(ref, m, i)
             _same_response(ref, m, i)
             _same_weights(ref, m, i)
+        _same_censoring(ref, m, i)
         if m.convention.name != ref.convention.name:
             raise ComparisonError(
                 f"model 1 reports its log-likelihood under convention={ref.convention.name!r} "
@@ -128,6 +129,21 @@ def _same_response(ref, m, i: int) -> None:
         f"the responses differ (model 1: {ra}; model {i}: {rb}). Likelihoods of different "
         "responses cannot be compared (a transformed response changes the likelihood by its "
         "Jacobian). Fix: fit every model to the same response.")
+
+
+def _same_censoring(ref, m, i: int) -> None:
+    """The same censoring and truncation, row by row (a censored row's likelihood is a
+    probability, an exact row's a density: they cannot be compared)."""
+    a = getattr(ref._context, "censoring", None)
+    b = getattr(m._context, "censoring", None)
+    if a == b:
+        return
+    what = [label for label in (a and a[0], b and b[0])]
+    raise ComparisonError(
+        f"models 1 and {i} differ in how the response is censored or truncated (model 1: "
+        f"{what[0] or 'exact'}; model {i}: {what[1] or 'exact'}). Their likelihoods are of "
+        "different events and cannot be compared. Fix: fit every model with the same "
+        "Surv(...), censoring= and truncation=.")
 
 
 def _same_name_message(ref, a: np.ndarray, b: np.ndarray, i: int, name: str) -> str:

@@ -68,14 +68,18 @@ def inside_open_ends(support, y: np.ndarray) -> np.ndarray:
     return y
 
 
-def refit(res, y: np.ndarray) -> engine.Solution:
-    """Re-estimate ``res``'s model on response ``y`` (rows as the fit used them)."""
+def refit(res, y: np.ndarray, censoring=None) -> engine.Solution:
+    """Re-estimate ``res``'s model on response ``y`` (rows as the fit used them), censored
+    as ``censoring`` says (a :class:`mlefit.censoring.Response` on those rows, or None)."""
     obj = res._context.objective
-    new = engine.Objective(obj.family, np.asarray(y, dtype=float), obj.blocks, obj.weights,
-                           obj.derivatives)
+    y = np.asarray(y, dtype=float)
+    limits = None if censoring is None else censoring.limits(
+        y, bool(obj.family.support.integer))
+    new = engine.Objective(obj.family, y, obj.blocks, obj.weights, obj.derivatives,
+                           limits=limits)
     opts = res._context.options
     var_weights = res._context.frame.var_weights
-    spec = engine.DispersionSpec.of(
+    spec = None if new.limits is not None else engine.DispersionSpec.of(
         obj.family, None if var_weights is None else var_weights[res._context.rows])
     if opts.penalty == "firth":        # the penalised estimate, as the fit's own
         return maximize_firth(new, estimated_coef(res), maxiter=opts.maxiter)

@@ -7,6 +7,11 @@
 * quantile (Dunn and Smyth 1996): ``Phi^-1(F(y))`` for a continuous family; for a
   discrete one ``Phi^-1(u)`` with ``u`` uniform between ``F(y-)`` and ``F(y)``, drawn from
   ``seed``. For a correctly specified model they are standard normal.
+* cox-snell: ``-log S(y)``, the cumulative hazard at ``y`` (continuous families).
+
+A fit to censored or truncated data has quantile residuals that honour the censoring and
+Cox-Snell residuals (:mod:`.censored_residuals`); its response, Pearson and deviance
+residuals are refused (a censored row has no observed value to subtract from).
 
 ``v`` are variance weights, ``m`` the trials of a multi-column response (binomial). The
 frequency weights do not enter a row's residual (they count copies of it).
@@ -21,10 +26,11 @@ from scipy import special
 from ..errors import DataError
 from ..family import mean_scale
 from ..inference.resampling import make_rng
+from .censored_residuals import censored_quantile_residuals, cox_snell_residuals
 
 __all__ = ["KINDS", "quantile_residuals", "residuals"]
 
-KINDS = ("response", "pearson", "deviance", "quantile")
+KINDS = ("response", "pearson", "deviance", "quantile", "cox-snell")
 
 
 def _pieces(res):
@@ -50,6 +56,13 @@ def residuals(res, kind: str = "response", seed=None) -> pd.Series:
     if kind not in KINDS:
         raise DataError(f"kind={kind!r} is not one of {list(KINDS)}.")
     fam = res.family
+    censoring = getattr(res._context, "censoring", None)
+    if kind in ("quantile", "cox-snell") and (kind == "cox-snell" or censoring is not None):
+        return _censored_kind(res, kind, seed)
+    if censoring is not None:
+        raise DataError(f"{kind} residuals need each row's observed value; this response is "
+                        f"censored or truncated ({censoring[0]}). Fix: use kind='quantile' "
+                        "or kind='cox-snell'.")
     y, ybar, m, thetas = _pieces(res)
     v = (1.0 if res._context.frame.var_weights is None else res._context.frame.var_weights) * m
     mu = thetas[fam.parameters[0].name]
@@ -70,6 +83,17 @@ def residuals(res, kind: str = "response", seed=None) -> pd.Series:
         values = quantile_residuals(fam, y, thetas, seed)
     return pd.Series(np.asarray(values, dtype=float), index=res._context.frame.index,
                      name=f"resid_{kind}")
+
+
+def _censored_kind(res, kind, seed) -> pd.Series:
+    """Quantile residuals honouring censoring, and Cox-Snell residuals (on the rows the
+    fit used; :mod:`.censored_residuals`)."""
+    values = censored_quantile_residuals(res, seed) if kind == "quantile" else \
+        cox_snell_residuals(res)
+    ctx = res._context
+    full = np.full(ctx.rows.shape[0], np.nan)
+    full[ctx.rows] = values
+    return pd.Series(full, index=ctx.frame.index, name=f"resid_{kind.replace('-', '_')}")
 
 
 def quantile_residuals(fam, y: np.ndarray, thetas: dict, seed=None) -> np.ndarray:
