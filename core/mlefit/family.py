@@ -155,6 +155,10 @@ class Family:
     #: optimiser's fallback from a non-PD observed information is then BHHH, not Fisher
     #: scoring; ``cov_type="expected"`` still uses it
     expected_in_optimiser: ClassVar[bool] = True
+    #: responses that carry probability mass in an otherwise continuous support (the
+    #: Tweedie's ``0``): ``logpdf`` there is the log probability, and the conformance
+    #: kit adds these masses to its integrals over the support
+    atoms: ClassVar[tuple[float, ...]] = ()
 
     def logpdf(self, y, **params):  # pragma: no cover - the contract
         """Log density (or mass) per row; ``-inf`` outside the support."""
