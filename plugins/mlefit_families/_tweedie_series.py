@@ -28,10 +28,11 @@ The terms are a smooth, log-concave function of ``j`` peaked at ``j ~ j0`` with 
 stride ``h = max(1, ceil(12 s / K))``:
 
 * ``h = 1`` (``s <= 5.3``: the series regime of Dunn and Smyth, where it converges fast)
-  is the plain series, every term from ``max(1, m - K)`` to ``m + K``. The terms outside
-  are below ``exp(-60)`` of the largest (the grid reaches 64 terms, at least 12 widths,
-  beyond the peak; the right tail decays as ``exp(-(1 + r) j0 h(u))``, no slower than a
-  Gaussian for ``u < 3``);
+  is the plain series, every term from ``max(1, m - K)`` to ``m + K`` with ``K = min(64,
+  ceil(12 s) + 10)``. The terms outside are below ``exp(-50)`` of the largest (the grid
+  reaches 12 widths and 10 terms beyond the peak; the right tail decays as
+  ``exp(-(1 + r) j0 h(u))``, no slower than a Gaussian for ``u < 3``, and for a peak
+  near ``j = 1`` it is ``exp(-(1 + r) j log(j / j0))``);
 * ``h > 1`` (many terms: small ``phi``, ``p`` near 2, large ``y``: where Dunn and Smyth
   switch to Fourier inversion) is the trapezoidal rule with step ``h`` applied to the same
   analytic function of ``j``: by Poisson's summation formula the sum over the integers and
@@ -89,28 +90,40 @@ class SeriesTerms:
 
 def series(y, phi, p) -> SeriesTerms:
     """The series of the module docstring at positive ``y`` (arrays of one shape)."""
-    y, phi, p = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(y, phi, p))
+    y, phi, p = (np.asarray(v, dtype=float).ravel() for v in np.broadcast_arrays(y, phi, p))
     r = (2.0 - p) / (p - 1.0)
     j0 = np.exp((2.0 - p) * np.log(y) - np.log(phi) - np.log(2.0 - p))
     m = np.maximum(1.0, np.round(j0))
-    step = np.maximum(1.0, np.ceil(WIDTHS * np.sqrt(j0 * (p - 1.0)) / GRID))
-    ref = _term(m, j0, r)
-    total = np.ones_like(y)
-    first = np.zeros_like(y)    # sum of w (j - m)
-    second = np.zeros_like(y)   # sum of w (j - m)^2
+    width = np.sqrt(j0 * (p - 1.0))
+    step = np.maximum(1.0, np.ceil(WIDTHS * width / GRID))
+    # grid points each side: all of them on a strided grid, else 12 widths and 10 more
+    reach = np.where(step > 1, GRID, np.minimum(GRID, np.ceil(WIDTHS * width) + 10))
+    order = np.argsort(-reach, kind="stable")
+    j0s, ms, rs, steps = j0[order], m[order], r[order], step[order]
+    counts = np.searchsorted(-reach[order], -np.arange(1, GRID + 1), side="right")
+    ref = _term(ms, j0s, rs)
+    total = np.ones_like(j0s)
+    first = np.zeros_like(j0s)    # sum of w (j - m)
+    second = np.zeros_like(j0s)   # sum of w (j - m)^2
     for k in range(1, GRID + 1):
+        c = int(counts[k - 1])
+        if c == 0:
+            break
         for sign in (1.0, -1.0):
-            j = m + sign * k * step
+            d = sign * k * steps[:c]
+            j = ms[:c] + d
             ok = j >= 1.0
             with np.errstate(invalid="ignore", over="ignore"):
-                w = np.where(ok, np.exp(_term(np.where(ok, j, 1.0), j0, r) - ref), 0.0)
-            d = sign * k * step
-            total += w
-            first += w * d
-            second += w * d * d
+                w = np.where(ok, np.exp(_term(np.where(ok, j, 1.0), j0s[:c], rs[:c])
+                                        - ref[:c]), 0.0)
+            total[:c] += w
+            first[:c] += w * d
+            second[:c] += w * d * d
     mean_d = first / total
-    log_a = ref + np.log(total) + np.log(step) - np.log(y)
-    return SeriesTerms(log_a, j0, m + mean_d, second / total - mean_d**2)
+    back = np.empty_like(order)
+    back[order] = np.arange(order.size)
+    log_a = (ref + np.log(total) + np.log(steps))[back] - np.log(y)
+    return SeriesTerms(log_a, j0, (ms + mean_d)[back], (second / total - mean_d**2)[back])
 
 
 def _term(j, j0, r):

@@ -88,7 +88,7 @@ def quantile_residuals(fam, y: np.ndarray, thetas: dict, seed=None) -> np.ndarra
             if np.any(at):
                 mass = np.exp(np.asarray(fam.logpdf(y[at], **{k: np.broadcast_to(
                     v, y.shape)[at] for k, v in thetas.items()}), dtype=float))
-                u = np.where(at, u, 0.0)
+                u = u.copy()
                 u[at] = rng.uniform(upper[at] - mass, upper[at])
     eps = np.finfo(float).eps
     return special.ndtri(np.clip(u, eps, 1 - eps))
