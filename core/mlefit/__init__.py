@@ -40,6 +40,7 @@ from .inference import (
     score_test,
 )
 from .links import Link
+from .grid_profile import FixedProfile, profile_fixed
 from .request import get_family
 from .results import FitResult
 
@@ -53,6 +54,7 @@ __all__ = [
     "errors", "families", "fit", "fit_arrays", "get_family", "hookimpl", "links", "lrtest",
     "score_test",
 ]
+__all__ += ["FixedProfile", "profile_fixed"]
 
 __version__ = "0.1.0"
 
