@@ -41,7 +41,7 @@ from .engine import METHODS
 from .errors import DataError
 from .family import Family
 from .formula_safety import resolve as resolve_safe_formulas
-from .links import Link
+from .links import Link, parse_power
 from .registry import get_registry
 
 __all__ = ["FitRequest", "Options", "bind_response", "build_request", "get_family"]
@@ -215,7 +215,8 @@ def _links(family: Family, link, links) -> dict[str, Link]:
         value = value.name if isinstance(value, Link) else str(value)
         canonical = registry.link(value).name
         allowed = family.parameter(name).allowed_links
-        if canonical not in allowed:
+        if canonical not in allowed and not (parse_power(canonical) is not None
+                                             and "power" in allowed):
             raise DataError(f"link {value!r} is not allowed for {family.name!r} parameter "
                             f"{name!r}. Allowed: {list(allowed)}.")
         chosen[name] = canonical

@@ -188,7 +188,7 @@ class Tweedie(Family):
     support = NonNegative()
     parameters = (
         Parameter("mu", Positive(), link="log",
-                  links=("log", "identity", "inverse", "sqrt", "inverse_squared"),
+                  links=("log", "identity", "inverse", "sqrt", "inverse_squared", "power"),
                   typical=(0.5, 5.0), description="mean"),
         Parameter("phi", Positive(), links=("log",), typical=(0.3, 3.0),
                   description="dispersion: Var(y) = phi mu^power"),
