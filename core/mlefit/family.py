@@ -47,6 +47,8 @@ OPTIONAL_METHODS: dict[str, str] = {
     "prepare_response": "converts the raw response columns to what logpdf takes",
     "glm_response": "(ybar, trials) of a multi-column response, for deviance and Pearson "
     "residuals on the mean scale (binomial)",
+    "fixed_hint": "fixed_hint(name, value) -> str: what to do instead when fixed= puts a "
+    "parameter outside its domain (the error's Fix)",
     "loglik_r": "R's logLik rule for convention='R' when it differs from the ML value: "
     "loglik_r(y, mu, weights, var_weights) -> float",
 }

@@ -239,8 +239,9 @@ def _fixed(family: Family, fixed) -> dict[str, float]:
             raise DataError(f"fixed {name}={value!r} is not a number. Fix: give one "
                             "natural-scale value per fixed parameter.") from None
         if not family.parameter(name).domain.contains(value):
+            hint = family.fixed_hint(name, value) if family.has("fixed_hint") else None
             raise DataError(f"fixed {name}={value!r} is outside its domain "
-                            f"{family.parameter(name).domain}.")
+                            f"{family.parameter(name).domain}." + (f" {hint}" if hint else ""))
     return {k: float(v) for k, v in fixed.items()}
 
 

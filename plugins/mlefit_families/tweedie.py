@@ -315,6 +315,21 @@ class Tweedie(Family):
         phi = var / mu**1.5 if var > 0 and mu > 0 else 1.0
         return {"mu": mu, "phi": phi, "power": 1.5}
 
+    def fixed_hint(self, name, value):
+        """Where R's ``statmod::tweedie(var.power = p)`` fit lives for ``p`` outside
+        ``(1, 2)``, where there is no compound Poisson-gamma likelihood."""
+        if name != "power":
+            return None
+        return ("The Tweedie likelihood exists here for 1 < power < 2 only. R's "
+                "glm(family = statmod::tweedie(var.power = p)) outside it is a "
+                "quasi-likelihood fit of V(mu) = mu^p with the Pearson dispersion: for "
+                "p = 1 and counts fit family='poisson' with dispersion='pearson', convention='R' (R's "
+                "quasipoisson; poisson with phi = 1 has a likelihood); for p = 2 "
+                "family='gamma', for p = 3 family='inverse_gaussian', both with "
+                "convention='R' (same coefficients, Pearson dispersion and SEs, and a "
+                "likelihood); other p >= 2 are not available (no log-likelihood, AIC or "
+                "LR test exists for them). Fix: use one of these, or a power in (1, 2).")
+
     # moments and GLM pieces ----------------------------------------------------------
     def mean(self, mu, phi, power):
         return mu

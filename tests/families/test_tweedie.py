@@ -312,3 +312,25 @@ def test_identity_link_against_r_cpunish():
         var_power=1.5, link=sm.families.links.Identity())).fit(tol=1e-13)
     np.testing.assert_allclose(res.params["mu"], sm_res.params, rtol=1e-7)
     np.testing.assert_allclose(res.bse["mu"], sm_res.bse, rtol=1e-6)
+
+
+@pytest.mark.parametrize(("p", "family", "options"), [
+    (1.0, "poisson", {"dispersion": "pearson"}), (2.0, "gamma", {}),
+    (3.0, "inverse_gaussian", {})])
+def test_powers_outside_the_likelihood_are_other_families(fair, p, family, options):
+    """statmod's tweedie(var.power = 1, 2, 3) fits are quasipoisson, Gamma and
+    inverse.gaussian GLMs: the error for fixed power = p names the family, and that family
+    under convention='R' reproduces statsmodels' Tweedie(var_power=p) (coefficients,
+    Pearson scale, SEs)."""
+    if p == 1:   # poisson takes counts only: the cpunish executions
+        data, y, x = sm.datasets.cpunish.load_pandas().data, "EXECUTIONS", "INCOME"
+    else:        # gamma and inverse Gaussian: positive responses only
+        data, y, x = fair[fair.affairs > 0], "affairs", "age"
+    with pytest.raises(DataError, match=family):
+        mlefit.fit(f"{y} ~ {x}", data, "tweedie", fixed={"power": p}, convention="R")
+    res = mlefit.fit(f"{y} ~ {x}", data, family, link="log", convention="R", **options)
+    sm_res = sm.GLM(data[y], sm.add_constant(data[[x]]),
+                    family=sm.families.Tweedie(var_power=p)).fit(tol=1e-13)
+    np.testing.assert_allclose(res.params["mu"], sm_res.params, rtol=1e-7)
+    np.testing.assert_allclose(res.bse["mu"], sm_res.bse, rtol=1e-6)
+    np.testing.assert_allclose(res.dispersion.phi, sm_res.scale, rtol=1e-6)
