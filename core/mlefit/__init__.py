@@ -28,6 +28,7 @@ from .errors import (
     UnknownLinkError,
 )
 from .family import Dispersion, Family, FamilyInfo, Parameter, Reduction
+from .grid_profile import FixedProfile, profile_fixed
 from .hookspecs import hookimpl
 from .inference import (
     Bootstrap,
@@ -40,7 +41,6 @@ from .inference import (
     score_test,
 )
 from .links import Link
-from .grid_profile import FixedProfile, profile_fixed
 from .request import get_family
 from .results import FitResult
 

@@ -58,34 +58,52 @@ POWER_STEP = 2e-3
 POWER_DOMAIN = Domain(1.0, 2.0)
 
 
+#: ``1 / k!`` for the series of ``expm1(x) - x = sum_{k >= 2} x^k / k!`` (``|x| < 1/4``:
+#: the first omitted term is below 1e-22 of the sum)
+_INVERSE_FACTORIALS = 1.0 / np.cumprod(np.arange(1.0, 18.0))[1:]
+
+
 def _expm1_minus(x):
-    """``expm1(x) - x`` without cancellation for small ``|x|``."""
+    """``expm1(x) - x`` without cancellation for small ``|x|`` (series by Horner's rule
+    below 1/4, where the direct form would lose up to a factor 8 to cancellation)."""
     x = np.asarray(x, dtype=float)
-    small = np.abs(x) < 0.5
-    xs = np.where(small, x, 0.0)
-    term, total = xs * xs / 2.0, np.zeros_like(xs)
-    for k in range(3, 30):
-        total = total + term
-        term = term * xs / k
     with np.errstate(over="ignore"):
-        return np.where(small, total, np.expm1(x) - x)
+        out = np.expm1(x) - x
+    small = np.abs(x) < 0.25
+    if np.any(small):
+        xs = x[small]
+        total = np.zeros_like(xs)
+        for c in _INVERSE_FACTORIALS[::-1]:
+            total = total * xs + c
+        out[small] = total * xs * xs
+    return out
 
 
 def unit_deviance(y, mu, p):
     """The Tweedie unit deviance for ``1 < p < 2`` (``y >= 0``), without cancellation at
-    ``y = mu``: with ``t = log(y / mu)`` and ``g_a = (expm1(a t) - a t) / a``,
-    ``d / (2 mu^(2-p)) = t expm1(t) + e^t g_(1-p) - g_(2-p)``, a sum of three terms of order
-    ``t^2`` that add to ``t^2 / 2 + O(t^3)``."""
+    ``y = mu``.
+
+    Where ``|y - mu| < 3 mu / 4`` it is written, with ``t = log(y / mu)`` and ``g_a =
+    (expm1(a t) - a t) / a``, as ``d / (2 mu^(2-p)) = t expm1(t) + e^t g_(1-p) - g_(2-p)``:
+    three terms of order ``t^2`` that add to ``t^2 / 2 + O(t^3)`` (the textbook form loses
+    ``1 / t^2`` of its relative precision there); elsewhere the textbook form, whose terms
+    then cancel by a factor of at most about 10.
+    """
     y, mu, p = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (y, mu, p)))
-    pos = y > 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        yy = np.where(pos, y, 1.0)
-        rel = (yy - mu) / mu         # y - mu is exact near mu (Sterbenz)
-        t = np.where(np.abs(rel) < 0.5, np.log1p(rel), np.log(yy / mu))
-        inner = (t * np.expm1(t) + np.exp(t) * _expm1_minus((1 - p) * t) / (1 - p)
-                 - _expm1_minus((2 - p) * t) / (2 - p))
         m2p = mu ** (2.0 - p)
-        return np.where(pos, 2.0 * m2p * inner, 2.0 * m2p / (2.0 - p))
+        y2p = y ** (2.0 - p)
+        out = np.array(2.0 * (y2p / ((1.0 - p) * (2.0 - p)) - y * (m2p / mu) / (1.0 - p)
+                              + m2p / (2.0 - p)), ndmin=1)
+        rel = (y - mu) / mu         # y - mu is exact near mu (Sterbenz)
+        near = (np.abs(rel) < 0.75) & (y > 0)
+        if np.any(near):
+            r, q, m = rel[near], p[near], m2p[near]
+            t = np.log1p(r)
+            inner = (t * r + (1.0 + r) * _expm1_minus((1.0 - q) * t) / (1.0 - q)
+                     - _expm1_minus((2.0 - q) * t) / (2.0 - q))
+            out[near.reshape(out.shape)] = 2.0 * m * inner
+    return out.reshape(y.shape)
 
 
 class _SeriesCache:
@@ -109,7 +127,7 @@ class _SeriesCache:
     @staticmethod
     def _key(y, phi, p):
         phi, p = np.asarray(phi), np.asarray(p)
-        if phi.size > 1 and np.ptp(phi) != 0 or p.size > 1 and np.ptp(p) != 0:
+        if (phi.size > 1 and np.ptp(phi) != 0) or (p.size > 1 and np.ptp(p) != 0):
             return None
         iface = y.__array_interface__
         return (iface["data"][0], y.shape, iface["strides"], float(np.sum(y)),
@@ -156,7 +174,7 @@ class _Lazy(dict):
     def _complete(self) -> None:
         for key in list(self._later):
             if not super().__contains__(key):
-                self[key]    # noqa: B018 - computes and stores it
+                self.__getitem__(key)    # computes and stores it
 
     def __iter__(self):
         self._complete()
@@ -323,10 +341,10 @@ class Tweedie(Family):
         return ("The Tweedie likelihood exists here for 1 < power < 2 only. R's "
                 "glm(family = statmod::tweedie(var.power = p)) outside it is a "
                 "quasi-likelihood fit of V(mu) = mu^p with the Pearson dispersion: for "
-                "p = 1 and counts fit family='poisson' with dispersion='pearson', convention='R' (R's "
-                "quasipoisson; poisson with phi = 1 has a likelihood); for p = 2 "
-                "family='gamma', for p = 3 family='inverse_gaussian', both with "
-                "convention='R' (same coefficients, Pearson dispersion and SEs, and a "
+                "p = 1 and counts fit family='poisson' with dispersion='pearson', "
+                "convention='R' (R's quasipoisson; poisson with phi = 1 has a "
+                "likelihood); for p = 2 family='gamma', for p = 3 "
+                "family='inverse_gaussian', both with convention='R' (same coefficients, Pearson dispersion and SEs, and a "
                 "likelihood); other p >= 2 are not available (no log-likelihood, AIC or "
                 "LR test exists for them). Fix: use one of these, or a power in (1, 2).")
 
@@ -389,13 +407,14 @@ def _scores_unit(y, phi1, p):
     return fam.logpdf(y, one, phi1, p), d["phi"], d["power"]
 
 
-def _fisher_unit(phi1: float, p: float) -> np.ndarray:
-    """``(phi^2 I_phiphi, phi I_phipower, I_powerpower)`` at ``mu = 1`` and dispersion
-    ``phi1``: ``E[s s']`` as the atom at 0 plus the trapezoidal rule in ``z = log y`` (on
-    a smooth integrand that vanishes at both ends: spectrally accurate) on ``[z0, log(1 +
-    12 sd + 60 s)]``, with ``z0 = log s - 42 / min(r, 1)`` (``s`` the claim scale, ``r``
-    its shape: below ``z0`` the mass is under 1e-18), doubling the points until the
-    values settle to 1e-10 of ``sqrt(I_11 I_22)`` and the total mass is 1 within 1e-10.
+def _fisher_unit(phi1, p: float) -> np.ndarray:
+    """``(phi^2 I_phiphi, phi I_phipower, I_powerpower)`` at ``mu = 1`` and dispersions
+    ``phi1`` (an array; one row each): ``E[s s']`` as the atom at 0 plus the trapezoidal
+    rule in ``z = log y`` (on a smooth integrand that vanishes at both ends: spectrally
+    accurate) on ``[z0, log(1 + 12 sd + 60 s)]``, with ``z0 = log s - 42 / min(r, 1)``
+    (``s`` the claim scale, ``r`` its shape: below ``z0`` the mass is under 1e-18),
+    doubling the points until the values settle to 1e-10 of ``sqrt(I_11 I_22)`` and the
+    total mass is 1 within 1e-10.
 
     Where ``z0 < -700`` (``power > 1.94`` with small ``phi``: ``y`` below 1e-304 still
     carries mass) the grid starts at ``-700`` and the rest, where one claim dominates,
@@ -403,47 +422,55 @@ def _fisher_unit(phi1: float, p: float) -> np.ndarray:
     ``z``); an :class:`~mlefit.errors.InferenceWarning` says when the mass is then not 1
     within 1e-8.
     """
+    phi1 = np.atleast_1d(np.asarray(phi1, dtype=float))
     r, s = (2.0 - p) / (p - 1.0), phi1 * (p - 1.0)
     lam = 1.0 / (phi1 * (2.0 - p))
     p0 = np.exp(-lam)
     s0 = np.array([lam / phi1, -1.0 / (phi1 * (2.0 - p) ** 2)])
     atom = p0 * np.array([s0[0] ** 2, s0[0] * s0[1], s0[1] ** 2])
     z0 = np.log(s) - 42.0 / min(r, 1.0)
-    lo = max(z0, -700.0)
+    lo = np.maximum(z0, -700.0)
     hi = np.log(1.0 + 12.0 * np.sqrt(phi1) + 60.0 * s)
     previous, mass = None, np.nan
     for points in (2 ** k for k in range(8, 18)):
-        z = np.linspace(lo, hi, points)
-        lf, a, b = _scores_unit(np.exp(z), np.full(points, phi1), np.full(points, p))
-        w = np.exp(lf + z) * (z[1] - z[0])
-        w[[0, -1]] *= 0.5
-        value = atom + np.array([w @ (a * a), w @ (a * b), w @ (b * b)])
-        mass = p0 + w.sum()
-        if lo > z0:     # the one-claim tail below the grid, in closed form
-            tail_mass, tail = _left_tail(z[:2], lf[:2] + z[:2], a[:2], b[:2], r)
-            value, mass = value + tail, mass + tail_mass
+        u = np.linspace(0.0, 1.0, points)
+        z = lo[:, None] + (hi - lo)[:, None] * u
+        lf, a, b = (v.reshape(z.shape) for v in _scores_unit(
+            np.exp(z).ravel(), np.repeat(phi1, points), np.full(z.size, p)))
+        w = np.exp(lf + z) * (z[:, 1:2] - z[:, :1])
+        w[:, [0, -1]] *= 0.5
+        value = atom + np.array([np.sum(w * a * a, 1), np.sum(w * a * b, 1),
+                                 np.sum(w * b * b, 1)])
+        mass = p0 + w.sum(1)
+        cut = lo > z0
+        if np.any(cut):     # the one-claim tail below the grid, in closed form
+            tail_mass, tail = _left_tail(z[cut, :2], lf[cut, :2] + z[cut, :2], a[cut, :2],
+                                         b[cut, :2], r)
+            value[:, cut] += tail
+            mass[cut] += tail_mass
         if previous is not None:
-            scale = np.sqrt(abs(value[0] * value[2]))
-            if np.all(np.abs(value - previous) <= 1e-10 * scale) and abs(mass - 1) < 1e-10:
+            scale = np.sqrt(np.abs(value[0] * value[2]))
+            if np.all(np.abs(value - previous) <= 1e-10 * scale) and \
+                    np.all(np.abs(mass - 1) < 1e-10):
                 break
         previous = value
-    if abs(mass - 1.0) > 1e-8:
-        warnings.warn(f"the Tweedie's expected information of phi and power at power={p:g}, "
-                      f"phi'={phi1:.3g} is approximate (the quadrature's total mass is "
-                      f"{mass:.10g}); the mean's is exact. Fix: use cov_type='observed'.",
-                      InferenceWarning, stacklevel=2)
-    return value * np.array([phi1**2, phi1, 1.0])
+    if np.any(np.abs(mass - 1.0) > 1e-8):
+        warnings.warn(f"the Tweedie's expected information of phi and power at power={p:g} "
+                      f"is approximate (a quadrature's total mass is "
+                      f"{mass[np.argmax(np.abs(mass - 1))]:.10g}); the mean's is exact. "
+                      "Fix: use cov_type='observed'.", InferenceWarning, stacklevel=2)
+    return (value * np.array([phi1**2, phi1, np.ones_like(phi1)])).T
 
 
 def _left_tail(z, log_w, a, b, r):
-    """Mass and ``E[s s']`` below ``z[0]`` where ``y f = exp(log_w)`` grows as ``e^(r z)``
-    and each score is affine in ``z`` (from its values at ``z[0]`` and ``z[1]``):
-    ``int_-inf^z0 e^(r t) (u + v (t - z0))^2 dt = e^(r z0) (u^2 - 2 u v / r + 2 v^2 / r^2)
-    / r`` and its bilinear form."""
-    c = np.exp(log_w[0]) / r
-    dz = z[1] - z[0]
-    ua, va = a[0], (a[1] - a[0]) / dz
-    ub, vb = b[0], (b[1] - b[0]) / dz
+    """Mass and ``E[s s']`` below ``z[:, 0]`` (one row per dispersion) where ``y f =
+    exp(log_w)`` grows as ``e^(r z)`` and each score is affine in ``z`` (from its values
+    at the first two points): ``int_-inf^z0 e^(r t) (u + v (t - z0))^2 dt = e^(r z0) (u^2
+    - 2 u v / r + 2 v^2 / r^2) / r`` and its bilinear form."""
+    c = np.exp(log_w[:, 0]) / r
+    dz = z[:, 1] - z[:, 0]
+    ua, va = a[:, 0], (a[:, 1] - a[:, 0]) / dz
+    ub, vb = b[:, 0], (b[:, 1] - b[:, 0]) / dz
 
     def form(u1, v1, u2, v2):
         return c * (u1 * u2 - (u1 * v2 + u2 * v1) / r + 2.0 * v1 * v2 / r**2)
@@ -451,15 +478,18 @@ def _left_tail(z, log_w, a, b, r):
     return c, np.array([form(ua, va, ua, va), form(ua, va, ub, vb), form(ub, vb, ub, vb)])
 
 
-def _unit_at(k: int, p: float) -> np.ndarray:
-    key = (k, float(p))
+def _units(ks, p: float) -> dict:
+    """The unit Fisher blocks at lattice points ``ks`` (computed together, then kept)."""
+    p = float(p)
     with _FISHER_LOCK:
-        hit = _FISHER.get(key)
-    if hit is None:
-        hit = _fisher_unit(float(np.exp(k * LATTICE)), float(p))
+        missing = [k for k in ks if (k, p) not in _FISHER]
+    if missing:
+        values = _fisher_unit(np.exp(np.array(missing) * LATTICE), p)
         with _FISHER_LOCK:
-            _FISHER[key] = hit
-    return hit
+            for k, v in zip(missing, values, strict=True):
+                _FISHER[(k, p)] = v
+    with _FISHER_LOCK:
+        return {k: _FISHER[(k, p)] for k in ks}
 
 
 def _fisher_block(mu, phi, power):
@@ -479,8 +509,7 @@ def _fisher_block(mu, phi, power):
         x = np.log(phi1) / LATTICE
         base = np.floor(x).astype(int)
         t = x - base
-        table = {k: _unit_at(k, p) for k in range(int(base.min()) - _HALF + 1,
-                                                  int(base.max()) + _HALF + 1)}
+        table = _units(range(int(base.min()) - _HALF + 1, int(base.max()) + _HALF + 1), p)
         unit = np.zeros((rows.sum(), 3))
         offsets = np.arange(-_HALF + 1, _HALF + 1)
         for i in offsets:
