@@ -345,8 +345,9 @@ class Tweedie(Family):
                 "convention='R' (R's quasipoisson; poisson with phi = 1 has a "
                 "likelihood); for p = 2 family='gamma', for p = 3 "
                 "family='inverse_gaussian', both with convention='R' (same coefficients, "
-                "Pearson dispersion and SEs, and a likelihood); other p >= 2 are not available (no log-likelihood, AIC or "
-                "LR test exists for them). Fix: use one of these, or a power in (1, 2).")
+                "Pearson dispersion and SEs, and a likelihood); other p >= 2 are not "
+                "available (no log-likelihood, AIC or LR test exists for them). Fix: use "
+                "one of these, or a power in (1, 2).")
 
     # moments and GLM pieces ----------------------------------------------------------
     def mean(self, mu, phi, power):

@@ -106,8 +106,10 @@ def test_conformance_kit(family, check):
 
 # the density ----------------------------------------------------------------------------
 @pytest.mark.parametrize("p", [1.01, 1.1, 1.5, 1.9, 1.99])
-@pytest.mark.parametrize("phi", [1e-3, 0.1, 1.0, 10.0, 1e3])
+@pytest.mark.parametrize("phi", [pytest.param(1e-3, marks=pytest.mark.slow), 0.1, 1.0, 10.0,
+                                 1e3])
 def test_series_against_mpmath_sum(p, phi):
+    """(phi = 1e-3 sums up to ~1e5 mpmath terms a point: slow.)"""
     ys = [1e-6, 1e-2, 0.5, 1.0, 3.0, 100.0]
     got = series(np.array(ys), phi, p).log_a
     want = [_mp_log_a(y, phi, p) for y in ys]
@@ -148,6 +150,7 @@ def test_density_integrates_to_one_with_the_atom():
     assert abs(cont + p0 - 1) < 1e-8
 
 
+@pytest.mark.slow
 def test_cdf_and_sample_against_the_density():
     mu, phi, p = 3.0, 1.2, 1.6
     for y in (0.0, 0.5, 3.0, 12.0):
