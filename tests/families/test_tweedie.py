@@ -337,3 +337,27 @@ def test_powers_outside_the_likelihood_are_other_families(fair, p, family, optio
     np.testing.assert_allclose(res.params["mu"], sm_res.params, rtol=1e-7)
     np.testing.assert_allclose(res.bse["mu"], sm_res.bse, rtol=1e-6)
     np.testing.assert_allclose(res.dispersion.phi, sm_res.scale, rtol=1e-6)
+
+
+def test_expected_and_sandwich_covariances_against_statsmodels(fair):
+    """cov_type='expected' (ML convention): the mean block is statsmodels' GLM covariance
+    at the ML dispersion (``scale=phi``); cov_type='HC0' under convention='R' is
+    statsmodels' GLM HC0 with the expected-information bread (``optim_hessian="eim"``, R's
+    sandwich::vcovHC on the glm), and under the ML convention its default HC0 (observed
+    bread; tests/inference/test_robust.py explains the pairing). The mean's block does not
+    involve phi's row: the bread is block diagonal in the mean at the MLE."""
+    X = sm.add_constant(fair[["rate_marriage", "age", "yrs_married"]])
+    form = "affairs ~ rate_marriage + age + yrs_married"
+    exp = mlefit.fit(form, fair, "tweedie", fixed={"power": 1.5}, cov_type="expected")
+    phi = float(np.exp(exp.params[("phi", "Intercept")]))
+    glm = sm.GLM(fair.affairs, X, family=sm.families.Tweedie(var_power=1.5))
+    np.testing.assert_allclose(exp.bse["mu"], glm.fit(tol=1e-13, scale=phi).bse, rtol=1e-6)
+    r_hc0 = mlefit.fit(form, fair, "tweedie", fixed={"power": 1.5}, cov_type="HC0",
+                       convention="R")
+    eim = glm.fit(method="newton", optim_hessian="eim", cov_type="HC0", tol=1e-14,
+                  maxiter=200)
+    np.testing.assert_allclose(r_hc0.bse["mu"], eim.bse, rtol=1e-6)
+    # ML convention: the observed information as the bread, statsmodels' default GLM HC0
+    ml_hc0 = mlefit.fit(form, fair, "tweedie", fixed={"power": 1.5}, cov_type="HC0")
+    np.testing.assert_allclose(ml_hc0.bse["mu"], glm.fit(tol=1e-13, cov_type="HC0").bse,
+                               rtol=1e-6)
