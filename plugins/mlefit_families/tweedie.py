@@ -133,6 +133,13 @@ class _SeriesCache:
         return (iface["data"][0], y.shape, iface["strides"], float(np.sum(y)),
                 float(np.dot(y.ravel(), y.ravel())), float(phi.flat[0]), float(p.flat[0]))
 
+    def __getstate__(self):
+        """A copy (pickle, deepcopy) starts empty: the cache is only a speed-up."""
+        return {}
+
+    def __setstate__(self, state):
+        self.__init__()
+
     def get(self, y, phi, p):
         """The series at the positive rows of ``y``: ``(mask, SeriesTerms)``."""
         key = self._key(y, phi, p) if y.size else None

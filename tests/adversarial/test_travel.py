@@ -37,6 +37,7 @@ MODELS = {
     "negative_binomial": ("los ~ admitype + codes", MEDPAR),
     "nb1": ("los ~ admitype + codes", MEDPAR),
     "zero_inflated_poisson": ("num ~ age + sex", HEART),
+    "tweedie": ("oldpeak ~ age + sex", HEART),
 }
 
 
