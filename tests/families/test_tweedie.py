@@ -236,6 +236,10 @@ def test_power_recovered_by_ml_and_lrtest():
     assert fixed.llf <= free.llf + 1e-9
     lr = mlefit.lrtest(fixed, free)
     assert lr.df == 1 and lr.statistic == pytest.approx(2 * (free.llf - fixed.llf))
+    table = mlefit.compare(fixed, free)     # the AIC/BIC table (sorted by AIC)
+    np.testing.assert_allclose(sorted(table["AIC"]), sorted([fixed.aic, free.aic]),
+                               rtol=1e-14)
+    assert sorted(table["k"]) == [4, 5] and free.aic == pytest.approx(-2 * free.llf + 10)
 
 
 def test_power_derivatives_against_mpmath_differences():
