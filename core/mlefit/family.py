@@ -47,8 +47,9 @@ OPTIONAL_METHODS: dict[str, str] = {
     "prepare_response": "converts the raw response columns to what logpdf takes",
     "glm_response": "(ybar, trials) of a multi-column response, for deviance and Pearson "
     "residuals on the mean scale (binomial)",
-    "fixed_hint": "fixed_hint(name, value) -> str: what to do instead when fixed= puts a "
-    "parameter outside its domain (the error's Fix)",
+    "quasi_variant": "quasi_variant(fixed, convention) -> Family | None: the family to "
+    "fit when fixed= values leave the likelihood (R's quasi-likelihood GLM under "
+    "convention='R'; raise a DataError otherwise)",
     "loglik_r": "R's logLik rule for convention='R' when it differs from the ML value: "
     "loglik_r(y, mu, weights, var_weights) -> float",
 }
@@ -161,6 +162,9 @@ class Family:
     #: Tweedie's ``0``): ``logpdf`` there is the log probability, and the conformance
     #: kit adds these masses to its integrals over the support
     atoms: ClassVar[tuple[float, ...]] = ()
+    #: non-empty for a quasi-likelihood family: why it has no log-likelihood (the result's
+    #: ``llf`` is nan, and AIC, BIC, ``lrtest`` and ``compare`` refuse it with this reason)
+    no_likelihood: ClassVar[str] = ""
 
     def logpdf(self, y, **params):  # pragma: no cover - the contract
         """Log density (or mass) per row; ``-inf`` outside the support."""

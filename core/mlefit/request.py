@@ -129,6 +129,8 @@ def build_request(family: str | Family, *, formula=None, parameter_formulas=None
     ``names``. Every other argument is as :func:`mlefit.fit` documents it.
     """
     fam, origin = get_family(family)
+    if fixed and fam.has("quasi_variant"):   # e.g. the Tweedie at a power without likelihood
+        fam = fam.quasi_variant(_mapping("fixed", fixed), convention) or fam
     links_ = _links(fam, link, links)
     fixed_ = _fixed(fam, fixed)
     options = _options(fam, cov_type=cov_type, dispersion=dispersion, convention=convention,
@@ -239,9 +241,8 @@ def _fixed(family: Family, fixed) -> dict[str, float]:
             raise DataError(f"fixed {name}={value!r} is not a number. Fix: give one "
                             "natural-scale value per fixed parameter.") from None
         if not family.parameter(name).domain.contains(value):
-            hint = family.fixed_hint(name, value) if family.has("fixed_hint") else None
             raise DataError(f"fixed {name}={value!r} is outside its domain "
-                            f"{family.parameter(name).domain}." + (f" {hint}" if hint else ""))
+                            f"{family.parameter(name).domain}.")
     return {k: float(v) for k, v in fixed.items()}
 
 

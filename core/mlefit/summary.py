@@ -90,8 +90,11 @@ def format_summary(res) -> str:
     disp = res.dispersion
     if disp is not None:
         lines.append(_dispersion_line(res, disp))
-    lines.append(f"Log-likelihood: {res.llf:.8g} (k = {res.k})   AIC: {res.aic:.8g}   "
-                 f"BIC: {res.bic:.8g}   AICc: {res.aicc:.8g}")
+    if res.family.no_likelihood:
+        lines.append("Log-likelihood: none (quasi-likelihood fit; no AIC, BIC or LR test)")
+    else:
+        lines.append(f"Log-likelihood: {res.llf:.8g} (k = {res.k})   AIC: {res.aic:.8g}   "
+                     f"BIC: {res.bic:.8g}   AICc: {res.aicc:.8g}")
     status = "converged" if diag.converged else "DID NOT CONVERGE"
     lines.append(f"Optimiser: {diag.method}, {status} in {diag.iterations} iterations "
                  f"({diag.message}); max |gradient| x SE = {diag.gradient_se:.2g}; "

@@ -27,11 +27,17 @@ are solved with ``phi`` held (their maximiser does not depend on it), and the se
 which depends on ``y``, ``phi`` and ``p`` only, is evaluated once per block of rows for
 the held ``phi`` and reused through the mean's iterations (:class:`_SeriesCache`).
 
-Expected information: ``1 / (phi mu^p)`` for the mean (exact), ``0`` between the mean and
-``phi`` (exact: the mean's score has expectation 0 whatever ``phi``). For ``phi`` and
-``power`` the per-row observed information stands in (its expectation has no closed
-form); the mean's standard errors do not depend on it (the information is block
-diagonal in the mean).
+A fixed power outside ``(1, 2)`` (no likelihood) is R's quasi-likelihood
+``tweedie(var.power = p)`` GLM under ``convention="R"`` (:meth:`Tweedie.quasi_variant`,
+:mod:`._tweedie_quasi`) and a DataError otherwise.
+
+Expected information: ``1 / (phi mu^p)`` for the mean and ``0`` between the mean and the
+other two (exact: the mean's score has expectation 0 whatever ``phi`` and ``power``).
+The ``(phi, power)`` block has no closed form: ``Y / mu`` is Tweedie with mean 1 and
+dispersion ``phi mu^(p-2)``, so it is ``E[s s']`` of that one-parameter family
+(:func:`_fisher_unit`: quadrature in ``log y`` plus the atom), tabulated on a lattice in
+``log phi'`` and interpolated (:func:`_fisher_block`). It is computed only when asked for
+(``cov_type="expected"``, ``convention="R"``); the optimiser does not use it.
 """
 
 from __future__ import annotations
@@ -340,21 +346,36 @@ class Tweedie(Family):
         phi = var / mu**1.5 if var > 0 and mu > 0 else 1.0
         return {"mu": mu, "phi": phi, "power": 1.5}
 
-    def fixed_hint(self, name, value):
-        """Where R's ``statmod::tweedie(var.power = p)`` fit lives for ``p`` outside
-        ``(1, 2)``, where there is no compound Poisson-gamma likelihood."""
-        if name != "power":
+    def quasi_variant(self, fixed: dict, convention):
+        """The family to fit when ``fixed`` holds ``power`` outside ``(1, 2)``: R's
+        quasi-likelihood ``tweedie(var.power = p)`` GLM under ``convention="R"``
+        (:class:`._tweedie_quasi.TweedieQuasi`); a DataError under the ML convention;
+        None inside ``(1, 2)``."""
+        from mlefit.errors import DataError
+
+        from ._tweedie_quasi import TweedieQuasi
+
+        if "power" not in fixed:
             return None
-        return ("The Tweedie likelihood exists here for 1 < power < 2 only. R's "
-                "glm(family = statmod::tweedie(var.power = p)) outside it is a "
-                "quasi-likelihood fit of V(mu) = mu^p with the Pearson dispersion: for "
-                "p = 1 and counts fit family='poisson' with dispersion='pearson', "
-                "convention='R' (R's quasipoisson; poisson with phi = 1 has a "
-                "likelihood); for p = 2 family='gamma', for p = 3 "
-                "family='inverse_gaussian', both with convention='R' (same coefficients, "
-                "Pearson dispersion and SEs, and a likelihood); other p >= 2 are not "
-                "available (no log-likelihood, AIC or LR test exists for them). Fix: use "
-                "one of these, or a power in (1, 2).")
+        try:
+            p = float(fixed["power"])
+        except (TypeError, ValueError):
+            return None     # the request's own check reports it
+        if 1.0 < p < 2.0 or not np.isfinite(p):
+            return None
+        if p < 1.0:
+            raise DataError(f"fixed power={p:g}: a Tweedie variance power is 1 or more "
+                            "(0 < p < 1 has no distribution). Fix: use a power >= 1.")
+        if convention in ("R", "r"):
+            return TweedieQuasi(p, self.parameters[0])
+        raise DataError(
+            f"fixed power={p:g}: the Tweedie likelihood exists for 1 < power < 2 only; "
+            "outside it R's glm(family = statmod::tweedie(var.power = p)) is a "
+            "quasi-likelihood fit, which convention='R' reproduces (coefficients, Pearson "
+            "dispersion, SEs; no log-likelihood, AIC or LR test). For a likelihood: "
+            "p = 1 with counts is family='poisson' (dispersion='pearson' for R's "
+            "quasipoisson), p = 2 family='gamma', p = 3 family='inverse_gaussian'. Fix: "
+            "add convention='R', use one of these families, or a power in (1, 2).")
 
     # moments and GLM pieces ----------------------------------------------------------
     def mean(self, mu, phi, power):

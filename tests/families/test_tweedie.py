@@ -324,23 +324,55 @@ def test_identity_link_against_r_cpunish():
 @pytest.mark.parametrize(("p", "family", "options"), [
     (1.0, "poisson", {"dispersion": "pearson"}), (2.0, "gamma", {}),
     (3.0, "inverse_gaussian", {})])
-def test_powers_outside_the_likelihood_are_other_families(fair, p, family, options):
+def test_powers_with_other_families(fair, p, family, options):
     """statmod's tweedie(var.power = 1, 2, 3) fits are quasipoisson, Gamma and
-    inverse.gaussian GLMs: the error for fixed power = p names the family, and that family
-    under convention='R' reproduces statsmodels' Tweedie(var_power=p) (coefficients,
-    Pearson scale, SEs)."""
+    inverse.gaussian GLMs: the ML convention's error for fixed power = p names the
+    family, and that family under convention='R' reproduces statsmodels'
+    Tweedie(var_power=p) (coefficients, Pearson scale, SEs)."""
     if p == 1:   # poisson takes counts only: the cpunish executions
         data, y, x = sm.datasets.cpunish.load_pandas().data, "EXECUTIONS", "INCOME"
     else:        # gamma and inverse Gaussian: positive responses only
         data, y, x = fair[fair.affairs > 0], "affairs", "age"
     with pytest.raises(DataError, match=family):
-        mlefit.fit(f"{y} ~ {x}", data, "tweedie", fixed={"power": p}, convention="R")
+        mlefit.fit(f"{y} ~ {x}", data, "tweedie", fixed={"power": p})
     res = mlefit.fit(f"{y} ~ {x}", data, family, link="log", convention="R", **options)
     sm_res = sm.GLM(data[y], sm.add_constant(data[[x]]),
                     family=sm.families.Tweedie(var_power=p)).fit(tol=1e-13)
     np.testing.assert_allclose(res.params["mu"], sm_res.params, rtol=1e-7)
     np.testing.assert_allclose(res.bse["mu"], sm_res.bse, rtol=1e-6)
     np.testing.assert_allclose(res.dispersion.phi, sm_res.scale, rtol=1e-6)
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 2.5, 3.0, 4.0])
+def test_quasi_likelihood_powers_under_convention_r(fair, p):
+    """convention='R' at a power outside (1, 2): statmod's quasi-likelihood GLM, against
+    statsmodels' Tweedie(var_power=p) (the same estimating equations and Pearson scale);
+    the log-likelihood is nan and AIC, BIC, lrtest and compare refuse the fit."""
+    data = fair if p < 2 else fair[fair.affairs > 0]
+    form = "affairs ~ rate_marriage + age"
+    res = mlefit.fit(form, data, "tweedie", fixed={"power": p}, convention="R")
+    X = sm.add_constant(data[["rate_marriage", "age"]])
+    with np.errstate(divide="ignore", invalid="ignore"):   # statsmodels' log(0) at y = 0
+        sm_res = sm.GLM(data.affairs, X, family=sm.families.Tweedie(var_power=p)).fit(
+            tol=1e-13)
+    np.testing.assert_allclose(res.params["mu"], sm_res.params, rtol=1e-7)
+    np.testing.assert_allclose(res.bse["mu"], sm_res.bse, rtol=1e-6)
+    np.testing.assert_allclose(res.dispersion.phi, sm_res.scale, rtol=1e-6)
+    assert np.isnan(res.llf) and "quasi-likelihood" in res.summary()
+    for what in ("aic", "bic"):
+        with pytest.raises(DataError, match="log-likelihood"):
+            getattr(res, what)
+    other = mlefit.fit(form + " + yrs_married", data, "tweedie", fixed={"power": p},
+                       convention="R")
+    with pytest.raises(mlefit.ComparisonError, match="no log-likelihood"):
+        mlefit.lrtest(res, other)
+    with pytest.raises(mlefit.ComparisonError, match="no log-likelihood"):
+        mlefit.compare(res, other)
+
+
+def test_power_below_one_is_refused(fair):
+    with pytest.raises(DataError, match="power >= 1"):
+        mlefit.fit("affairs ~ age", fair, "tweedie", fixed={"power": 0.5}, convention="R")
 
 
 def test_expected_and_sandwich_covariances_against_statsmodels(fair):
