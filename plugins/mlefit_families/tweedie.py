@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 from typing import ClassVar
 
@@ -116,10 +117,11 @@ class _SeriesCache:
     """The last series evaluations, by block of rows and ``(phi, p)``.
 
     The key is the block's memory (address, shape, strides), its sum and sum of squares
-    (against a buffer reused for other values) and the constant ``phi`` and ``p``; the
-    cached entry holds a reference to the block, so its memory cannot be reused while it
-    is cached. At most :attr:`LIMIT` rows are held (one float vector of the rows at most;
-    beyond, the series is recomputed, which changes nothing but the time).
+    and the constant ``phi`` and ``p``. An entry holds only a weak reference to the array
+    that owns the block's memory and is dropped when that array is freed (so the cache
+    neither keeps the data alive nor mistakes new data at a reused address for the old).
+    At most :attr:`LIMIT` rows are held (beyond, the series is recomputed, which changes
+    nothing but the time): up to four float vectors of that many rows.
     """
 
     LIMIT = 1 << 21
@@ -127,7 +129,7 @@ class _SeriesCache:
     def __init__(self):
         self._entries: OrderedDict = OrderedDict()
         self._rows = 0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()   # a weakref callback may run while it is held
         self.evaluations = 0     # series evaluations (tests count them)
 
     @staticmethod
@@ -146,25 +148,40 @@ class _SeriesCache:
     def __setstate__(self, state):
         self.__init__()
 
+    def _forget(self, key) -> None:
+        with self._lock:
+            entry = self._entries.pop(key, None)
+            if entry is not None:
+                self._rows -= entry[1].size
+
     def get(self, y, phi, p):
         """The series at the positive rows of ``y``: ``(mask, SeriesTerms)``."""
         key = self._key(y, phi, p) if y.size else None
         if key is not None:
             with self._lock:
                 hit = self._entries.get(key)
-                if hit is not None:
+                if hit is not None and hit[0]() is not None:
                     self._entries.move_to_end(key)
                     return hit[1], hit[2]
         pos = y > 0
         phi_, p_ = (np.broadcast_to(v, y.shape)[pos] for v in (phi, p))
         terms = series(y[pos], phi_, p_)
+        owner = y
+        while isinstance(owner.base, np.ndarray):
+            owner = owner.base
+        try:
+            ref = weakref.ref(owner, lambda _, key=key: self._forget(key))
+        except TypeError:
+            ref = None
         with self._lock:
             self.evaluations += 1
-            if key is not None and y.size <= self.LIMIT:
-                self._entries[key] = (y, pos, terms)
+            if key is not None and ref is not None and y.size <= self.LIMIT:
+                if key in self._entries:
+                    self._rows -= self._entries.pop(key)[1].size
+                self._entries[key] = (ref, pos, terms)
                 self._rows += y.size
                 while self._rows > self.LIMIT:
-                    _, (old, _, _) = self._entries.popitem(last=False)
+                    _, (_, old, _) = self._entries.popitem(last=False)
                     self._rows -= old.size
         return pos, terms
 

@@ -224,6 +224,22 @@ def test_series_not_evaluated_in_the_mean_iterations(monkeypatch):
     assert len(seen) == len(set(seen)) == fam.cache.evaluations
 
 
+def test_series_cache_does_not_keep_the_data_alive():
+    """An entry refers weakly to the array owning the rows: freed data leave the cache
+    (and new data at the same address cannot be mistaken for them)."""
+    import gc
+
+    fam = Tweedie()
+    y = np.array([0.0, 0.5, 1.5, 3.0])
+    first = fam.logpdf(y[:3], 1.0, 2.0, 1.5)
+    assert fam.cache.evaluations == 1 and len(fam.cache._entries) == 1
+    np.testing.assert_array_equal(fam.logpdf(y[:3], 1.0, 2.0, 1.5), first)
+    assert fam.cache.evaluations == 1        # the same rows: the cached series
+    del y
+    gc.collect()
+    assert len(fam.cache._entries) == 0
+
+
 # power by maximum likelihood ------------------------------------------------------------
 def test_power_recovered_by_ml_and_lrtest():
     data = _simulated(n=20_000, seed=11, power=1.35, phi=1.5)
