@@ -131,7 +131,7 @@ LAYERS = [
     ["postestimation"],
     ["results"],
     ["fitting", "partitioned", "transform_passes", "lazy_rows"],
-    ["api", "cli", "testing", "__init__"],
+    ["api", "cli", "testing", "__init__", "grid_profile"],
 ]
 
 

@@ -44,3 +44,32 @@ def test_round_trip_and_derivatives(name, u):
     rounding2 = np.finfo(float).eps * (d1_true + 1) / h
     assert np.all(np.abs(d2 - link.inverse_deriv2(eta)) <= 1e-5 * (d2_true + d1_true)
                   + 10 * rounding2)
+
+
+def test_power_links_statmod_link_power():
+    """``power(q)``: statmod's link.power; the named powers are the built-in links, others
+    one Link per q (pickled by name) whose derivatives match central differences."""
+    import pickle
+
+    from mlefit.links import parse_power, power_link
+    from mlefit.registry import get_registry
+
+    reg = get_registry()
+    for q, name in [(0, "log"), (1, "identity"), (-1, "inverse"), (0.5, "sqrt"),
+                    (-2, "inverse_squared")]:
+        assert reg.link(f"power({q})").name == name
+    link = reg.link("power(0.3)")
+    assert link is reg.link("power(0.30)") and link.name == "power(0.3)"
+    assert pickle.loads(pickle.dumps(link)) is link
+    eta = np.array([0.4, 1.0, 2.5])
+    np.testing.assert_allclose(link.link(link.inverse(eta)), eta, rtol=1e-14)
+    np.testing.assert_allclose(link.inverse(eta), eta ** (1 / 0.3), rtol=1e-14)
+    h = 1e-6
+    np.testing.assert_allclose(link.inverse_deriv(eta),
+                               (link.inverse(eta + h) - link.inverse(eta - h)) / (2 * h),
+                               rtol=1e-7)
+    np.testing.assert_allclose(link.inverse_deriv2(eta),
+                               (link.inverse_deriv(eta + h) - link.inverse_deriv(eta - h))
+                               / (2 * h), rtol=1e-7)
+    assert parse_power("power(abc)") is None and parse_power("log") is None
+    assert power_link(2.0).name == "power(2)"

@@ -30,6 +30,7 @@ from .errors import (
     UnknownLinkError,
 )
 from .family import Dispersion, Family, FamilyInfo, Parameter, Reduction
+from .grid_profile import FixedProfile, profile_fixed
 from .hookspecs import hookimpl
 from .inference import (
     Bootstrap,
@@ -60,6 +61,7 @@ __all__ = [
     "hookimpl", "links", "lrtest", "nominal_test",
     "score_test",
 ]
+__all__ += ["FixedProfile", "profile_fixed"]
 
 __version__ = "0.1.0"
 

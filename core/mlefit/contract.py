@@ -19,6 +19,9 @@ from .errors import DataError, FamilyContractError
 from .family import OPTIONAL_METHODS, Dispersion, Family, Parameter, Reduction
 from .links import Link
 
+#: the name a parameter lists in ``links`` to allow every power link ``"power(q)"``
+POWER_LINKS = "power"
+
 __all__ = ["RESERVED_NAMES", "SUPPORTED_API_VERSIONS", "check_logpdf", "validate_family",
            "validate_link"]
 
@@ -167,7 +170,8 @@ def _validate_parameters(family, label, known_links):
             raise _fail(label, f"typical range {p.typical_range} of {p.name!r} is not an "
                         f"increasing pair inside {p.domain}", "fix Parameter(typical=...)")
         if known_links is not None:
-            unknown = [link for link in p.allowed_links if link not in known_links]
+            unknown = [link for link in p.allowed_links
+                       if link not in known_links and link != POWER_LINKS]
             if unknown:
                 raise _fail(label, f"parameter {p.name!r} allows unknown link(s) {unknown}",
                             f"use installed links: {sorted(known_links)}")

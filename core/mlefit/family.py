@@ -60,6 +60,9 @@ OPTIONAL_METHODS: dict[str, str] = {
     "inflation probability, or P(y > 0) over the count model's P(y > 0) (hurdle)",
     "count_mean": "mean of the count component of a zero-modified family "
     "(predict(which='count'))",
+    "quasi_variant": "quasi_variant(fixed, convention) -> Family | None: the family to "
+    "fit when fixed= values leave the likelihood (R's quasi-likelihood GLM under "
+    "convention='R'; raise a DataError otherwise)",
     "loglik_r": "R's logLik rule for convention='R' when it differs from the ML value: "
     "loglik_r(y, mu, weights, var_weights) -> float",
     "summarize_response": "a family whose parameters depend on the data: a summary of the "
@@ -208,6 +211,13 @@ class Family:
     #: optimiser's fallback from a non-PD observed information is then BHHH, not Fisher
     #: scoring; ``cov_type="expected"`` still uses it
     expected_in_optimiser: ClassVar[bool] = True
+    #: responses that carry probability mass in an otherwise continuous support (the
+    #: Tweedie's ``0``): ``logpdf`` there is the log probability, and the conformance
+    #: kit adds these masses to its integrals over the support
+    atoms: ClassVar[tuple[float, ...]] = ()
+    #: non-empty for a quasi-likelihood family: why it has no log-likelihood (the result's
+    #: ``llf`` is nan, and AIC, BIC, ``lrtest`` and ``compare`` refuse it with this reason)
+    no_likelihood: ClassVar[str] = ""
 
     def logpdf(self, y, **params):  # pragma: no cover - the contract
         """Log density (or mass) per row; ``-inf`` outside the support."""

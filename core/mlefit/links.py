@@ -15,7 +15,7 @@ from scipy import special
 
 from .errors import MlefitError
 
-__all__ = ["BUILTIN_LINKS", "Array", "Link", "registered_link"]
+__all__ = ["BUILTIN_LINKS", "Array", "Link", "parse_power", "power_link", "registered_link"]
 
 Array = np.ndarray
 
@@ -71,6 +71,45 @@ def registered_link(name: str) -> Link:
     from .registry import get_registry
 
     return get_registry().link(name)
+
+
+#: statmod's ``link.power`` values that are links of their own
+_NAMED_POWERS = {0.0: "log", 1.0: "identity", -1.0: "inverse", 0.5: "sqrt",
+                 -2.0: "inverse_squared"}
+_POWER_LINKS: dict[float, Link] = {}
+
+
+def power_link(q: float) -> Link | str:
+    """The power link ``eta = mu^q`` (statmod's ``link.power = q``; ``q = 0`` is the log):
+    the name of the built-in link for ``q`` in 0, 1, -1, 1/2, -2, else a :class:`Link`
+    named ``"power(q)"`` (one object per ``q``, so it pickles by name). ``fit`` takes it
+    as ``link="power(0.3)"``.
+
+    ``mu = eta^(1/q)``, ``h' = eta^(1/q - 1) / q``, ``h'' = (1/q)(1/q - 1) eta^(1/q - 2)``.
+    """
+    q = float(q)
+    if q in _NAMED_POWERS:
+        return _NAMED_POWERS[q]
+    if q not in _POWER_LINKS:
+        a = 1.0 / q
+        _POWER_LINKS[q] = Link(
+            f"power({q:g})", lambda t: np.asarray(t, dtype=float) ** q,
+            lambda e: np.asarray(e, dtype=float) ** a,
+            lambda e: a * np.asarray(e, dtype=float) ** (a - 1.0),
+            lambda e: a * (a - 1.0) * np.asarray(e, dtype=float) ** (a - 2.0))
+    return _POWER_LINKS[q]
+
+
+def parse_power(name: str) -> float | None:
+    """``q`` of a link name ``"power(q)"`` (None for any other name)."""
+    text = str(name).strip().lower()
+    if not (text.startswith("power(") and text.endswith(")")):
+        return None
+    try:
+        q = float(text[6:-1])
+    except ValueError:
+        return None
+    return q if np.isfinite(q) else None
 
 
 def _logit_d1(eta):

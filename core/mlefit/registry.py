@@ -35,7 +35,7 @@ from .errors import (
     UnknownLinkError,
 )
 from .family import Family, FamilyInfo, Source
-from .links import BUILTIN_LINKS, Link
+from .links import BUILTIN_LINKS, Link, parse_power, power_link
 
 __all__ = ["BLOCK_ENV", "DISABLE_ENV", "GROUP", "OWN_DISTRIBUTION", "FailedPlugin", "Registry",
            "blocked", "build_registry", "get_registry", "reload", "suggest"]
@@ -100,6 +100,12 @@ class Registry:
         return next(iter(unique)).family
 
     def link(self, name: str) -> Link:
+        q = parse_power(name)
+        if q is not None:    # a power link, "power(q)", made on demand (statmod's link.power)
+            made = power_link(q)
+            if not isinstance(made, str):
+                return made
+            name = made
         entries = self.links.get(str(name).lower(), [])
         unique = {id(link): (link, src) for link, src in entries}.values()
         if len(unique) > 1:

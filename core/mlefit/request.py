@@ -41,7 +41,7 @@ from .engine import METHODS
 from .errors import DataError
 from .family import Family
 from .formula_safety import resolve as resolve_safe_formulas
-from .links import Link
+from .links import Link, parse_power
 from .registry import get_registry
 
 __all__ = ["FitRequest", "Options", "bind_response", "build_request", "get_family"]
@@ -131,6 +131,8 @@ def build_request(family: str | Family, *, formula=None, parameter_formulas=None
     ``names``. Every other argument is as :func:`mlefit.fit` documents it.
     """
     fam, origin = get_family(family)
+    if fixed and fam.has("quasi_variant"):   # e.g. the Tweedie at a power without likelihood
+        fam = fam.quasi_variant(_mapping("fixed", fixed), convention) or fam
     links_ = _links(fam, link, links)
     fixed_ = _fixed(fam, fixed)
     options = _options(fam, cov_type=cov_type, dispersion=dispersion, convention=convention,
@@ -219,7 +221,8 @@ def _links(family: Family, link, links) -> dict[str, Link]:
         value = value.name if isinstance(value, Link) else str(value)
         canonical = registry.link(value).name
         allowed = family.parameter(name).allowed_links
-        if canonical not in allowed:
+        if canonical not in allowed and not (parse_power(canonical) is not None
+                                             and "power" in allowed):
             raise DataError(f"link {value!r} is not allowed for {family.name!r} parameter "
                             f"{name!r}. Allowed: {list(allowed)}.")
         chosen[name] = canonical

@@ -267,13 +267,21 @@ class FitResult:
 
     @property
     def aic(self) -> float:
-        """Akaike's criterion ``-2 llf + 2 k``."""
+        """Akaike's criterion ``-2 llf + 2 k`` (refused for a quasi-likelihood fit)."""
+        self._needs_likelihood("AIC")
         return -2 * self.llf + 2 * self.k
 
     @property
     def bic(self) -> float:
-        """Schwarz's criterion ``-2 llf + k log(nobs)``."""
+        """Schwarz's criterion ``-2 llf + k log(nobs)`` (refused for a quasi-likelihood fit)."""
+        self._needs_likelihood("BIC")
         return -2 * self.llf + self.k * np.log(self.nobs)
+
+    def _needs_likelihood(self, what: str) -> None:
+        reason = self.family.no_likelihood
+        if reason:
+            raise DataError(f"{what} needs a log-likelihood, and {reason}. Fix: use a family "
+                            "with a likelihood for information criteria.")
 
     @property
     def aicc(self) -> float:

@@ -130,8 +130,11 @@ def format_summary(res) -> Summary:
     disp = res.dispersion
     if disp is not None:
         lines.append(_dispersion_line(res, disp))
-    lines.append(f"Log-likelihood: {res.llf:.8g} (k = {res.k})   AIC: {res.aic:.8g}   "
-                 f"BIC: {res.bic:.8g}   AICc: {res.aicc:.8g}")
+    if res.family.no_likelihood:
+        lines.append("Log-likelihood: none (quasi-likelihood fit; no AIC, BIC or LR test)")
+    else:
+        lines.append(f"Log-likelihood: {res.llf:.8g} (k = {res.k})   AIC: {res.aic:.8g}   "
+                     f"BIC: {res.bic:.8g}   AICc: {res.aicc:.8g}")
     if res._context.options.penalty == "firth":
         lines.append("Penalty: Firth (Jeffreys prior): the log-likelihood and the criteria "
                      "are penalised; the gradient below is the unpenalised score's")

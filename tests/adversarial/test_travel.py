@@ -44,6 +44,7 @@ MODELS = {
     "ordinal": ("num ~ age + sex", HEART),
     "multinomial": ("cp ~ age + sex", HEART),
     "loglogistic": ("chol ~ age + sex", HEART),
+    "tweedie": ("oldpeak ~ age + sex", HEART),
 }
 
 

@@ -58,13 +58,17 @@ def base_offset(block, spec: DispersionSpec) -> float | None:
 
 
 def applies(obj: Objective, spec: DispersionSpec | None) -> bool:
-    """The split applies to an intercept-only dispersion estimated beside a mean model."""
+    """The split applies to an intercept-only dispersion estimated beside a mean model,
+    and nothing else (a further free parameter, such as the Tweedie's power, moves the
+    mean's maximiser: then the fit is joint)."""
     if spec is None or obj.y.ndim != 1:
         return False
     if getattr(obj, "limits", None) is not None:   # censored rows: no profiled dispersion
         return False
     names = [obj.blocks[a].name for a in obj.active]
     if spec.name not in names or len(names) < 2:
+        return False
+    if set(names) - {spec.name, obj.family.parameters[0].name}:
         return False
     X = obj.blocks[obj.index(spec.name)].X
     return X.shape[1] == 1 and np.ptp(X[:, 0]) == 0 and X[0, 0] != 0

@@ -174,7 +174,14 @@ def _same_weights(ref, m, i: int) -> None:
 
 
 def check_finite(models: Sequence, test: str) -> None:
-    """Refuse exact fits: their log-likelihood is infinite, so no test compares them."""
+    """Refuse quasi-likelihood fits (no log-likelihood) and exact fits (an infinite
+    one): no test compares them."""
+    quasi = [i for i, m in enumerate(models, 1) if m.family.no_likelihood]
+    if quasi:
+        raise ComparisonError(f"model(s) {quasi} have no log-likelihood: "
+                              f"{models[quasi[0] - 1].family.no_likelihood}. A {test} needs "
+                              "log-likelihoods. Fix: compare fits of a family with a "
+                              "likelihood, or use a Wald test (res.wald_test).")
     exact = [i for i, m in enumerate(models, 1)
              if m.diagnostics.exact_fit or not np.isfinite(m.llf)]
     if exact:

@@ -4,7 +4,8 @@
 * Pearson (GLM families, as R): ``(ybar - mu) sqrt(v m) / sqrt(V(mu))``; otherwise
   ``(y - E y) / sd(y)`` from the family's mean and variance;
 * deviance (families with a unit deviance): ``sign(ybar - mu) sqrt(v m d(ybar, mu))``;
-* quantile (Dunn and Smyth 1996): ``Phi^-1(F(y))`` for a continuous family; for a
+* quantile (Dunn and Smyth 1996): ``Phi^-1(F(y))`` for a continuous family (at a
+  family's ``atoms``, such as the Tweedie's 0, ``u`` is drawn across the mass); for a
   discrete one ``Phi^-1(u)`` with ``u`` uniform between ``F(y-)`` and ``F(y)``, drawn from
   ``seed``. For a correctly specified model they are standard normal.
 * cox-snell: ``-log S(y)``, the cumulative hazard at ``y`` (continuous families).
@@ -106,6 +107,13 @@ def quantile_residuals(fam, y: np.ndarray, thetas: dict, seed=None) -> np.ndarra
         u = rng.uniform(lower, upper)
     else:
         u = upper
+        for atom in fam.atoms:   # a mass in a continuous support (the Tweedie's 0)
+            at = y == atom
+            if np.any(at):
+                mass = np.exp(np.asarray(fam.logpdf(y[at], **{k: np.broadcast_to(
+                    v, y.shape)[at] for k, v in thetas.items()}), dtype=float))
+                u = u.copy()
+                u[at] = rng.uniform(upper[at] - mass, upper[at])
     eps = np.finfo(float).eps
     return special.ndtri(np.clip(u, eps, 1 - eps))
 

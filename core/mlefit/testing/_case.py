@@ -68,7 +68,9 @@ class Case:
         return int(getattr(self.family, "response_columns", 1))
 
     def link(self, name: str) -> Link:
-        return self.registry.link(name)
+        """The link called ``name``; ``"power"`` (every power link allowed) is checked as
+        ``power(1/3)``."""
+        return self.registry.link("power(0.333333)" if name == "power" else name)
 
     def default_link(self, p) -> Link | None:
         try:

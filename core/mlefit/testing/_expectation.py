@@ -196,4 +196,9 @@ def _expect_line(case, point, func):
     edges, scale = _edges(case, point)
     pieces = integrate_pieces(g, edges, scale)
     total = pieces.sum(axis=0)
-    return Expectation(float(total[0]), total[1:], edges[1:-1], np.cumsum(pieces[:, 0])[:-1])
+    cumulative = np.cumsum(pieces[:, 0])[:-1]
+    for atom in case.family.atoms:   # probability masses in the continuous support
+        mass = g(np.array([float(atom)]))[0]
+        total = total + mass
+        cumulative = cumulative + np.where(edges[1:-1] >= atom, mass[0], 0.0)
+    return Expectation(float(total[0]), total[1:], edges[1:-1], cumulative)

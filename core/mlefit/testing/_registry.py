@@ -65,7 +65,7 @@ def check_registry(case: Case) -> str | None:
     builtin = {link.name for link in BUILTIN_LINKS} | {a for link in BUILTIN_LINKS
                                                        for a in link.aliases}
     extra = {case.link(n).name: case.link(n) for p in fam.parameters for n in p.allowed_links
-             if n not in builtin}
+             if n not in builtin and n != "power"}
     ep = KitEntryPoint(f"kit-{fam.name}", plugin_module([fam], extra.values()))
     if blocked(ep.name, ep.dist.name):
         raise SkipCheck("plugin autoloading is disabled or blocked by the environment")
