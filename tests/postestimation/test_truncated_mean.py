@@ -72,13 +72,18 @@ def test_zero_truncated_mean_matches_statsmodels(family):
                                rtol=1e-12)
 
 
-def test_truncated_gaussian_matches_truncnorm():
+def _truncated_gaussian(n=3000):
+    """A gaussian sample kept inside [0, 3], and its truncated fit."""
     rng = np.random.default_rng(5)
-    x = rng.uniform(-1, 1, size=3000)
+    x = rng.uniform(-1, 1, size=n)
     y = 1.0 + 1.5 * x + rng.normal(scale=1.2, size=x.size)
     df = pd.DataFrame({"y": y, "x": x})
     df = df[(df.y >= 0) & (df.y <= 3)]
-    res = mlefit.fit("y ~ x", df, family="gaussian", truncation=(0, 3))
+    return df, mlefit.fit("y ~ x", df, family="gaussian", truncation=(0, 3))
+
+
+def test_truncated_gaussian_matches_truncnorm():
+    df, res = _truncated_gaussian()
     mu = res.predict(which="mu").to_numpy()
     sigma = res.predict(which="sigma").to_numpy()
     ref = stats.truncnorm((0 - mu) / sigma, (3 - mu) / sigma, loc=mu, scale=sigma).mean()
@@ -291,3 +296,33 @@ def test_pareto_tail_of_the_loglogistic():
     got = conditional_mean(fam, {"mu": np.full(2, 2.0), "shape": np.full(2, 1.5)}, a,
                            np.full(2, np.inf))
     np.testing.assert_allclose(got / a, 3.0, rtol=1e-8)
+
+
+def test_quantiles_and_prediction_intervals_are_truncated():
+    df = _counts()
+    res = mlefit.fit("y ~ x", df, family="poisson", truncation=(1, None))
+    new = pd.DataFrame({"x": [-2.0, 0.0, 1.5]})
+    mu = res.predict(new, which="mu").to_numpy()
+    k = np.arange(0, 200)
+
+    def truncated_quantile(m, q):     # smallest k >= 1 with P(1 <= Y <= k) / P(Y >= 1) >= q
+        p = stats.poisson.pmf(k, m) * (k >= 1)
+        cdf = np.cumsum(p) / p.sum()
+        return k[np.argmax(cdf >= q - 1e-12)]
+
+    got = res.predict(new, which="quantile", q=[0.1, 0.5, 0.9])
+    for j, q in enumerate((0.1, 0.5, 0.9)):
+        np.testing.assert_array_equal(got.iloc[:, j], [truncated_quantile(m, q) for m in mu])
+    assert (got.to_numpy() >= 1).all()       # never a zero
+    pi = res.predict(new, interval="prediction")
+    np.testing.assert_allclose(pi["estimate"], res.predict(new), rtol=0)
+    np.testing.assert_array_equal(pi["lower"], [truncated_quantile(m, 0.025) for m in mu])
+    np.testing.assert_array_equal(pi["upper"], [truncated_quantile(m, 0.975) for m in mu])
+    with pytest.raises(DataError, match="method='plugin'"):
+        res.predict(new, which="quantile", q=0.5, method="simulate")
+    # a truncated gaussian's quantiles: scipy's truncnorm.ppf
+    _, fit = _truncated_gaussian(2000)
+    m = fit.predict(new, which="mu").to_numpy()
+    s = fit.predict(new, which="sigma").to_numpy()
+    ref = stats.truncnorm.ppf(0.3, -m / s, (3 - m) / s, loc=m, scale=s)
+    np.testing.assert_allclose(fit.predict(new, which="quantile", q=0.3), ref, rtol=1e-10)

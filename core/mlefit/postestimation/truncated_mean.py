@@ -33,6 +33,9 @@ How it is computed:
   relative or better for the Weibull, gamma, gaussian and loglogistic families, from the
   body to windows with ``S(a) = 1e-89`` (tests/postestimation/test_truncated_mean.py).
 
+The quantiles of the truncated distribution (:func:`truncated_ppf`) serve
+``which="quantile"`` and ``interval="prediction"``.
+
 ``interval="confidence"``: the delta method on the coefficients, with the conditional
 mean's gradient in each linear predictor taken numerically per row.
 """
@@ -48,7 +51,7 @@ from ..errors import DataError
 from ..inference.confidence import quantile
 from .predictive import log_survival, ppf
 
-__all__ = ["NODES", "conditional_mean", "predict", "window"]
+__all__ = ["NODES", "conditional_mean", "predict", "truncated_ppf", "window"]
 
 #: Gauss-Legendre nodes of the continuous quadrature
 NODES = 96
@@ -317,6 +320,21 @@ def _summed(family, rows, lo, hi) -> np.ndarray:
         active[idx[done]] = False
         width = min(2 * width, 4096)
     return np.exp(log_num - log_den)
+
+
+def truncated_ppf(family, q: float, rows: dict, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The ``q`` quantile of ``Y`` given ``lo <= Y <= hi`` per row: ``Q(P(Y < lo) + q
+    P(lo <= Y <= hi))`` (``P(Y < lo) = F(lo - 1)`` for a discrete family)."""
+    dom = family.support
+    lo = np.maximum(lo, float(dom.lower))
+    hi = np.minimum(hi, float(dom.upper))
+    step = 1.0 if dom.integer else 0.0
+    with np.errstate(all="ignore"):
+        below = np.where(np.isfinite(lo), np.asarray(family.cdf(np.ceil(lo) - 1.0 if step else lo,
+                                                                **rows), dtype=float), 0.0)
+        top = np.where(np.isfinite(hi), np.asarray(family.cdf(hi, **rows), dtype=float), 1.0)
+        out = np.asarray(ppf(family, below + q * (top - below), rows), dtype=float)
+    return np.clip(out, np.ceil(lo) if step else lo, hi)
 
 
 # predict ------------------------------------------------------------------------------
