@@ -223,7 +223,8 @@ def _censored_arrays(frame: ModelFrame, y, censoring, truncation) -> ModelFrame:
                 if np.isnan(values).any():
                     raise DataError("truncation has missing values. Fix: clean them first.")
                 ends[i] = np.array(values, dtype=float)
-    yy, resp = response_of(frame.y, y if isinstance(y, Surv) else None, censoring, *ends)
+    yy, resp = response_of(frame.y, y if isinstance(y, Surv) else None, censoring, *ends,
+                           truncation)
     if resp is None:
         return frame
     return replace(frame, y=yy, censoring=resp,

@@ -33,13 +33,15 @@ import numpy as np
 from .engine.censored import EXACT, INTERVAL, LEFT, RIGHT, Limits
 from .errors import DataError
 
-__all__ = ["SURV_COLUMN", "TYPES", "Response", "Surv", "SurvCall", "censor_fixed",
-           "check_family", "response_of", "surv_lhs", "truncation_ends"]
+__all__ = ["ROWS", "SURV_COLUMN", "TYPES", "Response", "Surv", "SurvCall", "censor_fixed",
+           "check_family", "response_of", "surv_lhs", "truncation_ends", "truncation_spec"]
 
 #: the Surv types, as R's survival package names them
 TYPES = ("right", "left", "interval", "interval2", "counting")
 #: the column name the rewritten formula's response takes
 SURV_COLUMN = "_mlefit_surv_time"
+#: a truncation end given as one value per row (:func:`truncation_spec`)
+ROWS = "<one value per row>"
 _KIND_NAMES = {EXACT: "exact", RIGHT: "right-censored", LEFT: "left-censored",
                INTERVAL: "interval-censored"}
 
@@ -265,6 +267,9 @@ class Response:
     surv: str | None = None
     #: ``censoring=(lo, hi)`` as numbers (-inf/inf open), or None
     fixed: tuple[float, float] | None = None
+    #: ``truncation=`` as given (:func:`truncation_spec`), which predictions on new data
+    #: read; None without it (delayed entry is not part of it)
+    window: tuple | None = None
 
     def take(self, rows) -> Response:
         return replace(self, kinds=self.kinds[rows], upper=self.upper[rows],
@@ -306,6 +311,22 @@ def truncation_ends(truncation) -> tuple:
     return tuple(truncation)
 
 
+def truncation_spec(truncation) -> tuple | None:
+    """``truncation=`` as predictions on new data read it: each end None (open), a number,
+    a column name, or :data:`ROWS` (one value per row, which new data cannot supply)."""
+    if truncation is None:
+        return None
+    out = []
+    for end in truncation_ends(truncation):
+        if end is None or isinstance(end, str):
+            out.append(end)
+        elif np.ndim(end) == 0:
+            out.append(float(end))
+        else:
+            out.append(ROWS)
+    return tuple(out)
+
+
 def _fixed_limits(censoring) -> tuple[float, float]:
     if not isinstance(censoring, tuple | list) or len(censoring) != 2:
         raise DataError(f"censoring={censoring!r} must be a pair (lo, hi) of fixed limits, "
@@ -335,9 +356,11 @@ def censor_fixed(y: np.ndarray, censoring) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(y, lo, hi), kinds
 
 
-def response_of(y, surv: Surv | None, censoring, tlo, thi) -> tuple[np.ndarray, Response | None]:
+def response_of(y, surv: Surv | None, censoring, tlo, thi,
+                truncation=None) -> tuple[np.ndarray, Response | None]:
     """``(y, Response)`` from a Surv (or a plain ``y``), fixed limits and truncation
-    arrays (None: none); ``Response`` is None when nothing is censored or truncated."""
+    arrays (None: none); ``Response`` is None when nothing is censored or truncated.
+    ``truncation`` is the ``truncation=`` argument as given (for :attr:`Response.window`)."""
     if surv is None and censoring is None and tlo is None and thi is None:
         return y, None
     n = y.shape[0]
@@ -371,7 +394,8 @@ def response_of(y, surv: Surv | None, censoring, tlo, thi) -> tuple[np.ndarray, 
         _check_inside(y, kinds, upper, lower, higher)
     resp = Response(np.asarray(kinds, dtype=np.int8), np.asarray(upper, dtype=float),
                     np.asarray(lower, dtype=float), higher, "; ".join(parts), entry,
-                    lower_ends, None if surv is None else surv.type, fixed)
+                    lower_ends, None if surv is None else surv.type, fixed,
+                    truncation_spec(truncation))
     return y, resp
 
 

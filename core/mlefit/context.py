@@ -98,6 +98,9 @@ class FitContext:
     #: how the response is censored or truncated (:class:`mlefit.censoring.Response`'s
     #: label and signature), None for an exact response
     censoring: tuple | None = None
+    #: ``truncation=`` as given (:attr:`mlefit.censoring.Response.window`), which
+    #: ``predict(which="mean")`` reads for new rows; None without it
+    truncation: tuple | None = None
 
     @classmethod
     def of(cls, frame: ModelFrame, objective: Objective, rows: np.ndarray,
@@ -109,7 +112,8 @@ class FitContext:
         return cls(options, tuple(frame.response), frame.n, dict(frame.designs),
                    np.array(coef_ml, dtype=float), unbounded,
                    FitData(frame, objective, rows), dict(aliased or {}),
-                   censoring=None if resp is None else (resp.label, resp.take(rows).signature()))
+                   censoring=None if resp is None else (resp.label, resp.take(rows).signature()),
+                   truncation=None if resp is None else resp.window)
 
     def estimated_columns(self, name: str) -> np.ndarray:
         """Positions of the columns of ``name``'s design that were estimated: all of them

@@ -377,7 +377,7 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
         response = (surv.label,)
     y, censored = censoring_.response_of(
         y, None if surv is None else surv.value, censoring,
-        *(None if v is None else kept(v) for v in ends.values()))
+        *(None if v is None else kept(v) for v in ends.values()), truncation)
     designs = {}
     for p in params:
         rhs = _parts(built[p])[-1]

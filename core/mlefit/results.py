@@ -330,6 +330,11 @@ class FitResult:
         the coefficients' uncertainty, and ``which="survival"``, ``"hazard"`` or
         ``"cumhazard"`` at ``times=``.
 
+        A fit with ``truncation=`` predicts the conditional mean ``E[Y | lower <= Y <=
+        upper]`` as ``which="mean"`` (its limits: numbers, or columns of ``newdata``;
+        ``truncation=`` here sets others) and ``E[Y]`` as ``which="mean_untruncated"``
+        (:mod:`mlefit.postestimation.truncated_mean`).
+
         A fit on a Dask frame (without ``newdata``), or ``newdata`` that is one, gives a
         lazy Dask Series or DataFrame (:mod:`mlefit.lazy_rows`).
 
@@ -370,11 +375,14 @@ class FitResult:
         """``E[y]`` on the rows used (``predict(which="mean")``)."""
         return self.predict(which="mean")
 
-    def simulate(self, nsim: int = 1, seed=None) -> np.ndarray:
-        """Responses drawn from the fitted model on the rows used: ``(n, nsim)``."""
+    def simulate(self, nsim: int = 1, seed=None, return_censoring: bool = False):
+        """Responses drawn from the fitted model on the rows used: ``(n, nsim)``; a
+        censored fit's are censored as its data were. ``return_censoring=True`` returns
+        ``(values, kinds)``, ``kinds`` ``"exact"``, ``"right"`` or ``"left"`` per value
+        (the event indicator is ``kinds == "exact"``)."""
         from .postestimation.simulation import simulate
 
-        return simulate(self, nsim, seed)
+        return simulate(self, nsim, seed, return_censoring)
 
     def plot_diagnostics(self, nsim: int = 39, seed=None):
         """Residuals vs fitted, QQ with a simulation envelope, scale-location, leverage

@@ -122,6 +122,17 @@ def predict(res, newdata=None, which: str = "mean", interval: str | None = None,
     if k is not None:
         raise DataError("k= goes with which='prob' (the counts whose probabilities to give).")
 
+    if which in ("mean", "mean_untruncated") and interval != "prediction":
+        from . import truncated_mean  # a truncated fit's mean is the conditional one
+
+        bounds = None if which == "mean_untruncated" else truncated_mean.window(
+            res, newdata, _rows(res, newdata), options.pop("truncation", None))
+        which = "mean"
+        if bounds is not None:
+            if options:
+                raise DataError(f"predict(which='mean') got unexpected keyword(s) "
+                                f"{sorted(options)}; a truncated mean takes truncation=.")
+            return truncated_mean.predict(res, newdata, bounds, interval, alpha)
     if which in predictive.WHICH or interval == "prediction":
         return predictive.predict(res, newdata, which, interval, alpha, options)
     if options:
@@ -188,10 +199,16 @@ def category_probabilities(res, newdata=None, interval=None) -> pd.DataFrame:
     return pd.DataFrame(P, index=index, columns=[str(v) for v in res.family.levels])
 
 
-def _mean_se(res, mats, etas) -> np.ndarray:
+def _rows(res, newdata) -> int:
+    return len(res._context.frame.index) if newdata is None else len(newdata)
+
+
+def _mean_se(res, mats, etas, mean=None) -> np.ndarray:
     """Delta method for a mean that depends on several parameters (numeric per-row
-    gradient with respect to each linear predictor)."""
+    gradient with respect to each linear predictor); ``mean(thetas)`` another mean
+    (default the family's)."""
     fam = res.family
+    mean = mean or (lambda th: fam.mean(**th))
     blocks = []
     for name in res.formulas:
         h = np.cbrt(np.finfo(float).eps) * (1.0 + np.abs(etas[name]))
@@ -200,7 +217,7 @@ def _mean_se(res, mats, etas) -> np.ndarray:
             moved = dict(etas)
             moved[name] = etas[name] + sign * h
             th = {p: res.links[p].inverse(e) for p, e in moved.items()}
-            grads.append(np.asarray(fam.mean(**th), dtype=float))
+            grads.append(np.asarray(mean(th), dtype=float))
         blocks.append(((grads[0] - grads[1]) / (2 * h))[:, None] * mats[name][0])
     J = np.hstack(blocks)
     return np.sqrt(np.einsum("ij,jk,ik->i", J, estimated_cov(res), J))

@@ -19,7 +19,11 @@ quantities for new (or the fit's) rows.
   it has one, else from ``log1p(-cdf)``, which loses relative accuracy where the cdf is
   within a few digits of 1.
 
-The quantile function is the family's ``ppf`` when it defines one; otherwise the cdf is
+A truncated fit's quantiles (plug-in) are those of its truncated distribution
+(:func:`mlefit.postestimation.truncated_mean.truncated_ppf`; ``truncation=`` sets another
+window).
+
+The quantile function is the family's ``ppf when it defines one; otherwise the cdf is
 inverted (:func:`ppf`): for a discrete family the smallest integer ``k`` with ``F(k) >= q``
 by bisection on the integers, for a continuous one a bracket on a scale that maps the
 support onto the real line (log for ``(0, inf)``, logit for ``(0, 1)``), then Newton's
@@ -45,7 +49,7 @@ WHICH = ("quantile", "survival", "hazard", "cumhazard")
 #: how the predictive distribution is obtained
 METHODS = ("plugin", "simulate")
 #: the keywords of ``predict`` this module takes
-OPTIONS = ("q", "times", "method", "nsim", "seed", "weights")
+OPTIONS = ("q", "times", "method", "nsim", "seed", "weights", "truncation")
 
 #: steps of the continuous inversion (Newton, or a bisection where Newton leaves the
 #: bracket; the bracket is at most 2^70 wide on the mapped scale, 53 halvings more reach
@@ -279,7 +283,8 @@ def _quantiles(res, newdata, q, method, options):
         values = np.quantile(draws, qs, axis=1, method=kind).T
     else:
         rows, index = _rows(res, newdata)
-        values = np.column_stack([ppf(fam, np.full(len(index), p), rows) for p in qs])
+        quantile_of = _quantile_function(res, newdata, rows, options)
+        values = np.column_stack([quantile_of(p) for p in qs])
     if scalar:
         return pd.Series(values[:, 0], index=index, name="quantile")
     return pd.DataFrame(values, index=index, columns=[f"q{p:g}" for p in qs])
@@ -287,7 +292,8 @@ def _quantiles(res, newdata, q, method, options):
 
 def _prediction_interval(res, newdata, alpha, method, options):
     fam = res.family
-    estimate = res.predict(newdata, which="mean") if fam.has("mean") else None
+    estimate = (res.predict(newdata, which="mean", truncation=options.get("truncation"))
+                if fam.has("mean") else None)
     exact = _lm_case(res)
     if exact and method == "plugin":
         return _lm_interval(res, newdata, alpha, options.get("weights"))
@@ -302,10 +308,22 @@ def _prediction_interval(res, newdata, alpha, method, options):
         lower, upper = np.quantile(draws, qs, axis=1, method=kind)
     else:
         rows, index = _rows(res, newdata)
-        lower, upper = (ppf(fam, np.full(len(index), p), rows) for p in qs)
+        lower, upper = (_quantile_function(res, newdata, rows, options)(p) for p in qs)
     value = (estimate.to_numpy() if estimate is not None
              else np.full(len(index), np.nan))
     return pd.DataFrame({"estimate": value, "lower": lower, "upper": upper}, index=index)
+
+
+def _quantile_function(res, newdata, rows, options):
+    """``p -> quantiles per row`` of the fit's distribution, truncated to its window
+    (:mod:`mlefit.postestimation.truncated_mean`) when it has one."""
+    from .truncated_mean import truncated_ppf, window
+
+    n = len(next(iter(rows.values())))
+    bounds = window(res, newdata, n, options.get("truncation"))
+    if bounds is None:
+        return lambda p: ppf(res.family, np.full(n, p), rows)
+    return lambda p: truncated_ppf(res.family, p, rows, *bounds)
 
 
 def _lm_case(res) -> bool:
@@ -348,6 +366,10 @@ def _simulated(res, newdata, options):
     """``(n, nsim)`` responses: each column from one coefficient vector drawn from
     ``N(b, cov)`` (the estimated coefficients; fixed parameters stay fixed)."""
     fam = res.family
+    if res._context.truncation is not None or options.get("truncation") is not None:
+        raise DataError("method='simulate' draws from the untruncated distribution; this "
+                        "fit (or predict's truncation=) is truncated. Fix: use "
+                        "method='plugin', which truncates the quantiles to the window.")
     if not fam.has("sample"):
         raise DataError(f"family {fam.name!r} defines no sample(), which method='simulate' "
                         "needs. Fix: use method='plugin'.")
