@@ -62,8 +62,9 @@ def test_one_way_means_are_the_cell_means_and_tukey_matches_statsmodels(oneway):
 def _grid_rows(glm, values):
     """The grid (every combination of values) and statsmodels' design of its rows."""
     grid = pd.DataFrame(list(itertools.product(*values.values())), columns=list(values))
-    return grid, np.asarray(patsy.build_design_matrices([glm.model.data.model_spec],
-                                                       grid)[0])
+    data = glm.model.data   # statsmodels 0.15 names patsy's DesignInfo model_spec, 0.14
+    spec = getattr(data, "model_spec", None) or data.design_info   # design_info
+    return grid, np.asarray(patsy.build_design_matrices([spec], grid)[0])
 
 
 def test_logit_means_on_a_hand_built_grid(logit):
