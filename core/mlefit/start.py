@@ -2,7 +2,8 @@
 
 A family without ``start`` gets a derivative-free warm-up before its intercept-only fit
 (:func:`warm_up`): coordinate-wise grid searches of the intercept-only log-likelihood on
-at most :data:`WARM_UP_ROWS` evenly spaced rows, widest first. The generic constants
+at most :data:`WARM_UP_ROWS` evenly spaced rows, widest first, then a Nelder-Mead simplex
+from the best grid point (it follows ridges a grid cannot). The generic constants
 (``typical`` ranges) know nothing of the data's scale, and Newton from them may stop at a
 poor local optimum or diverge (a skew-normal's scale 1 for data of spread 23, its shape on
 the wrong side of 0).
@@ -17,6 +18,7 @@ takes it (:func:`without_aliased` drops the entries of the aliased columns).
 from __future__ import annotations
 
 import numpy as np
+from scipy import optimize
 
 from .engine import Block, Objective, linalg, newton
 from .errors import DataError
@@ -31,6 +33,8 @@ WARM_UP_ROWS = 20_000
 #: scale) of the warm-up's successive sweeps
 WARM_UP_POINTS = 33
 WARM_UP_WIDTHS = (8.0, 2.0, 0.5, 0.125)
+#: the simplex polish after the grid: at most this many iterations per coordinate
+WARM_UP_SIMPLEX = 200
 
 
 def generic_constants(family, y: np.ndarray, w: np.ndarray) -> dict[str, float]:
@@ -127,7 +131,21 @@ def warm_up(family, y: np.ndarray, w: np.ndarray, blocks: tuple[Block, ...],
                     llf = obj.loglik(trial)
                     if np.isfinite(llf) and (not np.isfinite(best) or llf > best):
                         best, beta = llf, trial
+        # a grid moves one coordinate at a time and stalls on a ridge where parameters
+        # trade off (the skew-normal's location and shape), or on the side of a
+        # stationary point that is not the maximum (its shape at 0); a simplex follows
+        # the ridge (scipy's Nelder-Mead on the same subsample, kept only if better)
+        polished = optimize.minimize(lambda b: _negated(obj.loglik(b)), beta,
+                                     method="Nelder-Mead",
+                                     options={"maxiter": WARM_UP_SIMPLEX * beta.size,
+                                              "xatol": 1e-6, "fatol": 1e-8})
+        if np.isfinite(polished.fun) and (not np.isfinite(best) or -polished.fun > best):
+            beta = np.asarray(polished.x, dtype=float)
     return beta
+
+
+def _negated(llf: float) -> float:
+    return -llf if np.isfinite(llf) else np.inf
 
 
 def _link_spread(block: Block, y: np.ndarray) -> float:
