@@ -25,6 +25,7 @@ from scipy import special
 
 from mlefit import Parameter
 from mlefit.domains import Domain, Positive
+from mlefit.engine.censored import log1mexp as censored_log1mexp
 
 #: Stirling's series is used for theta at or above this value.
 STIRLING_MIN = 15.0
@@ -425,11 +426,9 @@ def nb_log_cdf_sf(k, size, mu, logpmf):
 
 
 def log1mexp(a):
-    """``log(1 - exp(-a))`` for ``a > 0``, accurate at both ends (Maechler's rule:
-    ``log(-expm1(-a))`` below ``log 2``, ``log1p(-exp(-a))`` above); ``-inf`` at 0."""
-    a = np.asarray(a, dtype=float)
-    with np.errstate(divide="ignore"):
-        return np.where(a <= np.log(2.0), np.log(-np.expm1(-a)), np.log1p(-np.exp(-a)))
+    """``log(1 - exp(-a))`` for ``a > 0`` (Maechler's rule, the engine's
+    :func:`mlefit.engine.censored.log1mexp` of ``-a``); ``-inf`` at 0."""
+    return censored_log1mexp(-np.asarray(a, dtype=float))
 
 
 def zero_truncated_logpmf(logpmf, neg_log_p0):
