@@ -3,7 +3,7 @@ in-memory engine's throughput on a slice and against dask-glm.
 
     python bench/bench_out_of_core.py [--n 50000000] [--p 10] [--workers 2]
         [--memory-limit auto] [--dir /tmp/mlefit-ooc] [--families poisson gaussian]
-        [--slice 2000000] [--no-dask-glm]
+        [--slice 2000000] [--no-dask-glm] [--mmap-threshold 67108864]
 
 Data: ``n`` rows, ``p`` N(0, 0.3^2) covariates and two responses (a poisson count and a
 gaussian), written once to Parquet in files of 2.5e5 rows (``--dir``; reused when the
@@ -25,6 +25,14 @@ the design):
   rows per second the same way (``rows x passes / time``, the objective's pass count);
 * dask-glm's ``newton`` (no standard errors, no formula) on the same Parquet data as a
   dask array with an intercept column: wall time, and the ratio mlefit / dask-glm.
+
+``--mmap-threshold BYTES`` sets glibc's ``MALLOC_MMAP_THRESHOLD_`` in the workers'
+environment (``distributed.nanny.pre-spawn-environ``). The nanny sets
+``MALLOC_TRIM_THRESHOLD_=65536``, and setting any malloc tunable turns off glibc's
+adaptive mmap threshold: every array above 128 KiB is then a fresh ``mmap`` whose pages
+fault in on first touch. A partition's pass allocates a few hundred MB of such arrays
+(Parquet columns, formulaic's model matrix, the design), and at n = 2e6 the workers spent
+twice as long per pass as with a 64 MiB threshold (docs/dask.md, "Speed").
 
 Times are single runs (a full-size fit takes minutes); the ratios compare runs on the
 same cluster in the same process. Run at full size by the lead; the CI-sized check is
@@ -149,8 +157,15 @@ def main() -> None:
     ap.add_argument("--families", nargs="+", default=["poisson", "gaussian"])
     ap.add_argument("--slice", type=float, default=2e6)
     ap.add_argument("--no-dask-glm", action="store_true")
+    ap.add_argument("--mmap-threshold", type=int, default=None,
+                    help="glibc MALLOC_MMAP_THRESHOLD_ of the workers (default: unset)")
     args = ap.parse_args()
+    import dask
     from distributed import Client, LocalCluster
+
+    if args.mmap_threshold is not None:
+        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_":
+                         args.mmap_threshold})
 
     n, p = int(args.n), args.p
     directory = Path(args.dir)
@@ -194,7 +209,8 @@ def main() -> None:
     print(versions("dask", "distributed", "dask-glm", "pyarrow"))
     print(f"{args.workers} workers x {limit / 2**20:.0f} MB = "
           f"{args.workers * limit / 2**20:.0f} MB; design {design / 2**20:.0f} MB "
-          f"({'below' if args.workers * limit < design else 'NOT below: raise --n'})\n")
+          f"({'below' if args.workers * limit < design else 'NOT below: raise --n'}); "
+          f"workers' MALLOC_MMAP_THRESHOLD_ {args.mmap_threshold or 'unset'}\n")
     print(markdown(rows, list(rows[0])))
 
 

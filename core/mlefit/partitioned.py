@@ -63,7 +63,18 @@ from .engine.objective import BlockLayout
 from .errors import DataError
 from .family import constant
 from .fitting import conclude
-from .formula import CONTEXT, Design, ModelFrame, OffsetSource, _parse, _parts, _response
+from .formula import (
+    CONTEXT,
+    Design,
+    ModelFrame,
+    OffsetSource,
+    _columns,
+    _parse,
+    _parts,
+    _response,
+    _row_major,
+    _summed,
+)
 from .formula_safety import check_terms
 from .lazy_rows import Source
 from .request import FitRequest, bind_response
@@ -161,17 +172,18 @@ class _Plan:
                 warnings.simplefilter("ignore", DataMismatchWarning)   # NA levels: dropped
                 mm = spec.get_model_matrix(part, na_action="ignore", context=CONTEXT)
             parts = _parts(mm)
+            columns = []
             for mat in parts:
-                values = mat.to_numpy(dtype=float, na_value=np.nan)
-                nonfinite = ~np.isfinite(values) & ~raw_na[:, None]
-                for j in np.flatnonzero(nonfinite.any(axis=0)):
-                    bad[f"{mat.columns[j]} (non-finite)"] = nonfinite[:, j]
+                columns = _columns(mat)       # the design's, after the last part
+                for j, values in enumerate(columns):
+                    nonfinite = ~np.isfinite(values) & ~raw_na
+                    if nonfinite.any():
+                        bad[f"{mat.columns[j]} (non-finite)"] = nonfinite
             if p == first:
                 out_y = _response(parts[0], self.request.formulas[first])[0]
-            M = parts[-1].to_numpy(dtype=float, na_value=np.nan)
-            offs = self.formula_offsets[p]
-            offsets[p] = M[:, offs].sum(axis=1) if offs.size else np.zeros(n)
-            designs[p] = np.ascontiguousarray(M[:, self.keep_columns[p]])
+            summed = _summed([columns[i] for i in self.formula_offsets[p]])
+            offsets[p] = np.zeros(n) if summed is None else summed
+            designs[p] = _row_major([columns[i] for i in self.keep_columns[p]], n)
         vec = {}
         for name, column in self.vectors.items():
             raw = pd.to_numeric(part[column], errors="coerce").to_numpy(dtype=float,
