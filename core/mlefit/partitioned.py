@@ -8,10 +8,11 @@ come to the driver:
    every column a formula uses as a category (object, string and category columns, and
    the variables of ``C(x)``); the formulaic specs are built on a small in-memory sample
    whose categorical columns carry every level, and each partition's design is
-   ``spec.get_model_matrix(partition)`` on the workers, so every partition has the same
-   columns. Transforms whose state depends on all rows (``center``, ``scale``,
-   ``standardize``, ``poly``, ``bs``, ``cr``, ``cc``) are refused: they need a pass that
-   is not built yet. A row with a missing value in any variable of any formula, or in the
+   ``spec.get_model_matrix(partition)`` on the workers (filled row-major as in memory),
+   so every partition has the same columns. Transforms whose state depends on all rows
+   take their state from passes over the partitions first
+   (:mod:`mlefit.transform_passes`); order-dependent ones are refused, naming the term. A
+   row with a missing value in any variable of any formula, or in the
    weights or offsets, is dropped and counted (a lazy sum), as in memory.
 2. **One structure pass** gives the rows used, the weights' sum, each design's R factor
    (a TSQR over partitions: the rank check) and its columns' largest values (the kernel's
