@@ -122,7 +122,53 @@ def test_lrtest_compare_and_predict(data):
     np.testing.assert_allclose(big.predict(newdata=new), big_m.predict(newdata=new),
                                rtol=1e-10)
     with pytest.raises(DataError, match="not available for Dask fits"):
-        big.simulate()
+        mlefit.score_test(small, big)
+
+
+@pytest.mark.parametrize("formula, family, kw", [
+    ("count ~ x + g", "poisson", {"exposure": "t"}),
+    ("z ~ x", "gaussian", {"sigma": "~ x"}),
+    ("ok ~ x + C(g)", "binomial", {}),
+    ("nb ~ x", "negative_binomial", {"weights": "zw"}),
+])
+def test_simulate_is_lazy_and_draws_the_in_memory_fits_values(data, formula, family, kw):
+    # oracle: the in-memory simulate() on the same rows with the generator a one-partition
+    # Dask fit gives its partition, default_rng([seed, 0]): the same draws (the parameters
+    # agree to rounding: 1e-12)
+    data = data.assign(zw=(np.arange(N) % 5 != 0).astype(float))   # weight-0 rows: not drawn
+    a = mlefit.fit(formula, data, family, **kw)
+    b = mlefit.fit(formula, dd.from_pandas(data, npartitions=1), family, **kw)
+    lazy = b.simulate(3, seed=7)
+    assert hasattr(lazy, "dask")
+    got = lazy.compute()
+    ref = a.simulate(3, seed=np.random.default_rng([7, 0]))
+    ref = np.moveaxis(ref, -1, 1).reshape(ref.shape[0], -1)   # draw, then column
+    assert got.shape == ref.shape and got.shape[0] == a.nobs
+    np.testing.assert_allclose(got.to_numpy(), ref, rtol=1e-12, atol=0)
+    width = ref.shape[1] // 3
+    assert list(got.columns) == ([f"sim_{i}" for i in (1, 2, 3)] if width == 1 else
+                                 [f"sim_{i}_{k}" for i in (1, 2, 3) for k in (1, 2)])
+
+
+def test_simulate_over_partitions(data):
+    ddf = dd.from_pandas(data, npartitions=4)
+    b = mlefit.fit("count ~ x + g", ddf, "poisson")
+    one, two = b.simulate(2, seed=3).compute(), b.simulate(2, seed=3).compute()
+    pd.testing.assert_frame_equal(one, two)                 # reproducible for a seed
+    assert one.index.equals(data.index)
+    # partition k draws from default_rng([seed, k]) at its rows' fitted means
+    mu = b.fittedvalues.compute()
+    for k in range(4):
+        rows = ddf.get_partition(k).index.compute()
+        want = b.family.sample(np.random.default_rng([3, k]), (2, len(rows)),
+                               mu=mu.loc[rows].to_numpy())
+        np.testing.assert_array_equal(one.loc[rows].to_numpy(), want.T)
+    # the draws follow the fit: a mean near the fitted mean (5 SE of the simulated mean)
+    assert abs(one["sim_1"].mean() - mu.mean()) < 5 * np.sqrt(mu.sum()) / N
+    with pytest.raises(DataError, match="seed= must be an integer"):
+        b.simulate(1, seed=np.random.default_rng(1))
+    with pytest.raises(DataError, match="nsim"):
+        b.simulate(0)
 
 
 @pytest.mark.parametrize("kw, what", [

@@ -11,9 +11,13 @@ they equal the in-memory results (the same function on the same rows).
 ``res.predict(newdata=ddf)`` with a Dask frame (for a fit on any data) maps the in-memory
 ``predict(newdata=partition)`` over its partitions the same way.
 
-Randomized quantile residuals of a discrete family draw per partition, from the
-generator ``np.random.default_rng([seed, partition number])``: reproducible for a
-``seed`` and a partitioning, but not the draws of the in-memory fit.
+``res.simulate(nsim, seed)`` is a lazy Dask DataFrame of ``nsim`` columns ``sim_1``,
+``sim_2``, ... on the index of the rows the fit used (``sim_1_1``, ``sim_1_2``, ... for a
+response of several columns: draw, then column, e.g. a binomial's successes and
+failures). Its draws and the randomized quantile residuals of
+a discrete family come per partition from the generator
+``np.random.default_rng([seed, partition number])``: reproducible for a ``seed`` and a
+partitioning, but not the draws of the in-memory fit.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ import pandas as pd
 from .context import FitData
 from .errors import DataError
 from .formula import ModelFrame
+from .inference.resampling import draws_at
 from .postestimation.prediction import predict
 from .postestimation.residuals import KINDS, residuals
+from .request import bind_response
 
-__all__ = ["Source", "is_dask", "lazy_predict", "lazy_resid", "wants_lazy"]
+__all__ = ["Source", "is_dask", "lazy_predict", "lazy_resid", "lazy_simulate", "wants_lazy"]
 
 
 @dataclass(frozen=True)
@@ -96,13 +102,40 @@ def _plain_strings(part: pd.DataFrame) -> pd.DataFrame:
     return part.astype(strings) if strings else part
 
 
-def _resid_part(part, res, plan, kind, seed, partition_info=None):
+def _check_seed(seed) -> None:
     if seed is not None and not isinstance(seed, (int, np.integer)):
         raise DataError("on a Dask fit, seed= must be an integer (each partition draws from "
                         "default_rng([seed, partition number])). Fix: pass an int.")
+
+
+def _partition_rng(seed, partition_info) -> np.random.Generator | None:
     number = 0 if partition_info is None else partition_info["number"]
-    rng = None if seed is None else np.random.default_rng([int(seed), number])
-    return residuals(_on_rows(res, plan, part), kind, rng)
+    return None if seed is None else np.random.default_rng([int(seed), number])
+
+
+def _resid_part(part, res, plan, kind, seed, partition_info=None):
+    return residuals(_on_rows(res, plan, part), kind, _partition_rng(seed, partition_info))
+
+
+def _simulate_part(part, res, plan, nsim, seed, partition_info=None):
+    rows = _on_rows(res, plan, part)
+    frame = rows._context.data.frame
+    used = frame.weights > 0
+    thetas = {p: np.asarray(predict(rows, None, p, None, 0.05), dtype=float)[used]
+              for p in res.family.parameter_names}
+    rng = _partition_rng(seed, partition_info) or np.random.default_rng()
+    _, y = bind_response(plan.request, frame.y[used])    # the family's response form
+    values = draws_at(res.family, thetas, y, nsim, rng)   # (nsim, n[, c])
+    values = np.moveaxis(values, 0, 1).reshape(values.shape[1], -1)
+    return pd.DataFrame(values, index=frame.index[used], columns=_sim_columns(nsim, y))
+
+
+def _sim_columns(nsim: int, y) -> list[str]:
+    """``sim_1``, ... for a response of one column; ``sim_1_1``, ``sim_1_2``, ... (draw,
+    then the response's column) for several (a binomial's successes and failures)."""
+    if y.ndim == 1:
+        return [f"sim_{i + 1}" for i in range(nsim)]
+    return [f"sim_{i + 1}_{k + 1}" for i in range(nsim) for k in range(y.shape[1])]
 
 
 def _meta_predict(which: str, interval):
@@ -136,7 +169,25 @@ def lazy_resid(res, kind: str, seed):
     """``res.resid(kind)`` as a lazy Dask Series (see the module docstring)."""
     if kind not in KINDS:
         raise DataError(f"kind={kind!r} is not one of {list(KINDS)}.")
+    _check_seed(seed)
     source = res._context.source
     return source.ddf.map_partitions(_resid_part, _shipped(res), source.plan, kind, seed,
                                      meta=pd.Series(np.empty(0), name=f"resid_{kind}"),
                                      align_dataframes=False)
+
+
+def lazy_simulate(res, nsim: int, seed, return_censoring: bool):
+    """``res.simulate(nsim, seed)`` as a lazy Dask DataFrame (see the module docstring),
+    drawn on each partition's rows used (kept, weight > 0)."""
+    if not isinstance(nsim, int | np.integer) or nsim < 1:
+        raise DataError(f"nsim={nsim!r} must be a positive integer.")
+    _check_seed(seed)
+    if return_censoring or getattr(res._context, "censoring", None) is not None:
+        raise DataError("simulating a censored or truncated fit is not available lazily on "
+                        "Dask data. Fix: simulate an in-memory fit to a sample, "
+                        "ddf.sample(frac=0.01).compute().")
+    source = res._context.source
+    y = source.objective.y     # empty, with the response's columns
+    meta = pd.DataFrame({c: np.empty(0) for c in _sim_columns(int(nsim), y)})
+    return source.ddf.map_partitions(_simulate_part, _shipped(res), source.plan, int(nsim),
+                                     seed, meta=meta, align_dataframes=False)

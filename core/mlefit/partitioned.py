@@ -88,9 +88,9 @@ NOT_YET = ("{what} is not yet supported on Dask frames (issue 16). Fix: {fix}")
 
 LAZY = ("this needs the rows of the fit in memory, which a fit on a Dask frame does not "
         "have: it is not available for Dask fits (issue 16). Fix: fit an in-memory "
-        "sample (ddf.sample(...).compute()) for simulation, score tests and the bootstrap; "
-        "predictions and residuals are lazy Dask collections: res.predict(), "
-        "res.resid(kind), res.predict(newdata=...).")
+        "sample (ddf.sample(...).compute()) for score tests and the bootstrap; "
+        "predictions, residuals and simulations are lazy Dask collections: res.predict(), "
+        "res.resid(kind), res.simulate(nsim, seed), res.predict(newdata=...).")
 
 
 # ---------------------------------------------------------------------------------------
@@ -442,7 +442,7 @@ class PartitionedObjective(BlockLayout):
 
     def __init__(self, family, slots: tuple[Slot, ...], view: _View, parts: list,
                  derivatives: str, scales: tuple, steps, response, total_weight: float,
-                 n: int, y_ndim: int, intercept_only: dict, dask):
+                 n: int, y_tail: tuple, intercept_only: dict, dask):
         self.family = family
         self.view = view
         self.parts = parts
@@ -465,7 +465,7 @@ class PartitionedObjective(BlockLayout):
                                 if b.name in fixed else b for b in self.blocks)
         #: the total weight as a one-element array: code that sums the weights gets it
         self.weights = np.array([total_weight])
-        self.y = np.empty((0,) * y_ndim)
+        self.y = np.empty((0, *y_tail))      # no rows; the response's columns
         self.var_weights = None
         #: passes over the partitions, shared with the objectives derived from this one
         #: (frozen, restricted): a fit's and its profiles' total
@@ -516,7 +516,7 @@ class PartitionedObjective(BlockLayout):
         view = replace(self.view, estimated=estimated, frozen=tuple(frozen.items()))
         other = PartitionedObjective(self.family, slots, view, self.parts, self.derivatives,
                                      scales, steps, self.model.response,
-                                     float(self.weights[0]), self.n_rows, self.y.ndim,
+                                     float(self.weights[0]), self.n_rows, self.y.shape[1:],
                                      self._intercept_only, self._dask)
         other.blocks = tuple(replace(b, size=s.size) for b, s in zip(self.blocks, slots,
                                                                        strict=True))
@@ -544,7 +544,7 @@ class PartitionedObjective(BlockLayout):
         other = PartitionedObjective(
             self.family, slots, view, self.parts, self.derivatives, tuple(scales),
             None if steps is None else tuple(steps), self.model.response,
-            float(self.weights[0]), self.n_rows, self.y.ndim,
+            float(self.weights[0]), self.n_rows, self.y.shape[1:],
             {**self._intercept_only, name: False}, self._dask)
         other.counter = self.counter
         return other
@@ -809,7 +809,7 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
         fixed_eta = tuple((n, float(links[n].link(v))) for n, v in fixed.items())
     view = _View(tuple(p.name for p in family.parameters), tuple(estimated), (), fixed_eta)
     derivatives = _derivatives(family)
-    y_top = np.array([total["y_top"]]) if total["y_ndim"] == 1 else np.empty((0, 2))
+    y_top = np.array([total["y_top"]]) if not total["y_tail"] else np.empty((0, 2))
     rscale = response_scale.choose(family, slots, y_top, linalg.SCALE_RANGE)
     intercept_only = {n: designs[n].columns == ("Intercept",) and not off_cols[n].size
                       and f"offset of {n}" not in vectors and not (n == first and
@@ -817,7 +817,7 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
                       for n in estimated}
     obj = PartitionedObjective(family, slots, view, arrays, derivatives,
                                tuple(scales[n] for n in estimated), None, rscale,
-                               total["weight"], n_used, total["y_ndim"], intercept_only, dask)
+                               total["weight"], n_used, total["y_tail"], intercept_only, dask)
     columns = {n: designs[n].columns for n in estimated}
     spec = DispersionSpec.of(family, None)
     beta0 = _start(obj, plan, arrays[0], columns, request, dask)
@@ -833,7 +833,7 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
         raise ConvergenceError(f"the optimiser ended where the log-likelihood is not finite "
                                f"({sol.message}). Fix: rescale the response or covariates, "
                                "or give start= values.")
-    frame = ModelFrame(np.empty((0,) * total["y_ndim"]), response_names, designs,
+    frame = ModelFrame(np.empty((0, *total["y_tail"])), response_names, designs,
                        np.empty(0), None, pd.RangeIndex(0), n_dropped,
                        dict(total["dropped_by"]),
                        Clusters(request.groups, _count_clusters(arrays, dask))
@@ -909,7 +909,7 @@ def _structure(a: dict, estimated: tuple) -> dict:
     """Per partition: counts, sums, each design's R factor and largest values."""
     y, w = a["y"], a["weights"]
     out = {"kept": a["kept"], "dropped": a["dropped"], "dropped_by": a["dropped_by"],
-           "used": int(y.shape[0]), "weight": float(np.sum(w)), "y_ndim": y.ndim,
+           "used": int(y.shape[0]), "weight": float(np.sum(w)), "y_tail": y.shape[1:],
            "y_top": float(np.max(np.abs(y))) if y.size else 0.0,
            "y_sum": float(np.sum(y)), "qr": {}, "top": {}}
     for name in estimated:
@@ -925,7 +925,7 @@ def _merge_structure(a: dict, b: dict) -> dict:
     for k, v in b["dropped_by"].items():
         by[k] = by.get(k, 0) + v
     out = {k: a[k] + b[k] for k in ("kept", "dropped", "used", "weight", "y_sum", "nobs")}
-    out.update(dropped_by=by, y_ndim=max(a["y_ndim"], b["y_ndim"]),
+    out.update(dropped_by=by, y_tail=max(a["y_tail"], b["y_tail"]),
                y_top=max(a["y_top"], b["y_top"]),
                qr={n: Sums(qr=a["qr"][n]).__add__(Sums(qr=b["qr"][n])).qr for n in a["qr"]},
                top={n: np.maximum(a["top"][n], b["top"][n]) for n in a["top"]})

@@ -379,9 +379,13 @@ class FitResult:
         """Responses drawn from the fitted model on the rows used: ``(n, nsim)``; a
         censored fit's are censored as its data were. ``return_censoring=True`` returns
         ``(values, kinds)``, ``kinds`` ``"exact"``, ``"right"`` or ``"left"`` per value
-        (the event indicator is ``kinds == "exact"``)."""
+        (the event indicator is ``kinds == "exact"``). A fit on a Dask frame gives a lazy
+        Dask DataFrame, columns ``sim_1`` ... (:mod:`mlefit.lazy_rows`)."""
+        from .lazy_rows import lazy_simulate, wants_lazy  # a Dask fit: a lazy DataFrame
         from .postestimation.simulation import simulate
 
+        if wants_lazy(self):
+            return lazy_simulate(self, nsim, seed, return_censoring)
         return simulate(self, nsim, seed, return_censoring)
 
     def plot_diagnostics(self, nsim: int = 39, seed=None):

@@ -20,7 +20,7 @@ from ..errors import DataError
 from ..family import mean_scale
 from .coefficients import estimated_coef
 
-__all__ = ["draws", "inside_open_ends", "make_rng", "refit"]
+__all__ = ["draws", "draws_at", "inside_open_ends", "make_rng", "refit"]
 
 
 def make_rng(seed) -> np.random.Generator:
@@ -39,18 +39,22 @@ def _thetas(res):
 
 def draws(res, nsim: int, rng) -> np.ndarray:
     """``(nsim, n, ...)`` responses in logpdf's form for the rows the fit used."""
-    fam = res.family
+    return draws_at(res.family, _thetas(res), res._context.objective.y, nsim, rng)
+
+
+def draws_at(fam, thetas: dict, y: np.ndarray, nsim: int, rng) -> np.ndarray:
+    """``(nsim, n, ...)`` responses of ``fam`` at per-row parameters ``thetas`` (``y``:
+    the observed response, whose columns give a multi-column response its trials)."""
     if not fam.has("sample"):
         raise DataError(f"family {fam.name!r} defines no sample(), so it cannot be "
                         "simulated. Fix: add sample(rng, size, **params) to the family.")
-    thetas = _thetas(res)
-    n = res._context.objective.n
+    n = y.shape[0]
     kwargs = {}
-    if res._context.objective.y.ndim == 2:
+    if y.ndim == 2:
         if "trials" not in inspect.signature(fam.sample).parameters:
             raise DataError(f"family {fam.name!r} has a multi-column response but its "
                             "sample() takes no trials=.")
-        kwargs["trials"] = mean_scale(fam, res._context.objective.y)[1]
+        kwargs["trials"] = mean_scale(fam, y)[1]
     out = np.asarray(fam.sample(rng, (nsim, n), **thetas, **kwargs), dtype=float)
     return inside_open_ends(fam.support, out)
 
