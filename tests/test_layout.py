@@ -125,7 +125,7 @@ LAYERS = [
     ["errors", "domains", "links", "family"],
     ["engine"],
     ["contract", "registry", "conventions", "columns", "formula", "formula_safety",
-     "stateful_terms", "request",
+     "stateful_terms", "cbind", "request",
      "binding", "censoring", "context", "start", "diagnose", "collinearity", "datasets",
      "hookspecs", "summary", "export", "_moved", "frames"],
     ["inference"],

@@ -23,6 +23,7 @@ import pandas as pd
 from formulaic import Formula, ModelMatrices
 from formulaic.errors import DataMismatchWarning, FormulaicError
 
+from . import cbind as cbind_
 from . import censoring as censoring_
 from .columns import check_used, numeric_column, refuse_complex
 from .errors import DataError
@@ -30,7 +31,7 @@ from .formula_safety import check_formula, check_terms
 from .stateful_terms import call_variables, stateful_calls
 
 __all__ = ["CONTEXT", "OFFSET_PREFIX", "Design", "ModelFrame", "OffsetSource", "aligned",
-           "build", "numeric", "offset", "surv_elsewhere"]
+           "build", "cbind_elsewhere", "numeric", "offset", "surv_elsewhere"]
 
 OFFSET_PREFIX = "offset("
 
@@ -46,9 +47,18 @@ def surv_elsewhere(*args, **kwargs):
                     "main formula ('Surv(time, event) ~ x'), not a term. Fix: move it there.")
 
 
+def cbind_elsewhere(*args, **kwargs):
+    """Formula function: ``cbind(...)`` anywhere but the whole left-hand side is refused."""
+    raise DataError("cbind(...) is a multi-column response: it is the whole left-hand side "
+                    "of the main formula ('cbind(successes, failures) ~ x'), not a term. "
+                    "Fix: move it there.")
+
+
 #: names a formula may use beyond formulaic's own (``log`` and ``exp`` are formulaic's;
-#: ``Surv`` on the left-hand side is read by :mod:`mlefit.censoring` before formulaic)
-CONTEXT = {"offset": offset, "sqrt": np.sqrt, "Surv": surv_elsewhere}
+#: ``Surv`` on the left-hand side is read by :mod:`mlefit.censoring` before formulaic,
+#: ``cbind`` by :mod:`mlefit.cbind`)
+CONTEXT = {"offset": offset, "sqrt": np.sqrt, "Surv": surv_elsewhere,
+           "cbind": cbind_elsewhere}
 
 
 @dataclass(frozen=True)
@@ -200,6 +210,7 @@ def _text_formulaic_reads(dtype: pd.StringDtype) -> bool:
 
 
 def _parse(formula: str, parameter: str) -> Formula:
+    formula = cbind_.rewrite(formula)    # R's cbind(s, f) ~ x is formulaic's s + f ~ x
     try:
         return Formula(formula)
     except Exception as exc:  # formulaic raises several types for bad syntax
