@@ -220,18 +220,37 @@ def test_stateful_transforms_equal_in_memory(data, formula):
 
 
 def test_stateful_argument_missing_is_dropped(data):
-    """A missing x leaves its row out of center(x)'s mean. (In memory, formulaic first
-    takes the mean over every row, NaN, and the fit fails: the in-memory oracle is the
-    fit on the rows without the missing values.)"""
+    """A missing x leaves its row out of center(x)'s mean, on a Dask frame and in memory
+    (the in-memory model frame drops the incomplete rows before formulaic computes the
+    state, R's model.frame), so the two fits on the same frame agree; the in-memory one
+    is the fit on the complete rows (tests/test_stateful_terms.py)."""
     df = data.copy()
     df.loc[::13, "x"] = np.nan
-    b = mlefit.fit("count ~ center(x) + scale(t) + g", dd.from_pandas(df, npartitions=4),
-                   "poisson")
-    a = mlefit.fit("count ~ center(x) + scale(t) + g", df.dropna(subset=["x"]), "poisson")
-    assert b.n_dropped == int(df.x.isna().sum())
-    assert abs(a.llf - b.llf) <= 1e-10 * abs(a.llf)
-    assert np.all(np.abs(a.params - b.params) <= 1e-10 * (np.abs(a.params) + a.bse))
-    np.testing.assert_allclose(b.bse, a.bse, rtol=1e-8)
+    formula = "count ~ center(x) + scale(t) + g"
+    b = mlefit.fit(formula, dd.from_pandas(df, npartitions=4), "poisson")
+    a = mlefit.fit(formula, df, "poisson")
+    assert b.n_dropped == a.n_dropped == int(df.x.isna().sum())
+    assert b.dropped_by == a.dropped_by == {"x": int(df.x.isna().sum())}
+    assert_same(a, b)
+    sa, sb = (r._context.designs["mu"].spec.transform_state for r in (a, b))
+    for key, state in sa.items():
+        for name in ("center", "scale"):
+            if state[name] is not None:
+                np.testing.assert_allclose(sb[key][name], state[name], rtol=1e-13)
+    new = df.dropna().head(20)
+    np.testing.assert_allclose(b.predict(newdata=new), a.predict(newdata=new), rtol=1e-10)
+
+
+def test_stateful_argument_non_finite_is_dropped(data):
+    """center(np.log(u)) with u = 0 on some rows: both paths leave those rows out of the
+    mean (in memory they were all dropped before: the mean was -inf)."""
+    df = data.assign(u=np.where(np.arange(N) % 1001 == 500, 0.0, data.t))
+    formula = "count ~ center(np.log(u)) + g"
+    a = mlefit.fit(formula, df, "poisson")
+    b = mlefit.fit(formula, dd.from_pandas(df, npartitions=3), "poisson")
+    assert a.dropped_by == b.dropped_by == {"center(np.log(u)) (non-finite)":
+                                            int((df.u == 0).sum())}
+    assert_same(a, b)
 
 
 @pytest.mark.parametrize("term, match", [

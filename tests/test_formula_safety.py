@@ -23,6 +23,7 @@ from formulaic.transforms import TRANSFORMS
 
 import mlefit
 from mlefit import DataError, FormulaError
+from mlefit.cbind import rewrite
 from mlefit.formula import CONTEXT
 from mlefit.formula_safety import (
     ALLOWED_CONTRASTS,
@@ -158,7 +159,8 @@ def test_a_checked_fit_predicts_what_the_formula_says(heart):
 def _formula_strings() -> dict[str, str]:
     """String literals with a ``~`` in the Python files under tests/ and examples/, and
     quoted strings with a ``~`` in the Markdown pages, that formulaic parses (prose such as
-    "sigma ~ age: compare ..." does not). The adversarial tests are left out: their
+    "sigma ~ age: compare ..." does not), with a ``cbind(...)`` response rewritten as
+    ``mlefit.formula`` does before formulaic parses it. The adversarial tests are left out: their
     formulas are meant to be refused, and so is this file (its formulas are fitted above,
     its refusals below)."""
     found: dict[str, str] = {}
@@ -178,7 +180,7 @@ def _formula_strings() -> dict[str, str]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                parsed[text] = (Formula(text), where)
+                parsed[text] = (Formula(rewrite(text)), where)   # cbind(s, f) as fit reads it
         except Exception:  # prose with a tilde, not a formula
             continue
     return parsed

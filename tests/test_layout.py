@@ -124,7 +124,8 @@ def test_the_result_types_are_exported_from_mlefit_and_mlefit_inference():
 LAYERS = [
     ["errors", "domains", "links", "family"],
     ["engine"],
-    ["contract", "registry", "conventions", "columns", "formula", "formula_safety", "request",
+    ["contract", "registry", "conventions", "columns", "formula", "formula_safety",
+     "stateful_terms", "cbind", "request",
      "binding", "censoring", "context", "start", "diagnose", "collinearity", "datasets",
      "hookspecs", "summary", "export", "_moved", "frames"],
     ["inference"],

@@ -1,15 +1,19 @@
 """Formulas and a data frame in, a :class:`ModelFrame` of numpy arrays out.
 
-Pandas and formulaic stop here. Every formula is materialised on all rows first; one
-joint mask then removes the rows with a missing value in any variable any formula uses,
-a NaN or infinity created by a transform (``np.log(0)``), or a missing weight or offset.
-When rows are dropped the designs are rebuilt on the kept rows, so that categorical
-levels seen only in dropped rows do not leave empty columns. ``offset(x)`` inside a
-formula is taken out of the design and added to that parameter's offset.
-"""
+Pandas and formulaic stop here. The rows with a missing value in any variable any
+formula uses (including those read only inside a stateful transform, which formulaic's
+``required_variables`` leaves out: :mod:`mlefit.stateful_terms`), or a missing weight,
+offset, group or truncation limit, are dropped first, before any term is evaluated, as
+R's ``model.frame`` does: a stateful transform (``center``, ``scale``, ``poly``, ``bs``,
+...) then learns its state from the rows the fit keeps, and so do categorical levels.
+The rows where a stateful transform's argument is not finite go next; the formulas are
+then materialised, and when a term is not finite on a row (``np.log(0)``) the designs
+are rebuilt without it. ``offset(x)`` inside a formula is taken out of the design and
+added to that parameter's offset."""
 
 from __future__ import annotations
 
+import ast
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -19,13 +23,15 @@ import pandas as pd
 from formulaic import Formula, ModelMatrices
 from formulaic.errors import DataMismatchWarning, FormulaicError
 
+from . import cbind as cbind_
 from . import censoring as censoring_
 from .columns import check_used, numeric_column, refuse_complex
 from .errors import DataError
 from .formula_safety import check_formula, check_terms
+from .stateful_terms import call_variables, stateful_calls
 
 __all__ = ["CONTEXT", "OFFSET_PREFIX", "Design", "ModelFrame", "OffsetSource", "aligned",
-           "build", "numeric", "offset", "surv_elsewhere"]
+           "build", "cbind_elsewhere", "numeric", "offset", "surv_elsewhere"]
 
 OFFSET_PREFIX = "offset("
 
@@ -41,9 +47,18 @@ def surv_elsewhere(*args, **kwargs):
                     "main formula ('Surv(time, event) ~ x'), not a term. Fix: move it there.")
 
 
+def cbind_elsewhere(*args, **kwargs):
+    """Formula function: ``cbind(...)`` anywhere but the whole left-hand side is refused."""
+    raise DataError("cbind(...) is a multi-column response: it is the whole left-hand side "
+                    "of the main formula ('cbind(successes, failures) ~ x'), not a term. "
+                    "Fix: move it there.")
+
+
 #: names a formula may use beyond formulaic's own (``log`` and ``exp`` are formulaic's;
-#: ``Surv`` on the left-hand side is read by :mod:`mlefit.censoring` before formulaic)
-CONTEXT = {"offset": offset, "sqrt": np.sqrt, "Surv": surv_elsewhere}
+#: ``Surv`` on the left-hand side is read by :mod:`mlefit.censoring` before formulaic,
+#: ``cbind`` by :mod:`mlefit.cbind`)
+CONTEXT = {"offset": offset, "sqrt": np.sqrt, "Surv": surv_elsewhere,
+           "cbind": cbind_elsewhere}
 
 
 @dataclass(frozen=True)
@@ -195,6 +210,7 @@ def _text_formulaic_reads(dtype: pd.StringDtype) -> bool:
 
 
 def _parse(formula: str, parameter: str) -> Formula:
+    formula = cbind_.rewrite(formula)    # R's cbind(s, f) ~ x is formulaic's s + f ~ x
     try:
         return Formula(formula)
     except Exception as exc:  # formulaic raises several types for bad syntax
@@ -341,9 +357,14 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
     parsed = {p: _parse(formulas[p], p) for p in params}
     if safe:
         check_terms(parsed, frame.columns, formulas)
-    check_used(frame, *_variables(parsed, first), stacklevel=3)
-    built = {p: _materialise(parsed[p], frame, p, formulas[p]) for p in params}
-    bad = _joint_mask(parsed, frame, built, vectors, offset_vectors)
+    calls = stateful_calls(parsed)
+    hidden = call_variables(calls, frame.columns)
+    used, predictors = _variables(parsed, first)
+    check_used(frame, used | hidden, predictors | hidden, stacklevel=3)
+    # the rows with a missing value anywhere go before any formula is evaluated, so that
+    # a stateful transform (center, scale, poly, bs, ...) learns its state from the rows
+    # the fit keeps (R's model.frame: na.omit first, then the terms)
+    bad = _missing_mask(parsed, frame, hidden, vectors, offset_vectors)
     if group_values is not None:
         bad["groups"] = pd.isna(group_values)
     if surv is not None:
@@ -351,22 +372,25 @@ def build(formulas: dict[str, str], data, *, weights=None, var_weights=None,
     for name, values in ends.items():
         if values is not None:
             bad[name] = np.isnan(values)
-    dropped_by = {col: int(m.sum()) for col, m in bad.items() if m.any()}
-    drop = np.zeros(len(frame), dtype=bool)
-    for m in bad.values():
-        drop |= m
-    if drop.any() and missing == "raise":
-        raise DataError(f"{int(drop.sum())} row(s) have missing or non-finite values "
-                        f"({_describe(dropped_by)}). Fix: clean them, or use missing='drop'.")
-    if drop.all():
-        raise DataError(f"every row has a missing or non-finite value ({_describe(dropped_by)}"
-                        "). Fix: check the na_values of the file and the transforms.")
-    dropping = bool(drop.any())
+    drop = _union(bad, len(frame))
     source = frame
-    trimmed = _without_unused_levels(frame.loc[~drop] if dropping else frame)
-    if trimmed is not frame:
-        frame = trimmed
+    if calls and not drop.all():    # an argument not finite (log(0)): not in the state
+        _add_rows(bad, drop, _call_nonfinite(calls, _kept_rows(source, drop)))
+        drop = _union(bad, len(frame))
+    if drop.all():
+        _refuse_drops(bad, drop, missing)
+    frame = _kept_rows(source, drop)
+    built = {p: _materialise(parsed[p], frame, p, formulas[p]) for p in params}
+    _add_rows(bad, drop, _design_nonfinite(built))
+    more = _union(bad, len(source))
+    if more.sum() > drop.sum():    # a term not finite (np.log(0)): rebuilt without it
+        drop = more
+        _refuse_drops(bad, drop, missing)
+        frame = _kept_rows(source, drop)
         built = {p: _materialise(parsed[p], frame, p, formulas[p]) for p in params}
+    dropped_by = {col: int(m.sum()) for col, m in bad.items() if m.any()}
+    _refuse_drops(bad, drop, missing)
+    dropping = bool(drop.any())
 
     def kept(values: np.ndarray) -> np.ndarray:   # a per-row vector on the kept rows
         return values[~drop] if dropping else values
@@ -553,27 +577,93 @@ def _check_vectors(vectors):
                             "(0 drops a row's contribution).")
 
 
-def _joint_mask(parsed, frame, built, vectors, offset_vectors) -> dict[str, np.ndarray]:
-    """One boolean mask per cause (a column, a design, a weight) of rows to drop."""
+def _missing_mask(parsed, frame, hidden: set, vectors, offset_vectors) -> dict:
+    """One boolean mask per cause (a column, a weight, an offset) of the rows with a
+    missing value, known before any formula is evaluated; ``hidden`` are the columns read
+    only inside stateful transforms."""
     bad: dict[str, np.ndarray] = {}
-    used = set()
+    used = set(hidden)
     for f in parsed.values():
         used |= {v for v in f.required_variables if v in frame.columns}
-    raw_na = np.zeros(len(frame), dtype=bool)
     for col in sorted(used, key=str):
         missing = _missing(frame[col])
         if missing is not None:
             bad[str(col)] = missing
-            raw_na |= missing
-    for mm in built.values():
-        for part in _parts(mm):
-            for name, column in zip(part.columns, _columns(part), strict=True):
-                nonfinite = _nonfinite(column, raw_na)
-                if nonfinite is not None:
-                    bad[f"{name} (non-finite)"] = nonfinite
     for name, (raw, _) in list(vectors.items()) + [(f"offset of {p}", v) for p, v in
                                                     offset_vectors.items()]:
         bad[name] = ~np.isfinite(raw)
+    return bad
+
+
+def _union(bad: dict, n: int) -> np.ndarray:
+    drop = np.zeros(n, dtype=bool)
+    for m in bad.values():
+        drop |= m
+    return drop
+
+
+def _kept_rows(frame: pd.DataFrame, drop: np.ndarray) -> pd.DataFrame:
+    """The rows not dropped, without the categorical levels only dropped rows had."""
+    return _without_unused_levels(frame.loc[~drop] if drop.any() else frame)
+
+
+def _add_rows(bad: dict, drop: np.ndarray, found: dict) -> None:
+    """Masks over the kept rows (``~drop``) added to ``bad`` as masks over every row."""
+    for name, mask in found.items():
+        full = np.zeros(drop.shape[0], dtype=bool)
+        full[~drop] = mask
+        bad[name] = bad[name] | full if name in bad else full
+
+
+def _refuse_drops(bad: dict, drop: np.ndarray, missing: str) -> None:
+    dropped_by = {col: int(m.sum()) for col, m in bad.items() if m.any()}
+    if drop.any() and missing == "raise":
+        raise DataError(f"{int(drop.sum())} row(s) have missing or non-finite values "
+                        f"({_describe(dropped_by)}). Fix: clean them, or use missing='drop'.")
+    if drop.all():
+        raise DataError(f"every row has a missing or non-finite value ({_describe(dropped_by)}"
+                        "). Fix: check the na_values of the file and the transforms.")
+
+
+def _design_nonfinite(built: dict) -> dict[str, np.ndarray]:
+    """The rows where a column of a design (or the response) is NaN or infinite though
+    no variable is missing (``np.log(0)``), by column."""
+    bad = {}
+    for mm in built.values():
+        for part in _parts(mm):
+            for name, column in zip(part.columns, _columns(part), strict=True):
+                nonfinite = _nonfinite(column)
+                if nonfinite is not None:
+                    bad[f"{name} (non-finite)"] = nonfinite
+    return bad
+
+
+def _call_nonfinite(calls: dict, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The rows where a stateful transform's argument is not finite (``center(np.log(z))``
+    at ``z = 0``): they are dropped before the transform learns its state (as on a Dask
+    frame, :mod:`mlefit.transform_passes`), by call."""
+    bad = {}
+    for text, call in calls.items():
+        arg = call.args[0]
+        if isinstance(arg, ast.Name) and arg.id in frame.columns:
+            values = frame[arg.id]
+            if not (isinstance(values.dtype, np.dtype) and values.dtype.kind == "f"):
+                continue
+            columns = [values.to_numpy()]
+        else:
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    mm = Formula(f"0 + I({ast.unparse(arg)})").get_model_matrix(
+                        frame, na_action="ignore", context=CONTEXT)
+                columns = [np.asarray(c, dtype=float) for c in _columns(mm)]
+            except (FormulaicError, ValueError, TypeError, NameError):
+                continue     # the term itself reports it when the design is built
+        for column in columns:
+            nonfinite = _nonfinite(column)
+            if nonfinite is not None:
+                bad[f"{text} (non-finite)"] = bad.get(f"{text} (non-finite)",
+                                                      False) | nonfinite
     return bad
 
 
@@ -590,9 +680,9 @@ def _missing(values: pd.Series) -> np.ndarray | None:
     return missing if missing.any() else None
 
 
-def _nonfinite(column: np.ndarray, raw_na: np.ndarray) -> np.ndarray | None:
-    """The rows where a design column is NaN or infinite though no variable is missing
-    (``np.log(0)``), or None when there is none. One pass, the column's sum, when every
+def _nonfinite(column: np.ndarray, raw_na: np.ndarray | None = None) -> np.ndarray | None:
+    """The rows where a column is NaN or infinite (those of ``raw_na``, a missing
+    variable, left out), or None when there is none. One pass, the column's sum, when every
     value is finite (the sum of finite values is finite unless it overflows, and then the
     rows are looked at one by one)."""
     if column.dtype.kind in "biu":
@@ -601,7 +691,8 @@ def _nonfinite(column: np.ndarray, raw_na: np.ndarray) -> np.ndarray | None:
         if np.isfinite(np.add.reduce(column)):
             return None
     nonfinite = ~np.isfinite(column)
-    nonfinite &= ~raw_na
+    if raw_na is not None:
+        nonfinite &= ~raw_na
     return nonfinite if nonfinite.any() else None
 
 

@@ -34,6 +34,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .cbind import is_cbind
 from .collinearity import SINGULAR
 from .contract import RESERVED_NAMES, validate_family
 from .conventions import ROBUST_COV_TYPES, Convention, resolve
@@ -173,6 +174,13 @@ def bind_response(request: FitRequest, y: np.ndarray) -> tuple[FitRequest, np.nd
     if family.has("prepare_response"):
         y = np.asarray(family.prepare_response(y), dtype=float)
     cols = 1 if y.ndim == 1 else y.shape[1]
+    if cols != family.response_columns and is_cbind(
+            next(iter((request.formulas or {}).values()), "")):
+        raise DataError(f"cbind(...) gives a response of {cols} columns, but family "
+                        f"{family.name!r} takes {family.response_columns}: cbind(successes, "
+                        "failures) is the response of a family with a multi-column response "
+                        "(binomial). Fix: write the response as one column (e.g. 'y ~ x'), "
+                        "or use such a family (e.g. family='binomial').")
     if cols != family.response_columns:
         raise DataError(f"family {family.name!r} takes a response of {family.response_columns} "
                         f"column(s); the formula gives {cols}. Fix: write the left-hand side "

@@ -46,3 +46,25 @@ def test_discrete_family_diagnostics(heart):
     res = mlefit.fit("high ~ age + thalach", data, "binomial")
     fig = res.plot_diagnostics(nsim=5, seed=2)
     assert len(fig.axes) == 4
+
+
+def test_leverage_ignores_a_sandwich_covariance(heart):
+    """The hat values come from X' W X, not from res.cov: under HC0 (and a cluster
+    covariance) res.cov is the sandwich, and the old code (w W x' cov x) gave other
+    numbers. Oracle: statsmodels' GLM hat_matrix_diag (the same X' W X inverse; both solve
+    the same IRLS fixed point, so they agree to the fit's convergence, 1e-8)."""
+    import statsmodels.api as sm
+
+    data = heart.assign(high=(heart["num"] > 0).astype(float))
+    res = mlefit.fit("high ~ age + thalach + oldpeak", data, "binomial", cov_type="HC0")
+    h = leverage(res)
+    np.testing.assert_allclose(h, res.influence()["hat"].to_numpy(), rtol=1e-12)
+    X = sm.add_constant(data[["age", "thalach", "oldpeak"]].to_numpy())
+    sm_fit = sm.GLM(data["high"].to_numpy(), X, family=sm.families.Binomial()).fit(tol=1e-12)
+    np.testing.assert_allclose(h, sm_fit.get_influence().hat_matrix_diag, rtol=1e-8)
+    # the sandwich is not the inverse information here, so the old formula differed
+    assert not np.allclose(res.cov, mlefit.fit("high ~ age + thalach + oldpeak", data,
+                                               "binomial").cov, rtol=1e-3)
+    clustered = mlefit.fit("high ~ age + thalach + oldpeak", data, "binomial",
+                           cov_type="cluster", groups=data["sex"])
+    np.testing.assert_allclose(leverage(clustered), h, rtol=1e-12)

@@ -9,8 +9,8 @@ import numpy as np
 from scipy import stats
 
 from ..errors import DataError
-from ..inference.coefficients import estimated, estimated_coef
 from ..inference.resampling import draws, make_rng, refit
+from .influence import influence
 from .residuals import quantile_residuals, residuals
 
 __all__ = ["leverage", "plot_diagnostics", "plot_profile", "qq_envelope"]
@@ -25,19 +25,12 @@ def _pyplot():
 
 
 def leverage(res) -> np.ndarray:
-    """Diagonal of the hat matrix of the first parameter's design, ``w_i W_i x_i' C x_i``,
-    with ``W_i`` its per-row information (expected when the family gives it) and ``C``
-    its block of the covariance (R's ``hatvalues`` for a GLM)."""
-    obj = res._context.objective
-    rows = obj.rows(estimated_coef(res))
-    W = obj.expected(rows) or obj.observed(rows)
-    first = res.family.parameters[0].name
-    sl = np.intersect1d(res.index.get_locs([first]), np.flatnonzero(estimated(res)))
-    X = obj.designs[0]
-    C = res.cov[np.ix_(sl, sl)]
-    h = np.full(res._context.frame.n, np.nan)
-    h[res._context.rows] = obj.weights * W[(0, 0)] * np.einsum("ij,jk,ik->i", X, C, X)
-    return h
+    """The hat values of :func:`mlefit.postestimation.influence.influence` (R's
+    ``hatvalues`` for a GLM, the generalized leverage otherwise), NaN on rows not used.
+
+    They come from the information (``X' W X``), never from ``res.cov``: under a sandwich
+    or cluster covariance ``res.cov`` is not the inverse information."""
+    return influence(res)["hat"].to_numpy()
 
 
 def qq_envelope(res, nsim: int, seed) -> tuple[np.ndarray, np.ndarray]:
