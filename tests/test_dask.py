@@ -390,3 +390,83 @@ def test_pickled_dask_result_keeps_no_frame(data):
     pd.testing.assert_series_equal(back.params, b.params)
     with pytest.raises(DataError, match="not available for Dask fits"):
         back.resid()
+
+
+# ---------------------------------------------------------------------------------------
+# start values from rows spread over the partitions (oracle: the in-memory fit; the number
+# of Newton passes of the unsorted frame)
+
+
+def test_start_partitions_are_spread_and_distinct():
+    from mlefit.partitioned import start_partitions
+    assert start_partitions(1) == [0] and start_partitions(8) == list(range(8))
+    got = start_partitions(100)
+    assert got[0] == 0 and got[-1] == 99 and len(got) == 8 == len(set(got))
+    assert np.ptp(np.diff(got)) <= 1          # evenly spaced, to rounding
+
+
+@pytest.mark.parametrize("by", ["x", "count"])
+def test_sorted_frame_needs_no_more_passes(data, by):
+    """Sorted by a covariate or by the response, the first partition alone is far from
+    the whole (its x or counts are all the smallest); the sample over the partitions is
+    not, so the fit takes about the passes of the unsorted frame."""
+    df = data.sort_values(by, kind="stable").reset_index(drop=True)
+    a = mlefit.fit("count ~ x + g", df, "poisson")
+    plain = mlefit.fit("count ~ x + g", dd.from_pandas(data, npartitions=10), "poisson")
+    b = mlefit.fit("count ~ x + g", dd.from_pandas(df, npartitions=10), "poisson")
+    assert_same(a, b)
+    passes = [r._context.source.objective.passes for r in (plain, b)]
+    assert passes[1] <= passes[0] + 1, passes
+
+
+def test_start_sample_reads_the_planned_rows(data, monkeypatch):
+    """With 20 partitions and a budget of 80 rows: 10 evenly spaced rows from each of the
+    8 planned partitions, the first and last row of each included."""
+    from mlefit import partitioned
+    seen = []
+    real = partitioned._thin
+
+    def recording(a, cap):
+        out = real(a, cap)
+        seen.append(out["designs"]["mu"][:, 1].copy())
+        return out
+    monkeypatch.setattr(partitioned, "_thin", recording)
+    monkeypatch.setattr(partitioned, "START_ROWS", 80)
+    ddf = dd.from_pandas(data, npartitions=20)
+    b = mlefit.fit("count ~ x", ddf, "poisson")
+    assert_same(mlefit.fit("count ~ x", data, "poisson"), b)
+    parts = [ddf.get_partition(i).compute().x.to_numpy() for i in range(20)]
+    planned = partitioned.start_partitions(20)
+    assert len(seen) == len(planned)            # one task per planned partition, once
+    for xs in seen:
+        i = next(k for k, p in enumerate(parts) if np.isin(xs, p).all())
+        assert i in planned
+        pos = np.flatnonzero(np.isin(parts[i], xs))
+        assert len(pos) == 10 and pos[0] == 0 and pos[-1] == len(parts[i]) - 1
+        assert np.ptp(np.diff(pos)) <= 1
+    assert sorted(next(k for k, p in enumerate(parts) if np.isin(xs, p).all())
+                  for xs in seen) == planned
+
+
+def test_start_sample_with_empty_partitions(data):
+    data = data.assign(row=np.arange(N))
+    ddf = dd.from_pandas(data, npartitions=20)
+    d, r = ddf.divisions, ddf.row
+
+    def between(rows, lo, hi):
+        return (rows >= d[lo]) & (rows < d[hi])
+    # only partitions 1 and 3 keep rows: 3 is sampled, 1 is not
+    some = ddf[between(r, 1, 2) | between(r, 3, 4)]
+    assert some.npartitions == 20 and start_partitions_of(20)[:2] == [0, 3]
+    rows = data[between(data.row, 1, 2) | between(data.row, 3, 4)]
+    assert_same(mlefit.fit("count ~ x", rows, "poisson"),
+                mlefit.fit("count ~ x", some, "poisson"))
+    only1 = ddf[between(r, 1, 2)]           # no sampled partition has a row
+    with pytest.raises(DataError, match=r"(?s)8 partition\(s\) sampled for start values.*"
+                                        r"no usable rows.*repartition"):
+        mlefit.fit("count ~ x", only1, "poisson")
+
+
+def start_partitions_of(n):
+    from mlefit.partitioned import start_partitions
+    return start_partitions(n)
