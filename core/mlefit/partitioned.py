@@ -10,9 +10,11 @@ come to the driver:
    whose categorical columns carry every level, and each partition's design is
    ``spec.get_model_matrix(partition)`` on the workers, so every partition has the same
    columns. Transforms whose state depends on all rows (``center``, ``scale``,
-   ``standardize``, ``poly``, ``bs``, ``cr``, ``cc``) are refused: they need a pass that
-   is not built yet. A row with a missing value in any variable of any formula, or in the
-   weights or offsets, is dropped and counted (a lazy sum), as in memory.
+   ``standardize``, ``poly``, ``bs``, ``cr``, ``cs``, ``cc``) get it from passes over the
+   partitions first (:mod:`mlefit.transform_passes`; spline knots at exact quantiles,
+   :mod:`mlefit.partition_quantiles`). A row with a missing value in any variable of any
+   formula, or in the weights or offsets, is dropped and counted (a lazy sum), as in
+   memory.
 2. **One structure pass** gives the rows used, the weights' sum, each design's R factor
    (a TSQR over partitions: the rank check) and its columns' largest values (the kernel's
    power-of-two column scales).
