@@ -194,6 +194,17 @@ STATEFUL_FORMULAS = [
     "count ~ poly(x, 2, raw=True)",
     "count ~ bs(x, knots=[-1, 0, 1])",
     "count ~ bs(x, df=3, degree=3)",       # df = degree: no inner knots, no quantiles
+    # knots at quantiles, exact (mlefit.partition_quantiles)
+    "count ~ bs(x, df=6)",
+    "count ~ 0 + bs(x, df=5, degree=2, include_intercept=True)",
+    "count ~ bs(x, df=5, lower_bound=-5, upper_bound=5)",
+    "count ~ 0 + cr(x, df=4)",
+    "count ~ cr(x, df=5, constraints='center') + g",
+    "count ~ 0 + cc(x, df=5)",
+    "count ~ cc(x, df=4, constraints='center')",
+    "count ~ cr(x, knots=[-1, 0, 1], constraints='center')",
+    "count ~ cr(x, df=4, lower_bound=-1, upper_bound=1, extrapolation='clip', "
+    "constraints='center')",
 ]
 
 
@@ -213,6 +224,8 @@ def test_stateful_transforms_equal_in_memory(data, formula):
             got = sb[key][name]
             if isinstance(value, dict):
                 value, got = list(value.values()), [got[k] for k in value]
+            if name == "knots":               # selected exactly, not approximated
+                assert got == value
             if value is not None:
                 np.testing.assert_allclose(got, value, rtol=1e-13, atol=1e-15)
     new = df.dropna().head(20)
@@ -254,8 +267,8 @@ def test_stateful_argument_non_finite_is_dropped(data):
 
 
 @pytest.mark.parametrize("term, match", [
-    ("bs(x, df=6)", "knots at quantiles.*knots="),
-    ("cr(x, df=4)", "centring constraint"),
+    ("hashed(x, levels=10)", "hashed into columns"),
+    ("cr(x, df=4, extrapolation='na', constraints='center')", "extrapolation='na'"),
     ("lag(x)", "order of the rows"),
     ("center(poly(x, 2))", "nests one stateful"),
 ])
@@ -455,3 +468,185 @@ def test_pickled_dask_result_keeps_no_frame(data):
     pd.testing.assert_series_equal(back.params, b.params)
     with pytest.raises(DataError, match="not available for Dask fits"):
         back.resid()
+
+
+# ---------------------------------------------------------------------------------------
+# start values from rows spread over the partitions (oracle: the in-memory fit; the number
+# of Newton passes of the unsorted frame)
+
+
+def test_start_partitions_are_spread_and_distinct():
+    from mlefit.partitioned import start_partitions
+    assert start_partitions(1) == [0] and start_partitions(8) == list(range(8))
+    got = start_partitions(100)
+    assert got[0] == 0 and got[-1] == 99 and len(got) == 8 == len(set(got))
+    assert np.ptp(np.diff(got)) <= 1          # evenly spaced, to rounding
+
+
+@pytest.mark.parametrize("by", ["x", "count"])
+def test_sorted_frame_needs_no_more_passes(data, by):
+    """Sorted by a covariate or by the response, the first partition alone is far from
+    the whole (its x or counts are all the smallest); the sample over the partitions is
+    not, so the fit takes about the passes of the unsorted frame."""
+    df = data.sort_values(by, kind="stable").reset_index(drop=True)
+    a = mlefit.fit("count ~ x + g", df, "poisson")
+    plain = mlefit.fit("count ~ x + g", dd.from_pandas(data, npartitions=10), "poisson")
+    b = mlefit.fit("count ~ x + g", dd.from_pandas(df, npartitions=10), "poisson")
+    assert_same(a, b)
+    passes = [r._context.source.objective.passes for r in (plain, b)]
+    assert passes[1] <= passes[0] + 1, passes
+
+
+def test_start_sample_reads_the_planned_rows(data, monkeypatch):
+    """With 20 partitions and a budget of 80 rows: 10 evenly spaced rows from each of the
+    8 planned partitions, the first and last row of each included."""
+    from mlefit import partitioned
+    seen = []
+    real = partitioned._thin
+
+    def recording(a, cap):
+        out = real(a, cap)
+        seen.append(out["designs"]["mu"][:, 1].copy())
+        return out
+    monkeypatch.setattr(partitioned, "_thin", recording)
+    monkeypatch.setattr(partitioned, "START_ROWS", 80)
+    ddf = dd.from_pandas(data, npartitions=20)
+    b = mlefit.fit("count ~ x", ddf, "poisson")
+    assert_same(mlefit.fit("count ~ x", data, "poisson"), b)
+    parts = [ddf.get_partition(i).compute().x.to_numpy() for i in range(20)]
+    planned = partitioned.start_partitions(20)
+    assert len(seen) == len(planned)            # one task per planned partition, once
+    for xs in seen:
+        i = next(k for k, p in enumerate(parts) if np.isin(xs, p).all())
+        assert i in planned
+        pos = np.flatnonzero(np.isin(parts[i], xs))
+        assert len(pos) == 10 and pos[0] == 0 and pos[-1] == len(parts[i]) - 1
+        assert np.ptp(np.diff(pos)) <= 1
+    assert sorted(next(k for k, p in enumerate(parts) if np.isin(xs, p).all())
+                  for xs in seen) == planned
+
+
+def test_start_sample_with_empty_partitions(data):
+    data = data.assign(row=np.arange(N))
+    ddf = dd.from_pandas(data, npartitions=20)
+    d, r = ddf.divisions, ddf.row
+
+    def between(rows, lo, hi):
+        return (rows >= d[lo]) & (rows < d[hi])
+    # only partitions 1 and 3 keep rows: 3 is sampled, 1 is not
+    some = ddf[between(r, 1, 2) | between(r, 3, 4)]
+    assert some.npartitions == 20 and start_partitions_of(20)[:2] == [0, 3]
+    rows = data[between(data.row, 1, 2) | between(data.row, 3, 4)]
+    assert_same(mlefit.fit("count ~ x", rows, "poisson"),
+                mlefit.fit("count ~ x", some, "poisson"))
+    only1 = ddf[between(r, 1, 2)]           # no sampled partition has a row
+    with pytest.raises(DataError, match=r"(?s)8 partition\(s\) sampled for start values.*"
+                                        r"no usable rows.*repartition"):
+        mlefit.fit("count ~ x", only1, "poisson")
+
+
+def start_partitions_of(n):
+    from mlefit.partitioned import start_partitions
+    return start_partitions(n)
+
+
+# ---------------------------------------------------------------------------------------
+# spline knots at exact quantiles (oracle: formulaic's state on the in-memory kept rows,
+# and the in-memory fit)
+
+SPLINES = ["count ~ bs(x, df=7) + g", "count ~ cr(x, df=6, constraints='center')",
+           "count ~ cc(x, df=5, constraints='center') + g", "count ~ 0 + cr(x, df=5)"]
+
+
+@pytest.mark.parametrize("formula", SPLINES)
+def test_spline_knots_with_ties_missing_values_and_sorted_partitions(data, formula):
+    """x rounded to 0.1 (about 80 distinct values, heavy ties), sorted, so each partition
+    holds one stretch of x; missing x and missing weights in several partitions. In
+    memory formulaic's state of a row with a missing x is not defined (its centring
+    mean is NaN), so the oracle is the fit on the rows with an x (as in
+    test_stateful_argument_missing_is_dropped)."""
+    df = data.assign(x=np.round(data.x, 1)).sort_values("x", kind="stable")
+    df = df.reset_index(drop=True)
+    df.loc[::37, "x"] = np.nan
+    df.loc[::53, "w"] = np.nan
+    a = mlefit.fit(formula, df.dropna(subset=["x"]), "poisson", weights="w")
+    b = mlefit.fit(formula, dd.from_pandas(df, npartitions=7, sort=False), "poisson",
+                   weights="w")
+    assert b.n_dropped == int(df.x.isna().sum() + (df.w.isna() & df.x.notna()).sum())
+    assert abs(a.llf - b.llf) <= 1e-10 * abs(a.llf)
+    assert np.all(np.abs(a.params - b.params) <= 1e-10 * (np.abs(a.params) + a.bse))
+    np.testing.assert_allclose(b.bse, a.bse, rtol=1e-8)
+    sa, sb = (r._context.designs["mu"].spec.transform_state for r in (a, b))
+    for key, state in sa.items():
+        assert sb[key]["knots"] == state["knots"]
+        if isinstance(state.get("constraints"), np.ndarray):
+            _assert_centring(sb[key], state, df.dropna(subset=["x", "w"]).x.to_numpy())
+
+
+def _assert_centring(got: dict, formulaic_state: dict, x: np.ndarray) -> None:
+    """The centring constraint (column means of the unconstrained basis) against exact
+    means (math.fsum over the in-memory basis, formulaic's own function), to 1e-14
+    relative; formulaic's own state adds the columns row by row (numpy's mean over
+    axis 0 of a row-major matrix), with an error up to about n eps (2e-12 here), so it
+    is held to that bound, not to 1e-13."""
+    import math
+
+    from formulaic.transforms.cubic_spline import _get_free_cubic_spline_matrix
+    m = _get_free_cubic_spline_matrix(x.copy(), np.array(got["knots"]),
+                                      cyclic=got["cyclic"])
+    exact = np.array([[math.fsum(c) / len(x) for c in m.T]])
+    np.testing.assert_allclose(got["constraints"], exact, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(formulaic_state["constraints"], exact,
+                               rtol=len(x) * np.finfo(float).eps, atol=1e-16)
+
+
+class _CountingDask:
+    """dask, with its ``compute`` calls (passes over the partitions) counted."""
+
+    def __init__(self):
+        import dask
+        self.dask, self.computes = dask, 0
+
+    def compute(self, *args, **kw):
+        self.computes += 1
+        return self.dask.compute(*args, **kw)
+
+    def persist(self, *args, **kw):
+        self.computes += 1
+        return self.dask.persist(*args, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self.dask, name)
+
+
+@pytest.mark.parametrize("term, passes", [
+    ("bs(x, df=6)", 3),         # count/min/max; histogram; the bins' values
+    ("bs(x, knots=[0])", 1),    # min/max only
+    ("cr(x, df=5)", 5),         # min/max; drop_duplicates; count; histogram; values
+    ("cr(x, df=5, constraints='center')", 6),   # and the basis' column sums
+    ("poly(x, 3)", 4),          # count/sum; one per degree
+])
+def test_state_passes_and_formulaic_state(term, passes):
+    """whole_data_state on 9 partitions (one empty) against formulaic's state on the
+    concatenated column, with the number of passes each transform costs."""
+    from formulaic import model_matrix
+
+    from mlefit.transform_passes import stateful_calls, whole_data_state
+    rng = np.random.default_rng(9)
+    x = np.sort(rng.gamma(2.0, size=5000)) - 2
+    pieces = [*np.array_split(x, 8), np.empty(0)]
+    counting = _CountingDask()
+    values = [counting.delayed(p.reshape(-1, 1)) for p in pieces]
+    want = model_matrix(term, pd.DataFrame({"x": x})).model_spec.transform_state
+    got = whole_data_state(stateful_calls(want, "mu"), values, counting)
+    assert counting.computes == passes
+    for name, value in want[term].items():
+        if name == "knots":
+            assert got[term][name] == value
+        elif value is not None and not isinstance(value, bool):
+            v = list(value.values()) if isinstance(value, dict) else value
+            g = [got[term][name][k] for k in value] if isinstance(value, dict) else \
+                got[term][name]
+            np.testing.assert_allclose(g, v, rtol=1e-13, atol=1e-15)
+        else:
+            assert got[term][name] == value

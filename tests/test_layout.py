@@ -131,7 +131,7 @@ LAYERS = [
     ["inference"],
     ["postestimation"],
     ["results"],
-    ["fitting", "partitioned", "transform_passes", "lazy_rows"],
+    ["fitting", "partitioned", "transform_passes", "partition_quantiles", "lazy_rows"],
     ["api", "cli", "testing", "__init__", "grid_profile"],
 ]
 

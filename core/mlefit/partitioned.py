@@ -10,10 +10,11 @@ come to the driver:
    whose categorical columns carry every level, and each partition's design is
    ``spec.get_model_matrix(partition)`` on the workers (filled row-major as in memory),
    so every partition has the same columns. Transforms whose state depends on all rows
-   take their state from passes over the partitions first
-   (:mod:`mlefit.transform_passes`); order-dependent ones are refused, naming the term. A
-   row with a missing value in any variable of any formula, or in the
-   weights or offsets, is dropped and counted (a lazy sum), as in memory.
+   (``center``, ``scale``, ``standardize``, ``poly``, ``bs``, ``cr``, ``cs``, ``cc``) get
+   it from passes over the partitions first (:mod:`mlefit.transform_passes`; spline knots
+   at exact quantiles, :mod:`mlefit.partition_quantiles`); order-dependent ones are
+   refused, naming the term. A row with a missing value in any variable of any formula,
+   or in the weights or offsets, is dropped and counted (a lazy sum), as in memory.
 2. **One structure pass** gives the rows used, the weights' sum, each design's R factor
    (a TSQR over partitions: the rank check) and its columns' largest values (the kernel's
    power-of-two column scales).
@@ -23,8 +24,10 @@ come to the driver:
    blocks inside its task) and adds the :class:`~mlefit.engine.kernel.Sums` in a tree.
    ``freeze`` keeps the frozen parameters' coefficients and computes their linear
    predictors inside the tasks (no n-vector on the driver).
-4. Start values come from an in-memory fit on the first partition; the Newton steps on
-   all rows make the answer independent of them. The estimate, its covariance and the
+4. Start values come from an in-memory fit on a sample of rows spread over the frame
+   (:func:`start_sample`: up to 8 evenly spaced partitions, each thinned evenly, 1e5
+   rows in all, one ``dask.compute``); the Newton steps on all rows make the answer
+   independent of them. The estimate, its covariance and the
    conventions are :func:`mlefit.fitting.conclude`, as in memory. HC2/HC3 take the
    second pass with the leverages from the fixed triangular factor of the mean model's
    expected information, as in memory. Cluster-robust covariance: each partition sums
@@ -820,7 +823,7 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
                                total["weight"], n_used, total["y_tail"], intercept_only, dask)
     columns = {n: designs[n].columns for n in estimated}
     spec = DispersionSpec.of(family, None)
-    beta0 = _start(obj, plan, arrays[0], columns, request, dask)
+    beta0 = _start(obj, plan, arrays, columns, request, dask)
     obj.progress = Progress(progress)
     try:
         sol = engine.maximize(obj, beta0, method="newton", dispersion=spec,
@@ -932,14 +935,66 @@ def _merge_structure(a: dict, b: dict) -> dict:
     return out
 
 
-def _start(obj: PartitionedObjective, plan: _Plan, first, columns, request, dask):
-    """Start values: an in-memory fit on the first partition (a sample), checked on all
-    rows; the family's constants where that fit fails."""
-    a = dask.compute(first)[0]
-    family, user = request.family, request.options.start
+#: start values: rows from at most this many partitions, spread evenly over the frame
+START_PARTITIONS = 8
+#: start values: at most this many rows in all (each sampled partition thinned evenly)
+START_ROWS = 100_000
+
+
+def start_partitions(npartitions: int, k: int = START_PARTITIONS) -> list[int]:
+    """The partitions the start values read: ``k`` (or all, if fewer) evenly spaced from
+    the first to the last, each once."""
+    if npartitions <= k:
+        return list(range(npartitions))
+    return sorted({int(i) for i in np.round(np.linspace(0, npartitions - 1, k))})
+
+
+def _thin(a: dict, cap: int) -> dict:
+    """At most ``cap`` of a partition's usable rows, evenly spaced over it (the first and
+    the last included): a sorted partition keeps its whole range."""
+    n = a["y"].shape[0]
+    if n <= cap:
+        rows = np.arange(n)
+    else:
+        rows = np.unique(np.round(np.linspace(0, n - 1, cap)).astype(np.int64))
+    return {"y": a["y"][rows], "weights": a["weights"][rows],
+            "designs": {p: X[rows] for p, X in a["designs"].items()},
+            "offsets": {p: o[rows] for p, o in a["offsets"].items()}}
+
+
+def _joined(pieces: list) -> dict:
+    first = pieces[0]
+    return {"y": np.concatenate([q["y"] for q in pieces]),
+            "weights": np.concatenate([q["weights"] for q in pieces]),
+            "designs": {p: np.concatenate([q["designs"][p] for q in pieces])
+                        for p in first["designs"]},
+            "offsets": {p: np.concatenate([q["offsets"][p] for q in pieces])
+                        for p in first["offsets"]}}
+
+
+def start_sample(arrays: list, dask) -> dict:
+    """The rows the start values are fitted on: up to :data:`START_PARTITIONS`
+    partitions evenly spaced over the frame (:func:`start_partitions`), each thinned
+    evenly to its share of :data:`START_ROWS`, in one ``dask.compute`` (each partition
+    read once). Deterministic: no random draw."""
+    chosen = start_partitions(len(arrays))
+    cap = max(START_ROWS // len(chosen), 1)
+    task = dask.delayed(_thin, pure=True)
+    pieces = compute(dask, *[task(arrays[i], cap) for i in chosen])
+    a = _joined(list(pieces))
     if a["y"].shape[0] == 0:
-        raise DataError("the first partition has no usable rows. Fix: repartition the frame "
-                        "(ddf.repartition(...)) or drop empty partitions.")
+        raise DataError(f"the {len(chosen)} partition(s) sampled for start values "
+                        f"({chosen} of {len(arrays)}) have no usable rows. Fix: repartition "
+                        "the frame (ddf.repartition(...)) or drop empty partitions.")
+    return a
+
+
+def _start(obj: PartitionedObjective, plan: _Plan, arrays: list, columns, request, dask):
+    """Start values: an in-memory fit on a sample of rows spread over the partitions
+    (:func:`start_sample`), checked on all rows; the family's constants where that fit
+    fails."""
+    a = start_sample(arrays, dask)
+    family, user = request.family, request.options.start
     fixed = dict(obj.view.fixed)
     n = a["y"].shape[0]
     blocks = tuple(Block(s.name, s.link,

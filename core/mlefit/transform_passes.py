@@ -1,6 +1,7 @@
 """Formulaic's stateful transforms on a Dask frame: their state from passes over all rows.
 
-A stateful transform (``center``, ``scale``, ``standardize``, ``poly``, ``bs``) keeps
+A stateful transform (``center``, ``scale``, ``standardize``, ``poly``, ``bs``, ``cr``,
+``cs``, ``cc``) keeps
 what it learnt from the data it was first applied to (a mean, a standard deviation, the
 three-term recurrence coefficients of ``poly``, the boundary knots of ``bs``) in the
 formulaic spec's ``transform_state``. In memory that state comes from the rows the fit
@@ -19,12 +20,18 @@ design on the workers:
   (``d + 1`` passes over one column; the moments ``sum x^j`` would give the same numbers
   in exact arithmetic but lose digits to cancellation). ``raw=True`` has no state;
 * ``bs(x, knots=[...])``: the boundary knots are the exact minimum and maximum (one
-  pass), or the user's ``lower_bound`` / ``upper_bound``; the inner knots must be given.
-  ``bs(x, df=...)`` with inner knots at quantiles is refused: dask's quantiles are
-  approximate, and an exact distributed selection is not built; the error says to pass
-  ``knots=``;
-* ``cr``, ``cs``, ``cc`` (their centring constraint is a mean of the spline basis) and the
-  order-dependent ``lag`` are refused with an error that names the term.
+  pass), or the user's ``lower_bound`` / ``upper_bound``. ``bs(x, df=...)`` puts the
+  inner knots at quantiles of the kept values (numpy's linear rule, as formulaic does):
+  :func:`mlefit.partition_quantiles.quantiles` selects them exactly (two more passes
+  for continuous data: a histogram, then the few values of the bins that hold the
+  order statistics);
+* ``cr``, ``cs``, ``cc`` (formulaic's cubic regression splines): bounds the exact minimum
+  and maximum or given; inner knots given, or at percentiles of the *distinct* values
+  inside the bounds (exact: Dask's ``drop_duplicates``, then the same selection: about
+  four more passes); ``constraints="center"`` needs the column means of the unconstrained
+  basis over all kept rows: one more pass of sums;
+* ``hashed`` and the order-dependent ``lag`` are refused with an error that names the
+  term.
 
 The state is computed on the rows kept by the missing-value rule (as in memory), minus
 the rows where the transform's own argument is not finite (there its output is not
@@ -46,14 +53,15 @@ from formulaic import model_matrix
 
 from .errors import DataError
 from .formula import CONTEXT
+from .partition_quantiles import quantiles
 
 __all__ = ["ORDER_DEPENDENT", "STATEFUL", "Transform", "argument_values", "refuse_terms",
            "stateful_calls", "whole_data_state"]
 
 #: transforms whose state :func:`whole_data_state` computes from sums over all rows
-STATEFUL = ("center", "scale", "standardize", "poly", "bs")
+STATEFUL = ("center", "scale", "standardize", "poly", "bs", "cr", "cs", "cc")
 #: stateful transforms refused on a Dask frame (see the module docstring)
-REFUSED = ("cr", "cs", "cc", "hashed")
+REFUSED = ("hashed",)
 #: transforms that depend on the order of the rows: refused on a Dask frame
 ORDER_DEPENDENT = ("lag",)
 
@@ -66,10 +74,12 @@ def _standardize(x, center=True, rescale=True, ddof=0): ...
 def _poly(x, degree=1, raw=False): ...
 def _bs(x, df=None, knots=None, degree=3, include_intercept=False, lower_bound=None,
         upper_bound=None, extrapolation="raise"): ...
+def _cubic(x, df=None, knots=None, lower_bound=None, upper_bound=None, constraints=None,
+           extrapolation="extend"): ...
 
 
 _SIGNATURES = {"scale": _scale, "center": _center, "standardize": _standardize,
-               "poly": _poly, "bs": _bs}
+               "poly": _poly, "bs": _bs, "cr": _cubic, "cs": _cubic, "cc": _cubic}
 
 
 class Transform:
@@ -100,11 +110,10 @@ def refuse_terms(formulas: dict) -> None:
             why = ("depends on the order of the rows, which a Dask frame's partitions do not "
                    "keep" if fn in ORDER_DEPENDENT else
                    "keeps a state (a centring constraint over the spline basis) that is not "
-                   "computed from partitions")
+                   "hashed into columns by a state that is not computed from partitions")
             raise DataError(f"the term {term!r} of {p!r} {why}: it is not supported on Dask "
                             "frames. Fix: compute the column in the frame first (e.g. "
-                            "ddf.assign(...) or, for a lag, a sorted shift within groups), "
-                            "or use bs(x, knots=[...]) for a spline.")
+                            "ddf.assign(...) or, for a lag, a sorted shift within groups).")
 
 
 def _close(text: str, open_at: int) -> int:
@@ -145,13 +154,6 @@ def stateful_calls(transform_state: dict, parameter: str) -> list[Transform]:
         bound.apply_defaults()
         options = dict(bound.arguments)
         options.pop("x")
-        if name == "bs" and options["knots"] is None and options["df"] is not None and \
-                options["df"] - options["degree"] - bool(options["include_intercept"]) > 0:
-            raise DataError(f"the term {key!r} of {parameter!r} puts spline knots at quantiles "
-                            "of the data, which a Dask frame gives only approximately: not "
-                            "supported. Fix: give the inner knots, e.g. bs(x, knots=[1, 2.5, "
-                            "4]) (the boundary knots are the exact minimum and maximum), or "
-                            "compute the quantiles of an in-memory column yourself.")
         out.append(Transform(key, name, ast.unparse(node.args[0]), options))
     return out
 
@@ -195,10 +197,14 @@ def _poly_sums(a: np.ndarray, j: int, alpha: list, norms2: list) -> np.ndarray:
     return np.array([np.sum(cur ** 2), np.sum(x * cur ** 2), 0.0, np.inf, -np.inf])
 
 
-def _reduce(values: list, fn, args, dask):
+def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a + b
+
+
+def _reduce(values: list, fn, args, dask, merge=_merge):
     parts = [dask.delayed(fn, pure=True)(v, *args) for v in values]
     while len(parts) > 1:
-        parts = [dask.delayed(_merge, pure=True)(parts[i], parts[i + 1])
+        parts = [dask.delayed(merge, pure=True)(parts[i], parts[i + 1])
                  if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
     return dask.compute(parts[0])[0]
 
@@ -219,8 +225,10 @@ def whole_data_state(transforms: list[Transform], values: list, dask) -> dict:
         elif t.name == "poly":
             states[t.key] = {} if o["raw"] else _poly_state(o["degree"], n, total, values,
                                                             j, dask)
+        elif t.name == "bs":
+            states[t.key] = _bs_state(t, lo, hi, values, j, (n, lo, hi), dask)
         else:
-            states[t.key] = _bs_state(o, lo, hi)
+            states[t.key] = _cubic_state(t, lo, hi, values, j, dask)
     return states
 
 
@@ -256,9 +264,76 @@ def _poly_state(degree: int, n, total, values, j, dask) -> dict:
             "norms2": {k: np.float64(v) for k, v in enumerate(norms2)}}
 
 
-def _bs_state(o: dict, lo: float, hi: float) -> dict:
+def _bs_state(t: Transform, lo: float, hi: float, values, j, stats, dask) -> dict:
+    o = t.options
     lower = float(lo) if o["lower_bound"] is None else o["lower_bound"]
     upper = float(hi) if o["upper_bound"] is None else o["upper_bound"]
     knots = [] if o["knots"] is None else list(o["knots"])
+    inner = 0 if o["knots"] is not None or not o["df"] else \
+        o["df"] - o["degree"] - bool(o["include_intercept"])
+    if inner > 0:
+        # formulaic: numpy.nanquantile(knots_x, linspace(0, 1, inner + 2))[1:-1], where
+        # knots_x is x inside the bounds for extrapolation clip / na / zero, else all x
+        within = (lower, upper) if o["extrapolation"] in ("clip", "na", "zero") else None
+        got, count, _ = quantiles(values, j, np.linspace(0, 1, inner + 2)[1:-1], dask,
+                                  within=within, stats=None if within else stats)
+        if count == 0:
+            raise DataError(f"the term {t.key!r} has no value between its bounds ({lower}, "
+                            f"{upper}) to put knots at. Fix: check the bounds.")
+        knots = got.tolist()
     knots = np.pad([lower, *knots, upper], o["degree"], mode="edge").tolist()
     return {"lower_bound": lower, "upper_bound": upper, "knots": knots}
+
+
+def _spline_sums(a: np.ndarray, j: int, knots: np.ndarray, cyclic: bool, clip) -> np.ndarray:
+    """``[rows, column sums of the unconstrained cubic spline basis]`` on a partition."""
+    from formulaic.transforms.cubic_spline import _get_free_cubic_spline_matrix
+    x = np.array(a[:, j], dtype=float)          # a copy: the basis may map x in place
+    if clip is not None:
+        x = np.clip(x, *clip)
+    m = _get_free_cubic_spline_matrix(x, knots, cyclic=cyclic)
+    # each column contiguous: numpy's pairwise sum (error ~ log2(n) eps, not n eps)
+    return np.concatenate([[x.shape[0]], np.ascontiguousarray(m.T).sum(axis=1)])
+
+
+def _cubic_state(t: Transform, lo: float, hi: float, values, j, dask) -> dict:
+    """formulaic's ``cubic_spline`` state (``cr``, ``cs``, ``cc``) from passes."""
+    from formulaic.transforms.cubic_spline import _get_all_sorted_knots
+    o, cyclic = t.options, t.name == "cc"
+    lower = float(lo) if o["lower_bound"] is None else o["lower_bound"]
+    upper = float(hi) if o["upper_bound"] is None else o["upper_bound"]
+    constraints = o["constraints"]
+    center = isinstance(constraints, str) and constraints == "center"
+    if o["extrapolation"] == "na" and center:
+        raise DataError(f"the term {t.key!r} centres a basis that is missing outside its "
+                        "bounds (extrapolation='na'): not supported on Dask frames. Fix: "
+                        "use extrapolation='extend' or 'clip'.")
+    n_constraints = 1 if center else 0 if constraints is None else \
+        np.atleast_2d(constraints).shape[0]
+    inner, n_inner = None, None
+    if o["knots"] is not None:
+        inner = np.array(o["knots"])
+    else:
+        n_inner = o["df"] - 2 + n_constraints + int(cyclic)
+        # formulaic: numpy.nanpercentile(unique(x inside the bounds), q.tolist())
+        q = np.true_divide(np.linspace(0, 100, n_inner + 2)[1:-1].tolist(), 100)
+        got, count, _ = quantiles(values, j, q, dask, within=(lower, upper), distinct=True)
+        if count == 0 and n_inner > 0:
+            raise DataError(f"the term {t.key!r} has no value between its bounds ({lower}, "
+                            f"{upper}) to put knots at. Fix: check the bounds.")
+        inner = got if count else np.array([])
+    try:
+        knots = _get_all_sorted_knots(np.empty(0), lower, upper, n_inner_knots=n_inner,
+                                      inner_knots=inner)
+    except ValueError as exc:
+        raise DataError(f"the knots of the term {t.key!r} cannot be placed ({exc}). Fix: "
+                        "use fewer knots (a smaller df) or give them.") from None
+    if center:
+        clip = (lower, upper) if o["extrapolation"] == "clip" else None
+        sums = _reduce(values, _spline_sums, (j, knots, cyclic, clip), dask, _add)
+        constraints = (sums[1:] / sums[0]).reshape((1, -1))
+    elif constraints is not None:
+        constraints = np.atleast_2d(constraints)
+    return {"lower_bound": lower, "upper_bound": upper, "constraints": constraints,
+            "cyclic": cyclic, "knots": knots.tolist()}
+
