@@ -56,7 +56,7 @@ SAFE_ENV = "MLEFIT_SAFE_FORMULAS"
 #: :mod:`mlefit.censoring`: its arguments are checked like any call's, ``type="interval2"``
 #: a string literal)
 ALLOWED_FUNCTIONS = frozenset({
-    "C", "I", "Q", "center", "scale", "standardize", "bs", "cr", "cc", "poly", "offset",
+    "C", "I", "Q", "center", "scale", "standardize", "bs", "cr", "cs", "cc", "poly", "offset",
     "Treatment", "Sum", "Helmert", "Diff", "Poly",
     "log", "exp", "sqrt", "Surv",
 })
