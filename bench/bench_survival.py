@@ -6,7 +6,10 @@ For each n: ``p`` columns (an intercept and ``p - 1`` N(0, 0.3^2) covariates), W
 times with shape 1.5 and log-scale ``X beta``, and exponential censoring times whose rate
 is set (by bisection on the sample) so that 30% of the rows are right-censored.
 
-Timed in this process on the same arrays, medians of ``--repeat`` runs after one warm-up:
+Timed in this process on the same arrays, medians of ``--repeat`` rounds after one warm-up;
+each round runs the three fits below in turn, so a load that comes and goes on a shared
+machine weighs on each alike, and the censored / uncensored ratios are medians of the
+rounds' ratios (fits timed seconds apart):
 
 * mlefit: ``fit_arrays(Surv(t, e), X, family="weibull")`` (estimates, observed-information
   standard errors, log-likelihood);
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 import warnings
@@ -32,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from harness import machine, markdown, median_seconds, versions
+from harness import machine, markdown, versions
 
 import mlefit
 
@@ -57,6 +61,18 @@ def simulate(n: int, p: int, seed: int = 0):
     return X, t, time_, event
 
 
+def rounds(fns, repeat: int) -> list[list[float]]:
+    """Wall times of ``repeat`` rounds, each calling every one of ``fns`` in turn (the
+    caller has warmed them up): one list of times per function."""
+    times = [[] for _ in fns]
+    for _ in range(repeat):
+        for got, fn in zip(times, fns, strict=True):
+            start = time.perf_counter()
+            fn()
+            got.append(time.perf_counter() - start)
+    return times
+
+
 def one(n: int, p: int, repeat: int) -> dict:
     X, latent, t, e = simulate(n, p)
     surv = mlefit.Surv(t, e)
@@ -77,9 +93,8 @@ def one(n: int, p: int, repeat: int) -> dict:
             return WeibullAFTFitter().fit(df, "T", "E")
 
     res, res_exact, aft = ours(), exact(), theirs()
-    t_ours = median_seconds(ours, repeat)
-    t_exact = median_seconds(exact, repeat)
-    t_theirs = median_seconds(theirs, repeat)
+    times = rounds([ours, exact, theirs], repeat)
+    t_ours, t_exact, t_theirs = (statistics.median(t) for t in times)
     names = [f"x{i}" for i in range(1, p)] + ["Intercept"]
     lam = aft.params_["lambda_"][names].to_numpy()
     mine = np.r_[res.params["mu"].to_numpy()[1:], res.params["mu"].to_numpy()[0]]
@@ -89,10 +104,15 @@ def one(n: int, p: int, repeat: int) -> dict:
     it, it_exact = res.diagnostics.iterations, res_exact.diagnostics.iterations
     return {
         "n": n, "p": p, "censored": float(np.mean(e == 0)),
-        "mlefit s": t_ours, "lifelines s": t_theirs, "mlefit / lifelines": t_ours / t_theirs,
+        "mlefit s": t_ours, "lifelines s": t_theirs,
+        "mlefit / lifelines": statistics.median(a / b for a, b in zip(times[0], times[2],
+                                                                      strict=True)),
         "uncensored s": t_exact, "iterations": f"{it} / {it_exact}",
-        "per iteration censored / uncensored": (t_ours / max(it, 1)) / (t_exact / max(it_exact, 1)),
-        "per pass censored / uncensored": (t_ours / passes) / (t_exact / passes_exact),
+        "per iteration censored / uncensored": statistics.median(
+            (a / max(it, 1)) / (b / max(it_exact, 1))
+            for a, b in zip(times[0], times[1], strict=True)),
+        "per pass censored / uncensored": statistics.median(
+            (a / passes) / (b / passes_exact) for a, b in zip(times[0], times[1], strict=True)),
         "max |coef diff| / SE": float(np.max(np.abs(mine - lam) / se)),
         "llf mlefit - lifelines": res.llf - aft.log_likelihood_,
     }
@@ -112,7 +132,8 @@ def main(argv=None) -> None:
         print(f"n = {n}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
     print(machine())
     print(versions("mlefit", "lifelines", "numpy", "scipy", "autograd"))
-    print(f"medians of {args.repeat} runs after a warm-up; 30% right-censored Weibull\n")
+    print(f"medians of {args.repeat} interleaved rounds after a warm-up (ratios: medians of "
+          "the rounds' ratios); 30% right-censored Weibull\n")
     print(markdown(rows, list(rows[0])))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))

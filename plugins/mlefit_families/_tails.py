@@ -103,6 +103,17 @@ def scale_index(y, mu):
     return w, {"mu": d1["mu"] + _zeros(w)}, {("mu", "mu"): d2[("mu", "mu")]}
 
 
+def _finite_or_all(w):
+    """Where ``w`` is finite, or None when it is everywhere (no mask to apply)."""
+    ok = np.isfinite(w)
+    return None if ok.all() else ok
+
+
+def _where(ok, value):
+    """``value`` where ``ok``, 0 elsewhere (``ok`` None: everywhere ``value``)."""
+    return np.where(ok, value, 0.0) if ok is not None else value
+
+
 class IndexTails:
     """Mixin: ``logcdf``, ``logsf`` and their derivatives from ``_index(y, **params) ->
     (w, dw, d2w)`` and ``_tail(w, which) -> (log G, h, h')`` (see the module docstring).
@@ -116,20 +127,22 @@ class IndexTails:
 
     def _tail_value(self, y, params, which):
         w, _, _, logG, _, _ = self._tail_terms(y, params, which)
+        if np.isfinite(w).all():     # the common case: no row at an end of the support
+            return logG
         low, high = (-np.inf, 0.0) if which == "cdf" else (0.0, -np.inf)
         return np.where(np.isneginf(w), low, np.where(np.isposinf(w), high, logG))
 
     def _tail_d1(self, y, params, which):
         w, dw, _, _, h, _ = self._tail_terms(y, params, which)
-        ok = np.isfinite(w)
+        ok = _finite_or_all(w)
         with np.errstate(invalid="ignore"):
-            return {a: np.where(ok, h * v, 0.0) for a, v in dw.items()}
+            return {a: _where(ok, h * v) for a, v in dw.items()}
 
     def _tail_d2(self, y, params, which):
         w, dw, d2w, _, h, dh = self._tail_terms(y, params, which)
-        ok = np.isfinite(w)
+        ok = _finite_or_all(w)
         with np.errstate(invalid="ignore"):
-            return {(a, b): np.where(ok, dh * dw[a] * dw[b] + h * v, 0.0)
+            return {(a, b): _where(ok, dh * dw[a] * dw[b] + h * v)
                     for (a, b), v in d2w.items()}
 
     def logcdf(self, y, **params):

@@ -38,8 +38,8 @@ from functools import cached_property
 
 import numpy as np
 
-__all__ = ["CENSORING_DERIVATIVES", "EXACT", "INTERVAL", "LEFT", "RIGHT", "Limits",
-           "has_analytic", "log1mexp", "log_interval", "pieces", "row_loglik"]
+__all__ = ["CENSORING_DERIVATIVES", "EXACT", "INTERVAL", "LEFT", "RIGHT", "Limits", "Plan",
+           "Span", "has_analytic", "log1mexp", "log_interval", "pieces", "row_loglik"]
 
 #: the response kinds of a row
 EXACT, RIGHT, LEFT, INTERVAL = 0, 1, 2, 3
@@ -91,6 +91,71 @@ class Limits:
         return bool(self.censored.any() or self.truncated.any())
 
 
+def _compact(positions: np.ndarray) -> slice | np.ndarray:
+    """Sorted row positions as a slice when they are contiguous (a view, no copy)."""
+    if positions.size and positions[-1] - positions[0] + 1 == positions.size:
+        return slice(int(positions[0]), int(positions[-1]) + 1)
+    return positions
+
+
+@dataclass(frozen=True)
+class Span:
+    """Rows of a block that share one form of ``log P(lo < Y <= hi)``: ``rows`` (a slice
+    when contiguous, else sorted positions), their number, and their ends (``lo`` None:
+    open below, ``log F(hi)``; ``hi`` None: open above, ``log S(lo)``; both given: the
+    two-point form). For the exact rows both ends are None."""
+
+    rows: slice | np.ndarray
+    size: int
+    lo: np.ndarray | None = None
+    hi: np.ndarray | None = None
+
+
+def _spans(lo, hi, rows: np.ndarray) -> tuple[Span, ...]:
+    """The rows ``rows`` with intervals ``(lo, hi]`` split by which ends are open (rows
+    open at both ends have probability 1 and get no span)."""
+    lo_open, hi_open = np.isneginf(lo), np.isposinf(hi)
+    out = []
+    for mask, has_lo, has_hi in ((lo_open & ~hi_open, False, True),
+                                 (hi_open & ~lo_open, True, False),
+                                 (~lo_open & ~hi_open, True, True)):
+        idx = np.flatnonzero(mask)
+        if idx.size:
+            out.append(Span(_compact(rows[idx]), int(idx.size),
+                            lo[idx] if has_lo else None, hi[idx] if has_hi else None))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A block's rows sorted by what the likelihood evaluates on them, built once from
+    its :class:`Limits` (the data do not change between passes): the exact rows (their
+    ``logpdf``), the censored rows by case (their interval cut to the truncation range)
+    and the truncated rows by case. ``exponent``: the response scale ``2^exponent`` the
+    limits were divided by."""
+
+    n: int
+    exact: Span
+    censored: tuple[Span, ...]
+    truncated: tuple[Span, ...]
+    exponent: int = 0
+
+    @classmethod
+    def of(cls, limits: Limits, exponent: int = 0) -> Plan:
+        cens = np.flatnonzero(limits.censored)
+        exact = np.flatnonzero(~limits.censored)
+        trunc = np.flatnonzero(limits.truncated)
+        b = limits.bounds
+        return cls(limits.n, Span(_compact(exact), int(exact.size)),
+                   _spans(*limits.censored_interval(cens), cens),
+                   _spans(b[trunc, 2], b[trunc, 3], trunc), exponent)
+
+    @property
+    def all_exact(self) -> bool:
+        """Whether no row of the block is censored (some may be truncated)."""
+        return self.exact.size == self.n
+
+
 def has_analytic(family) -> bool:
     """Whether the family gives every derivative censored rows need."""
     return all(family.has(m) for m in CENSORING_DERIVATIVES)
@@ -121,58 +186,71 @@ def logsf(family, y, params):
 
 
 def _take(params: dict, rows, n: int) -> dict:
-    return {k: np.broadcast_to(v, (n,))[rows] for k, v in params.items()}
+    return {k: _take_one(v, rows, n) for k, v in params.items()}
 
 
-def _cases(lo, hi):
-    """Row positions of the four cases: lo open, hi open, both finite split by which
-    form is accurate (decided later), both open (probability 1)."""
-    lo_open, hi_open = np.isneginf(lo), np.isposinf(hi)
-    return (np.flatnonzero(lo_open & ~hi_open), np.flatnonzero(hi_open & ~lo_open),
-            np.flatnonzero(~lo_open & ~hi_open))
+def _take_one(v, rows, n: int):
+    """``rows`` of a per-row array, or of a scalar broadcast to ``n`` rows."""
+    if isinstance(v, np.ndarray) and v.shape == (n,):
+        return v[rows]
+    return np.broadcast_to(v, (n,))[rows]
+
+
+def _span_value(family, span: Span, params) -> np.ndarray:
+    """``log P(lo < Y <= hi)`` on the rows of one :class:`Span`."""
+    if span.lo is None:
+        return logcdf(family, span.hi, params)
+    if span.hi is None:
+        return logsf(family, span.lo, params)
+    a, u = span.lo, span.hi
+    Fl, Fu = logcdf(family, a, params), logcdf(family, u, params)
+    upper = Fl > -LN2        # lo in the upper half: the survival form
+    val = Fu + log1mexp(Fl - Fu)
+    if upper.any():
+        pu = {k: v[upper] for k, v in params.items()}
+        Sl, Su = logsf(family, a[upper], pu), logsf(family, u[upper], pu)
+        val[upper] = Sl + log1mexp(Su - Sl)
+    return np.where(u > a, val, -np.inf)
 
 
 def log_interval(family, lo, hi, params) -> np.ndarray:
     """``log P(lo < Y <= hi)`` per row (``lo = -inf``, ``hi = inf``: open ends)."""
     n = lo.shape[0]
     out = np.zeros(n)
-    left, right, both = _cases(lo, hi)
     with np.errstate(all="ignore"):
-        if left.size:
-            out[left] = logcdf(family, hi[left], _take(params, left, n))
-        if right.size:
-            out[right] = logsf(family, lo[right], _take(params, right, n))
-        if both.size:
-            p = _take(params, both, n)
-            a, u = lo[both], hi[both]
-            Fl, Fu = logcdf(family, a, p), logcdf(family, u, p)
-            upper = Fl > -LN2        # lo in the upper half: the survival form
-            val = Fu + log1mexp(Fl - Fu)
-            if upper.any():
-                pu = {k: v[upper] for k, v in p.items()}
-                Sl, Su = logsf(family, a[upper], pu), logsf(family, u[upper], pu)
-                val[upper] = Sl + log1mexp(Su - Sl)
-            out[both] = np.where(u > a, val, -np.inf)
+        for span in _spans(lo, hi, np.arange(n)):
+            out[span.rows] = _span_value(family, span, _take(params, span.rows, n))
     return out
 
 
-def row_loglik(family, y, params, limits: Limits | None) -> np.ndarray:
+def row_loglik(family, y, params, limits: Limits | None, plan: Plan | None = None
+               ) -> np.ndarray:
     """Per-row log-likelihood: ``logpdf`` of exact rows, ``log P`` of censored ones, less
-    ``log P(truncation)`` of truncated ones."""
+    ``log P(truncation)`` of truncated ones (``plan``: the rows' :class:`Plan`, built from
+    ``limits`` when not given). Each row's family method is called on that row only."""
+    if plan is None:
+        if limits is None:
+            with np.errstate(all="ignore"):
+                return np.asarray(family.logpdf(y, **params), dtype=float)
+        plan = Plan.of(limits)
+    n = plan.n
+    if plan.all_exact:
+        with np.errstate(all="ignore"):
+            f = np.asarray(family.logpdf(y, **params), dtype=float)
+        if not plan.truncated:
+            return f
+        f = np.array(np.broadcast_to(f, (n,)), dtype=float)
+    else:
+        f = np.zeros(n)
+        ex = plan.exact
+        if ex.size:
+            with np.errstate(all="ignore"):
+                f[ex.rows] = family.logpdf(y[ex.rows], **_take(params, ex.rows, n))
     with np.errstate(all="ignore"):
-        f = np.asarray(family.logpdf(y, **params), dtype=float)
-    if limits is None:
-        return f
-    n = limits.n
-    f = np.array(np.broadcast_to(f, (n,)), dtype=float)
-    b = limits.bounds
-    cens = np.flatnonzero(limits.censored)
-    if cens.size:
-        f[cens] = log_interval(family, *limits.censored_interval(cens),
-                               _take(params, cens, n))
-    trunc = np.flatnonzero(limits.truncated)
-    if trunc.size:
-        f[trunc] -= log_interval(family, b[trunc, 2], b[trunc, 3], _take(params, trunc, n))
+        for span in plan.censored:
+            f[span.rows] = _span_value(family, span, _take(params, span.rows, n))
+        for span in plan.truncated:
+            f[span.rows] -= _span_value(family, span, _take(params, span.rows, n))
     return f
 
 
@@ -202,60 +280,48 @@ def _two_point(A, gA, HA, B, gB, HB, names, order):
     return g, H
 
 
-def _interval_derivatives(family, lo, hi, params, names, order):
-    """Derivatives of ``log P(lo < Y <= hi)`` for each row."""
-    n = lo.shape[0]
+def _span_derivatives(family, span: Span, params, names, order):
+    """Derivatives of ``log P(lo < Y <= hi)`` on the rows of one :class:`Span`."""
+    if span.lo is None:
+        return _one_point(family, "cdf", span.hi, params, names, order)
+    if span.hi is None:
+        return _one_point(family, "sf", span.lo, params, names, order)
+    n = span.size
     g = {a: np.zeros(n) for a in names}
     H = {(a, b): np.zeros(n) for i, a in enumerate(names) for b in names[i:]}
-
-    def put(rows, gg, HH):
+    upper = logcdf(family, span.lo, params) > -LN2
+    for mask, which in ((~upper, "cdf"), (upper, "sf")):
+        if not mask.any():
+            continue
+        pm = {k: v[mask] for k, v in params.items()}
+        lo, hi = span.lo[mask], span.hi[mask]
+        top, bottom = (hi, lo) if which == "cdf" else (lo, hi)
+        log_f = logcdf if which == "cdf" else logsf
+        A, B = log_f(family, top, pm), log_f(family, bottom, pm)
+        gg, HH = _two_point(A, *_one_point(family, which, top, pm, names, order),
+                            B, *_one_point(family, which, bottom, pm, names, order),
+                            names, order)
         for a in names:
-            g[a][rows] = gg[a]
+            g[a][mask] = gg[a]
         if HH is not None:
             for key in H:
-                H[key][rows] = HH[key]
-
-    left, right, both = _cases(lo, hi)
-    if right.size == n:     # right censoring only: no scatter
-        return _one_point(family, "sf", lo, params, names, order)
-    if left.size == n:
-        return _one_point(family, "cdf", hi, params, names, order)
-    if left.size:
-        put(left, *_one_point(family, "cdf", hi[left], _take(params, left, n), names, order))
-    if right.size:
-        put(right, *_one_point(family, "sf", lo[right], _take(params, right, n), names, order))
-    if both.size:
-        p = _take(params, both, n)
-        Fl = logcdf(family, lo[both], p)
-        upper = Fl > -LN2
-        for mask, which in ((~upper, "cdf"), (upper, "sf")):
-            if not mask.any():
-                continue
-            rows = both[mask]
-            pm = {k: v[mask] for k, v in p.items()}
-            top, bottom = (hi[rows], lo[rows]) if which == "cdf" else (lo[rows], hi[rows])
-            log_f = logcdf if which == "cdf" else logsf
-            A, B = log_f(family, top, pm), log_f(family, bottom, pm)
-            put(rows, *_two_point(A, *_one_point(family, which, top, pm, names, order),
-                                  B, *_one_point(family, which, bottom, pm, names, order),
-                                  names, order))
+                H[key][mask] = HH[key]
     return g, (H if order == 2 else None)
 
 
-def pieces(family, params, limits: Limits, names, order: int):
+def pieces(family, params, limits: Limits | Plan, names, order: int):
     """The censored and truncated rows' part of the derivatives of :func:`row_loglik`
     with respect to the natural parameters ``names``: a list of ``(rows, replace, g, H)``,
     where ``g = {a: d log P / d a}`` and ``H = {(a, b): d2 log P / da db}`` (None for
-    ``order`` 1) on ``rows``; ``replace`` True: they replace the exact-row derivatives
-    there (censored rows), False: they are subtracted (the truncation probability)."""
-    n = limits.n
+    ``order`` 1) on ``rows`` (a slice or row positions of the block); ``replace`` True:
+    they replace the exact-row derivatives there (censored rows), False: they are
+    subtracted (the truncation probability). ``limits`` may be the rows' :class:`Plan`."""
+    plan = limits if isinstance(limits, Plan) else Plan.of(limits)
+    n = plan.n
     out = []
-    b = limits.bounds
-    cens, trunc = np.flatnonzero(limits.censored), np.flatnonzero(limits.truncated)
     with np.errstate(all="ignore"):
-        for rows, replace, ends in ((cens, True, limits.censored_interval(cens)),
-                                    (trunc, False, (b[trunc, 2], b[trunc, 3]))):
-            if rows.size:
-                out.append((rows, replace, *_interval_derivatives(
-                    family, *ends, _take(params, rows, n), names, order)))
+        for spans, replace in ((plan.censored, True), (plan.truncated, False)):
+            for span in spans:
+                out.append((span.rows, replace, *_span_derivatives(
+                    family, span, _take(params, span.rows, n), names, order)))
     return out

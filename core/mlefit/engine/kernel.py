@@ -58,7 +58,7 @@ from .response_scale import ResponseScale
 
 __all__ = ["EXACT", "H1", "H2", "LEVERAGE_LIMIT", "LOGLIK", "Chunk", "Model", "RowValues", "Slot",
            "Sums", "Want", "accumulate", "at_edge", "expected_at", "expected_rows", "pilot",
-           "row_values", "with_steps"]
+           "plan", "row_values", "with_steps"]
 
 EPS = np.finfo(float).eps
 #: numeric step factors: first differences (and Newton's shared step), second differences,
@@ -133,6 +133,9 @@ class Chunk:
     bounds: np.ndarray | None = None
     var_weights: np.ndarray | None = None   # precision weights (Pearson sums only)
     groups: np.ndarray | None = None    # per-row cluster codes 0..G-1 (cluster sums)
+    #: the rows sorted by kind (:class:`.censored.Plan`, from :func:`plan`): a caller
+    #: that passes the same rows again keeps it; None: built in each call
+    plan: censored.Plan | None = None
 
     @property
     def n(self) -> int:
@@ -283,6 +286,7 @@ class RowValues:
 def accumulate(model: Model, chunk: Chunk, beta: np.ndarray, want: Want) -> Sums:
     """Partial sums of ``want`` over the rows of ``chunk`` at coefficients ``beta``."""
     _check_kinds(chunk)
+    chunk = _planned(model, chunk)
     etas, thetas, f0, llf = _centre(model, chunk, beta, want.domain_check)
     chunk = _tilde_chunk(model, chunk)
     out = Sums(llf=llf, rows=chunk.n)
@@ -338,6 +342,7 @@ def row_values(model: Model, chunk: Chunk, beta: np.ndarray, second: bool = True
     """The per-row linear predictors, parameters and derivatives of ``chunk`` (the rows
     themselves, for diagnostics and post-estimation; the fit itself only needs sums)."""
     _check_kinds(chunk)
+    chunk = _planned(model, chunk)
     etas, thetas, f0, llf = _centre(model, chunk, beta)
     tilde = _tilde_chunk(model, chunk)
     d1, d2 = ([], None) if not np.isfinite(llf) else \
@@ -394,6 +399,26 @@ def pilot(model: Model, chunk: Chunk, beta: np.ndarray) -> Sums:
 # pieces
 
 
+def plan(model: Model, chunk: Chunk) -> censored.Plan | None:
+    """The rows of ``chunk`` sorted by kind (:class:`.censored.Plan`) as the family sees
+    them (limits divided by the model's response scale); None when all are exact."""
+    limits = chunk.limits
+    if limits is None:
+        return None
+    e = 0 if model.response is None else model.response.exponent
+    return censored.Plan.of(limits if e == 0 else limits.scaled(e), e)
+
+
+def _planned(model: Model, chunk: Chunk) -> Chunk:
+    """``chunk`` with its plan (the caller's if it fits the model's response scale)."""
+    if chunk.limits is None:
+        return chunk
+    e = 0 if model.response is None else model.response.exponent
+    if chunk.plan is not None and chunk.plan.exponent == e:
+        return chunk
+    return replace(chunk, plan=plan(model, chunk))
+
+
 def _check_kinds(chunk: Chunk) -> None:
     if chunk.kinds is not None and chunk.bounds is None and np.any(chunk.kinds != EXACT):
         raise ValueError("censored rows need their limits: pass Chunk.bounds "
@@ -411,21 +436,21 @@ def _centre(model, chunk, beta, domain_check=True):
         else:
             etas.append(off)
     r, y, limits = model.response, chunk.y, chunk.limits
+    rows_plan = None if limits is None else _planned(model, chunk).plan
     if r is not None:    # the family sees y / 2^e and its parameters in those units
         etas = [r.tilde(a, e) for a, e in enumerate(etas)]
         y = r.y(y)
-        limits = None if limits is None else limits.scaled(r.exponent)
     with np.errstate(all="ignore"):
         thetas = {s.name: s.link.inverse(e) for s, e in zip(model.slots, etas, strict=True)}
     inside = not domain_check or all(np.all(_inside(s, thetas[s.name], e))
                                      for s, e in zip(model.slots, etas, strict=True))
     with np.errstate(all="ignore"):
-        f0 = censored.row_loglik(model.family, y, thetas, limits)
+        f0 = censored.row_loglik(model.family, y, thetas, limits, rows_plan)
     llf = float(chunk.weights @ f0) if inside else -np.inf
     if np.isnan(llf):
         llf = -np.inf
     elif r is not None:   # a density has the Jacobian, a probability (censored row) none
-        w = chunk.weights if limits is None else chunk.weights[~limits.censored]
+        w = chunk.weights if limits is None else chunk.weights[rows_plan.exact.rows]
         llf += float(np.sum(w)) * r.log_jacobian
     return etas, thetas, f0, llf
 
@@ -469,11 +494,17 @@ def _active_slots(model):
 
 def _analytic(model, chunk, etas, thetas, order):
     fam, active = model.family, _active_slots(model)
-    limits = chunk.limits
-    if limits is not None:   # the exact rows' derivatives, then the censored rows' parts
-        d1, d2 = _analytic(model, replace(chunk, kinds=None, bounds=None), etas, thetas,
-                           order)
-        return _with_censored(model, etas, thetas, limits, d1, d2, order)
+    if chunk.limits is not None:   # the exact rows' derivatives, then the censored rows'
+        rows_plan = _planned(model, chunk).plan
+        ex = rows_plan.exact
+        d1 = d2 = None
+        if ex.size:
+            sub = _rows_of(ex.rows, chunk.n)
+            d1, d2 = _analytic(model, replace(chunk, y=chunk.y[ex.rows], kinds=None,
+                                              bounds=None, plan=None),
+                               [sub(e) for e in etas], {k: sub(v) for k, v in thetas.items()},
+                               order)
+        return _with_censored(model, etas, thetas, rows_plan, d1, d2, order)
     if fam.has("eta_derivatives"):
         links = {s.name: s.link.name for s in model.slots}
         got = fam.eta_derivatives(chunk.y, links, **{s.name: e for s, e in
@@ -487,24 +518,51 @@ def _analytic(model, chunk, etas, thetas, order):
                     order)
 
 
-def _with_censored(model, etas, thetas, limits, d1, d2, order):
-    """``d1``, ``d2`` of the exact rows with the censored rows' derivatives put in and
-    the truncated rows' truncation probability taken out (on the linear-predictor
-    scales, from :func:`.censored.pieces`)."""
+def _rows_of(rows, n):
+    """Take ``rows`` of a per-row array or a scalar (broadcast to ``n`` rows first)."""
+    if isinstance(rows, slice) and rows == slice(0, n):
+        return lambda v: v if np.ndim(v) else np.broadcast_to(v, (n,))
+    return lambda v: censored._take_one(v, rows, n)
+
+
+def _with_censored(model, etas, thetas, rows_plan, d1, d2, order):
+    """The exact rows' ``d1``, ``d2`` (None when the block has none) put in place, the
+    censored rows' derivatives put in and the truncated rows' truncation probability
+    taken out (on the linear-predictor scales, from :func:`.censored.pieces`)."""
     active = _active_slots(model)
-    n = limits.n
-    d1 = [np.array(np.broadcast_to(v, (n,)), dtype=float) for v in d1]
-    d2 = None if d2 is None else {k: np.array(np.broadcast_to(v, (n,)), dtype=float)
-                                  for k, v in d2.items()}
-    parts = censored.pieces(model.family, thetas, limits, [s.name for s in active], order)
+    n = rows_plan.n
+    ex = rows_plan.exact
+    keys = [(j, m) for j in range(len(active)) for m in range(j, len(active))]
+
+    def spread(v):
+        out = np.zeros(n)
+        out[ex.rows] = v
+        return out
+    if d1 is None:
+        d1 = [np.zeros(n) for _ in active]
+        d2 = None if order < 2 else {key: np.zeros(n) for key in keys}
+    elif rows_plan.all_exact:
+        d1 = [np.array(np.broadcast_to(v, (n,)), dtype=float) for v in d1]
+        d2 = None if d2 is None else {k: np.array(np.broadcast_to(v, (n,)), dtype=float)
+                                      for k, v in d2.items()}
+    else:
+        d1 = [spread(v) for v in d1]
+        d2 = None if d2 is None else {k: spread(v) for k, v in d2.items()}
+    parts = censored.pieces(model.family, thetas, rows_plan, [s.name for s in active], order)
     for rows, replace_rows, g, H in parts:
-        sub = [etas[a][rows] if np.ndim(etas[a]) else etas[a] for a in range(len(etas))]
-        c1, c2 = _chained(model, [np.broadcast_to(e, (rows.size,)) for e in sub], g, H, order)
+        sub = _rows_of(rows, n)
+        c1, c2 = _chained(model, [sub(e) for e in etas], g, H, order)
         for j, v in enumerate(c1):
-            d1[j][rows] = v if replace_rows else d1[j][rows] - v
+            if replace_rows:
+                d1[j][rows] = v
+            else:
+                d1[j][rows] -= v
         if d2 is not None:
             for key, v in c2.items():
-                d2[key][rows] = v if replace_rows else d2[key][rows] - v
+                if replace_rows:
+                    d2[key][rows] = v
+                else:
+                    d2[key][rows] -= v
     return d1, d2
 
 

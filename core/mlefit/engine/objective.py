@@ -106,6 +106,10 @@ class Objective(BlockLayout):
         self.block = linalg.block_rows(self.p)
         #: kernel passes over the rows since creation (for tests and benchmarks)
         self.passes = 0
+        #: per block of rows, its rows sorted by kind (:class:`.censored.Plan`), built on
+        #: the first pass: the limits do not change (shared with restricted and frozen
+        #: objectives on the same rows)
+        self._plans: dict = {}
 
     # structure -------------------------------------------------------------------
     def _choose(self, requested: str) -> str:
@@ -146,9 +150,11 @@ class Objective(BlockLayout):
         scales = tuple(by_name.get(b.name) for b in active) if same else None
         kept = tuple(steps[b.name] for b in active) if self.model.steps and all(
             b.name in steps for b in active) else None
-        return Objective(self.family, self.y, tuple(blocks), self.weights, self.derivatives,
+        like = Objective(self.family, self.y, tuple(blocks), self.weights, self.derivatives,
                          scales=scales, steps=kept, var_weights=self.var_weights,
                          limits=self.limits)
+        like._plans = self._plans
+        return like
 
     def freeze(self, beta: np.ndarray, keep: list[str]) -> Objective:
         """The objective in the blocks ``keep`` only; the others held at ``beta``."""
@@ -177,6 +183,7 @@ class Objective(BlockLayout):
         restricted = Objective(self.family, self.y, tuple(blocks), self.weights,
                                self.derivatives, scales=tuple(scales),
                                var_weights=self.var_weights, limits=self.limits)
+        restricted._plans = self._plans
         if self.model.steps is not None:
             steps = list(self.model.steps)
             if X.shape[1] == 0:
@@ -196,11 +203,20 @@ class Objective(BlockLayout):
         def cut(v):
             return None if v is None else v[sl]
         lim = self.limits
-        return Chunk(self.y[sl], self.weights[sl], tuple(b.X[sl] for b in self.blocks if b.size),
-                     tuple(b.offset[sl] for b in self.blocks), groups=cut(groups),
-                     var_weights=cut(var_weights),
-                     kinds=None if lim is None else lim.kinds[sl],
-                     bounds=None if lim is None else lim.bounds[sl])
+        chunk = Chunk(self.y[sl], self.weights[sl],
+                      tuple(b.X[sl] for b in self.blocks if b.size),
+                      tuple(b.offset[sl] for b in self.blocks), groups=cut(groups),
+                      var_weights=cut(var_weights),
+                      kinds=None if lim is None else lim.kinds[sl],
+                      bounds=None if lim is None else lim.bounds[sl])
+        if lim is None:
+            return chunk
+        r = self.model.response
+        key = (sl.start, sl.stop, 0 if r is None else r.exponent)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = kernel.plan(self.model, chunk)
+        return replace(chunk, plan=plan)
 
     @property
     def final_want(self) -> Want:
