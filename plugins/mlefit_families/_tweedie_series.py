@@ -66,6 +66,8 @@ GRID = 64
 #: the grid covers this many widths of the peak each side
 WIDTHS = 12.0
 _LOG_2PI = np.log(2.0 * np.pi)
+#: the per-call table of Stirling remainders reaches the largest index below this
+TABLE_LIMIT = 4096
 
 
 def _h(u):
@@ -87,14 +89,18 @@ def _h(u):
 class _Remainders:
     """``c(j) + c(r j)`` at the series' indices ``j`` (whole numbers: ``m`` and the stride
     are): where ``r`` is one number (a fixed or intercept-only power: the usual case) the
-    values below ``_SERIES_FROM`` come from a table made once per call by the same
+    values up to the largest index (or at least below ``_SERIES_FROM``, where the
+    asymptotic series does not serve) come from a table made once per call by the same
     :func:`stirling_remainder` (a lookup instead of two log-gammas a term), the rest from
     its asymptotic series, as :func:`stirling_remainder` itself takes them."""
 
-    def __init__(self, r):
+    def __init__(self, r, last):
         self.r = float(r[0]) if r.size and np.ptp(r) == 0 else None
         if self.r is not None:
+            # the table reaches the largest index used (``last``) when that is small
             self.top = int(np.ceil(_SERIES_FROM / min(self.r, 1.0))) + 1
+            if last < TABLE_LIMIT:
+                self.top = max(self.top, int(last) + 1)
             k = np.arange(self.top, dtype=float)
             k[0] = 1.0       # unused (j >= 1)
             self.table = stirling_remainder(k) + stirling_remainder(self.r * k)
@@ -133,7 +139,7 @@ def series(y, phi, p) -> SeriesTerms:
     # on the left only those at j >= 1 (the terms start there)
     reach = np.where(step > 1, GRID, np.minimum(GRID, np.ceil(WIDTHS * width) + 10))
     left = np.minimum(reach, np.floor((m - 1.0) / step))
-    rem = _Remainders(r)
+    rem = _Remainders(r, np.max(m + reach * step, initial=0.0))
     scale = (1.0 + r) * j0
     ref = -scale * _h(m / j0) - rem(m, r)          # t_m without its constant
     sums = [_side(k, j0, m, r, scale, ref, step, rem, sign)
@@ -149,7 +155,7 @@ def _side(reach, j0, m, r, scale, ref, step, rem, sign):
     """``sum w``, ``sum w d`` and ``sum w d^2`` over ``j = m + d``, ``d = sign k step``,
     ``k = 1 .. reach`` (per row), with ``w = exp(t_j - t_m)``: rows sorted by ``reach``
     so that step ``k`` works on the leading rows that still need it."""
-    order = np.argsort(-reach, kind="stable")
+    order = np.argsort(GRID - reach.astype(np.int16), kind="stable")   # a radix sort
     counts = np.searchsorted(-reach[order], -np.arange(1, GRID + 1), side="right")
     j0s, ms, scales, refs, steps = (v[order] for v in (j0, m, scale, ref, step))
     rs = r[order] if rem.r is None else r
