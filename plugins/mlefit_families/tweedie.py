@@ -122,11 +122,12 @@ class _SeriesCache:
     two times that, from row 0: the contract check's blocks and the kernel's, whose sizes
     differ with the number of coefficients, cut into the same pieces), and each piece is
     an entry: a copy of its ``y`` (a row changed in place misses) and the series at its
-    positive rows. A block whose pieces are all held is assembled from them; the missing
-    pieces are evaluated together. The key is the owner's identity and memory, the
-    piece's rows and the constant ``phi`` and ``p``. An entry holds only a weak reference
-    to the owner and is dropped when that array is freed (so the cache neither keeps the
-    data alive nor mistakes new data at a reused address for the old). At most
+    positive rows. A block whose pieces are all held (or lie inside held pieces) is
+    assembled from them; the missing pieces are evaluated together. The key is the
+    owner's identity and memory, the piece's rows and the constant ``phi`` and ``p``. An
+    entry holds only a weak reference to the owner and is dropped when that array is
+    freed (so the cache neither keeps the data alive nor mistakes new data at a reused
+    address for the old). At most
     :attr:`LIMIT` rows are held (beyond, the series is recomputed, which changes nothing
     but the time): up to five float vectors of that many rows.
     """
@@ -191,16 +192,8 @@ class _SeriesCache:
         edges = sorted({start, stop}
                        | set(range(-(-start // self.GRAIN) * self.GRAIN, stop, self.GRAIN)))
         pieces = [(a - start, b - start, (*base, a, b)) for a, b in pairwise(edges)]
-        held = []
         with self._lock:
-            for a, b, key in pieces:
-                hit = self._entries.get(key)
-                if hit is not None and (hit[0]() is not owner or
-                                        not np.array_equal(hit[1], y[a:b])):
-                    hit = None
-                if hit is not None:
-                    self._entries.move_to_end(key)
-                held.append(hit)
+            held = [self._held(key, owner, y[a:b]) for a, b, key in pieces]
         missing = [i for i, h in enumerate(held) if h is None]
         if missing:
             rows = np.concatenate([np.arange(pieces[i][0], pieces[i][1]) for i in missing])
@@ -218,6 +211,26 @@ class _SeriesCache:
             return pos, SeriesTerms(*held[0][2])
         return pos, SeriesTerms(*(np.concatenate([h[2][f] for h in held])
                                   for f in range(len(self._FIELDS))))
+
+    def _held(self, key, owner, y):
+        """The entry of the piece ``key`` (rows ``key[-2]:key[-1]``, values ``y``), or its
+        part of the held piece of the whole cell of :attr:`GRAIN` rows around it; None."""
+        a, b = key[-2:]
+        cell = a - a % self.GRAIN
+        for k in (key, (*key[:-2], cell, min(cell + self.GRAIN, key[2]))):
+            hit = self._entries.get(k)
+            if hit is None or hit[0]() is not owner:
+                continue
+            lo, hi = a - k[-2], b - k[-2]
+            if not np.array_equal(hit[1][lo:hi], y):
+                return None
+            self._entries.move_to_end(k)
+            if (lo, hi) == (0, hit[1].size):
+                return hit
+            first = np.count_nonzero(hit[1][:lo] > 0)
+            last = first + np.count_nonzero(y > 0)
+            return None, None, tuple(v[first:last] for v in hit[2])
+        return None
 
     def _store(self, key, owner, entry) -> None:
         try:
