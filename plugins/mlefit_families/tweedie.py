@@ -141,6 +141,7 @@ class _SeriesCache:
         self._rows = 0
         self._lock = threading.RLock()   # a weakref callback may run while it is held
         self.evaluations = 0     # series evaluations (tests count them)
+        self.rows = 0            # rows they summed (the benchmark reports passes)
 
     @staticmethod
     def _place(y, phi, p):
@@ -178,6 +179,7 @@ class _SeriesCache:
     def _evaluate(self, y, phi, p):
         with self._lock:
             self.evaluations += 1
+            self.rows += y.size
         return series(y, phi, p)
 
     def get(self, y, phi, p):
