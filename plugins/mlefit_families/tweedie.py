@@ -145,23 +145,25 @@ class _SeriesCache:
 
     @staticmethod
     def _place(y, phi, p):
-        """``(key, owner, first row)`` of a block that is a run of a float array's rows
-        at a constant ``(phi, p)``; None otherwise (then nothing is cached)."""
+        """``(key, owner, first row)`` of a 1-D block at a constant ``(phi, p)`` (a block
+        that is not a run of a contiguous float array's rows is its own run); None
+        otherwise (then nothing is cached)."""
         phi, p = np.asarray(phi), np.asarray(p)
         if (phi.size > 1 and np.ptp(phi) != 0) or (p.size > 1 and np.ptp(p) != 0):
             return None
         owner = y
         while isinstance(owner.base, np.ndarray):
             owner = owner.base
-        if y.ndim != 1 or y.dtype != np.float64 or owner.dtype != np.float64 or \
-                not owner.flags.c_contiguous or (y.size > 1 and y.strides[0] != 8):
+        if y.ndim != 1:
             return None
-        address = owner.__array_interface__["data"][0]
+        address, size = owner.__array_interface__["data"][0], owner.size
         start, rest = divmod(y.__array_interface__["data"][0] - address, 8)
-        if rest or start < 0 or start + y.size > owner.size:
-            return None
-        return (id(owner), address, owner.size, float(phi.flat[0]), float(p.flat[0])), \
-            owner, start
+        if y.dtype != np.float64 or owner.dtype != np.float64 or rest or start < 0 or \
+                not owner.flags.c_contiguous or (y.size > 1 and y.strides[0] != 8) or \
+                start + y.size > size:   # rows of no contiguous run: the block alone
+            address, size, start = y.__array_interface__["data"][0], y.size, 0
+        return (id(owner), address, size, y.strides, float(phi.flat[0]),
+                float(p.flat[0])), owner, start
 
     def __getstate__(self):
         """A copy (pickle, deepcopy) starts empty: the cache is only a speed-up."""
@@ -200,8 +202,8 @@ class _SeriesCache:
         if missing:
             rows = np.concatenate([np.arange(pieces[i][0], pieces[i][1]) for i in missing])
             rows = rows[pos[rows]]
-            new = self._evaluate(y[rows], np.full(rows.size, base[3]),
-                                 np.full(rows.size, base[4]))
+            new = self._evaluate(y[rows], np.full(rows.size, base[-2]),
+                                 np.full(rows.size, base[-1]))
             cuts = np.cumsum([np.count_nonzero(pos[pieces[i][0]:pieces[i][1]])
                               for i in missing])[:-1]
             parts = [np.split(getattr(new, f), cuts) for f in self._FIELDS]

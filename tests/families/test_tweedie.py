@@ -289,6 +289,19 @@ def test_series_cache_pieces_and_rows_changed_in_place():
     assert fam.cache.evaluations == 4
 
 
+def test_series_cache_strided_response():
+    """A response that is not a contiguous run (a column of a 2-D array) is cached as
+    its own run of rows."""
+    rng = np.random.default_rng(2)
+    table = np.column_stack([rng.gamma(2.0, 1.5, size=5000), np.zeros(5000)])
+    y = table[:, 0]
+    fam = Tweedie()
+    first = fam._log_a(y, 2.0, 1.5)[0]
+    np.testing.assert_array_equal(fam._log_a(y, 2.0, 1.5)[0], first)
+    assert fam.cache.evaluations == 1
+    np.testing.assert_allclose(first, series(y.copy(), 2.0, 1.5).log_a, rtol=1e-14, atol=0)
+
+
 def test_deviance_reuse_sees_values_changed_in_place():
     """The unit deviance is reused between calls only for equal values of y, mu and p."""
     fam = Tweedie()
