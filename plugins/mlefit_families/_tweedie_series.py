@@ -68,19 +68,17 @@ WIDTHS = 12.0
 _LOG_2PI = np.log(2.0 * np.pi)
 #: the per-call table of Stirling remainders reaches the largest index below this
 TABLE_LIMIT = 4096
-#: rows whose weights are held at once (GRID of them a row: 4 MiB)
-CHUNK = 8192
 
 
 def _h(u):
-    """``u log u - u + 1`` without cancellation near ``u = 1``: ``u log1p(t) - t`` with
-    ``t = u - 1`` (exact for ``u`` in ``[1/2, 2]`` by Sterbenz's lemma; relative error
-    ``eps`` above), and the direct form below ``u = 1/2``, where ``t`` would lose
+    """``u log u - u + 1`` without cancellation near ``u = 1``: ``(1 + t) log1p(t) - t``
+    with ``t = u - 1`` (exact for ``u`` in ``[1/2, 2]`` by Sterbenz's lemma; relative
+    error ``eps`` above), and the direct form below ``u = 1/2``, where ``t`` would lose
     the low digits of a small ``u``. One logarithm a term."""
     u = np.asarray(u, dtype=float)
     t = u - 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.asarray(u * np.log1p(t) - t)
+        out = np.asarray((1.0 + t) * np.log1p(t) - t)
         low = t < -0.5
         if low.any():
             ul = u[low]
@@ -156,30 +154,25 @@ def series(y, phi, p) -> SeriesTerms:
 def _side(reach, j0, m, r, scale, ref, step, rem, sign):
     """``sum w``, ``sum w d`` and ``sum w d^2`` over ``j = m + d``, ``d = sign k step``,
     ``k = 1 .. reach`` (per row), with ``w = exp(t_j - t_m)``: rows sorted by ``reach``
-    so that step ``k`` works on the leading rows that still need it; the weights of up
-    to :data:`CHUNK` rows are kept by ``k`` and summed at the end (``sum w d = sign step
-    sum_k k w_k``: one product instead of three sums a step)."""
+    so that step ``k`` works on the leading rows that still need it."""
     order = np.argsort(GRID - reach.astype(np.int16), kind="stable")   # a radix sort
     counts = np.searchsorted(-reach[order], -np.arange(1, GRID + 1), side="right")
-    j0s, ms, scales, refs, steps = (v[order] for v in (j0, m, -scale, ref, step))
+    j0s, ms, scales, refs, steps = (v[order] for v in (j0, m, scale, ref, step))
     rs = r[order] if rem.r is None else r
-    out = np.empty((3, order.size))
-    ks = np.arange(1.0, GRID + 1.0)
-    for lo in range(0, order.size, CHUNK):
-        hi = min(lo + CHUNK, order.size)
-        live = np.clip(counts - lo, 0, hi - lo)
-        top = int(np.count_nonzero(live))
-        w = np.zeros((top, hi - lo))
-        for k in range(1, top + 1):
-            c = slice(lo, lo + int(live[k - 1]))
-            j = ms[c] + (sign * k) * steps[c]
-            with np.errstate(over="ignore"):
-                np.exp(scales[c] * _h(j / j0s[c])
-                       - rem(j, rs[c] if rem.r is None else rs) - refs[c],
-                       out=w[k - 1, :c.stop - lo])
-        out[0, lo:hi] = w.sum(axis=0)
-        out[1, lo:hi] = (sign * steps[lo:hi]) * (ks[:top] @ w)
-        out[2, lo:hi] = steps[lo:hi] ** 2 * ((ks[:top] ** 2) @ w)
+    out = np.zeros((3, order.size))
+    for k in range(1, GRID + 1):
+        c = int(counts[k - 1])
+        if c == 0:
+            break
+        d = sign * k * steps[:c]
+        j = ms[:c] + d
+        with np.errstate(over="ignore"):
+            w = np.exp(-scales[:c] * _h(j / j0s[:c]) - rem(j, rs[:c] if rem.r is None
+                                                          else rs) - refs[:c])
+        out[0, :c] += w
+        wd = w * d
+        out[1, :c] += wd
+        out[2, :c] += wd * d
     back = np.empty_like(out)
     back[:, order] = out
     return back
