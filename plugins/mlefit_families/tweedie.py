@@ -251,11 +251,11 @@ class _SeriesCache:
                 self._rows -= old[1].size
 
 
-class _DevianceMemo:
-    """The unit deviance of the last call in this thread, reused while ``y``, ``mu`` and
-    ``p`` are equal in value (compared, not trusted by identity): the kernel asks for the
-    log density, the dispersion's score and its second derivative of one block in turn,
-    each needing the same deviance."""
+class _LastCall:
+    """The result of the last call of one function in this thread, reused while the
+    arguments are equal in value (compared, not trusted by identity): the kernel asks
+    for the log density, the dispersion's score and its second derivative of one block in
+    turn, which need the same deviance and the same pass over the series' terms."""
 
     def __init__(self):
         self._local = threading.local()
@@ -267,15 +267,17 @@ class _DevianceMemo:
     def __setstate__(self, state):
         self.__init__()
 
-    def __call__(self, y, mu, p):
-        args = tuple(np.asarray(v, dtype=float) for v in (y, mu, p))
+    def __call__(self, fn, *args):
+        """``fn(*args)`` (always the same ``fn`` for one memo; arrays or tuples of them)."""
+        args = tuple(np.asarray(v, dtype=float) for v in args)
         last = getattr(self._local, "last", None)
         if last is not None and all(a.shape == b.shape and np.array_equal(a, b)
                                     for a, b in zip(args, last[0], strict=True)):
-            return last[1].copy()
-        dev = unit_deviance(*args)
-        self._local.last = (tuple(a.copy() for a in args), dev.copy())
-        return dev
+            out = last[1]
+        else:
+            out = fn(*args)
+            self._local.last = (tuple(a.copy() for a in args), out)
+        return tuple(v.copy() for v in out) if isinstance(out, tuple) else out.copy()
 
 
 class _Lazy(dict):
@@ -341,7 +343,8 @@ class Tweedie(Family):
 
     def __init__(self):
         self.cache = _SeriesCache()
-        self._deviance = _DevianceMemo()
+        self._last_deviance = _LastCall()
+        self._last_dphi = _LastCall()
 
     # likelihood ----------------------------------------------------------------------
     def _log_a(self, y, phi, power):
@@ -361,7 +364,13 @@ class Tweedie(Family):
             value = la - self._deviance(yy, mu, power) / (2.0 * phi)
         return np.where(inside, value, -np.inf)
 
+    def _deviance(self, y, mu, power):
+        return self._last_deviance(unit_deviance, y, mu, power)
+
     def _dphi(self, y, mu, phi, power):
+        return self._last_dphi(self._phi_derivatives, y, mu, phi, power)
+
+    def _phi_derivatives(self, y, mu, phi, power):
         """First and second derivatives in ``phi`` (module docstring of the series)."""
         y = np.asarray(y, dtype=float)
         _, pos, terms = self._log_a(y, phi, power)

@@ -303,16 +303,22 @@ def test_series_cache_strided_response():
 
 
 def test_deviance_reuse_sees_values_changed_in_place():
-    """The unit deviance is reused between calls only for equal values of y, mu and p."""
+    """The unit deviance and phi's derivatives are reused between calls only for equal
+    values of the arguments (the oracle: a new family instance, which has no memo)."""
     fam = Tweedie()
     y, mu = np.array([0.0, 0.5, 1.5, 3.0]), np.full(4, 1.0)
     first = fam.logpdf(y, mu, 2.0, 1.5)
+    d_first = fam.dlogpdf(y, mu, 2.0, 1.5)["phi"]
     mu[:] = 2.0
     np.testing.assert_array_equal(fam.logpdf(y, mu, 2.0, 1.5),
                                   Tweedie().logpdf(y, np.full(4, 2.0), 2.0, 1.5))
     assert not np.array_equal(first, fam.logpdf(y, mu, 2.0, 1.5))
     d1 = fam.dlogpdf(y, mu, 2.0, 1.5)["phi"]
     np.testing.assert_array_equal(d1, Tweedie().dlogpdf(y, np.full(4, 2.0), 2.0, 1.5)["phi"])
+    assert not np.array_equal(d1, d_first)
+    d1[:] = 0.0       # a caller's change to a result does not reach the next call
+    np.testing.assert_array_equal(fam.dlogpdf(y, mu, 2.0, 1.5)["phi"],
+                                  Tweedie().dlogpdf(y, np.full(4, 2.0), 2.0, 1.5)["phi"])
 
 
 # power by maximum likelihood ------------------------------------------------------------
