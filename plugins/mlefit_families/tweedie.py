@@ -24,8 +24,12 @@ dispersion's come from the series' weights (its module docstring); those in ``po
 five-point differences of the analytic ones (step ``2e-3``), computed only when ``power``
 is estimated. The dispersion is declared (``Dispersion("phi")``), so the mean coefficients
 are solved with ``phi`` held (their maximiser does not depend on it), and the series,
-which depends on ``y``, ``phi`` and ``p`` only, is evaluated once per block of rows for
-the held ``phi`` and reused through the mean's iterations (:class:`_SeriesCache`).
+which depends on ``y``, ``phi`` and ``p`` only, is evaluated once per row for the held
+``phi`` (by the contract check at the start values) and reused through the mean's
+iterations (:class:`_SeriesCache`); ``phi`` then takes Newton steps in ``log phi`` from
+the Pearson estimate, one series pass each, whose weights give the value and both
+derivatives (:mod:`._tweedie_series`), and the last of them (the refining pass) is also
+the standard errors' and the final log-likelihood's: five passes in all at a fixed power.
 
 A fixed power outside ``(1, 2)`` (no likelihood) is R's quasi-likelihood
 ``tweedie(var.power = p)`` GLM under ``convention="R"`` (:meth:`Tweedie.quasi_variant`,
