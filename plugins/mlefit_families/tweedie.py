@@ -29,7 +29,7 @@ which depends on ``y``, ``phi`` and ``p`` only, is evaluated once per row for th
 iterations (:class:`_SeriesCache`); ``phi`` then takes Newton steps in ``log phi`` from
 the Pearson estimate, one series pass each, whose weights give the value and both
 derivatives (:mod:`._tweedie_series`), and the last of them (the refining pass) is also
-the standard errors' and the final log-likelihood's: five passes in all at a fixed power.
+the standard errors' and the final log-likelihood's: usually five passes at a fixed power.
 
 A fixed power outside ``(1, 2)`` (no likelihood) is R's quasi-likelihood
 ``tweedie(var.power = p)`` GLM under ``convention="R"`` (:meth:`Tweedie.quasi_variant`,
