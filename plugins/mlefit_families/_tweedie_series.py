@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gamma import stirling_remainder
+from .gamma import _SERIES_FROM, _stirling_series, stirling_remainder
 
 __all__ = ["GRID", "SeriesTerms", "log_a", "series"]
 
@@ -66,17 +66,56 @@ GRID = 64
 #: the grid covers this many widths of the peak each side
 WIDTHS = 12.0
 _LOG_2PI = np.log(2.0 * np.pi)
+#: the per-call table of Stirling remainders reaches the largest index below this
+TABLE_LIMIT = 4096
 
 
 def _h(u):
-    """``u log u - u + 1`` without cancellation near ``u = 1``."""
+    """``u log u - u + 1`` without cancellation near ``u = 1``: ``(1 + t) log1p(t) - t``
+    with ``t = u - 1`` (exact for ``u`` in ``[1/2, 2]`` by Sterbenz's lemma; relative
+    error ``eps`` above), and the direct form below ``u = 1/2``, where ``t`` would lose
+    the low digits of a small ``u``. One logarithm a term."""
+    u = np.asarray(u, dtype=float)
     t = u - 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        near = np.abs(t) < 0.5
-        far = u * np.log(np.where(u > 0, u, 1.0)) - t
-        tt = np.where(near, t, 0.0)
-        close = (1.0 + tt) * np.log1p(tt) - tt
-    return np.where(near, close, far)
+        out = np.asarray((1.0 + t) * np.log1p(t) - t)
+        low = t < -0.5
+        if low.any():
+            ul = u[low]
+            out[low] = ul * np.log(np.where(ul > 0, ul, 1.0)) - t[low]
+    return out
+
+
+class _Remainders:
+    """``c(j) + c(r j)`` at the series' indices ``j`` (whole numbers: ``m`` and the stride
+    are): where ``r`` is one number (a fixed or intercept-only power: the usual case) the
+    values up to the largest index (or at least below ``_SERIES_FROM``, where the
+    asymptotic series does not serve) come from a table made once per call by the same
+    :func:`stirling_remainder` (a lookup instead of two log-gammas a term), the rest from
+    its asymptotic series, as :func:`stirling_remainder` itself takes them."""
+
+    def __init__(self, r, last):
+        self.r = float(r[0]) if r.size and np.ptp(r) == 0 else None
+        if self.r is not None:
+            # the table reaches the largest index used (``last``) when that is small
+            self.top = int(np.ceil(_SERIES_FROM / min(self.r, 1.0))) + 1
+            if last < TABLE_LIMIT:
+                self.top = max(self.top, int(last) + 1)
+            k = np.arange(self.top, dtype=float)
+            k[0] = 1.0       # unused (j >= 1)
+            self.table = stirling_remainder(k) + stirling_remainder(self.r * k)
+
+    def __call__(self, j, r):
+        if self.r is None:
+            return stirling_remainder(j) + stirling_remainder(r * j)
+        small = j < self.top
+        if small.all():
+            return self.table[j.astype(np.intp)]
+        big = np.maximum(j, float(self.top))
+        out = _stirling_series(big, 0) + _stirling_series(self.r * big, 0)
+        if small.any():
+            out[small] = self.table[j[small].astype(np.intp)]
+        return out
 
 
 class SeriesTerms:
@@ -96,40 +135,47 @@ def series(y, phi, p) -> SeriesTerms:
     m = np.maximum(1.0, np.round(j0))
     width = np.sqrt(j0 * (p - 1.0))
     step = np.maximum(1.0, np.ceil(WIDTHS * width / GRID))
-    # grid points each side: all of them on a strided grid, else 12 widths and 10 more
+    # grid points each side: all of them on a strided grid, else 12 widths and 10 more;
+    # on the left only those at j >= 1 (the terms start there)
     reach = np.where(step > 1, GRID, np.minimum(GRID, np.ceil(WIDTHS * width) + 10))
-    order = np.argsort(-reach, kind="stable")
-    j0s, ms, rs, steps = j0[order], m[order], r[order], step[order]
+    left = np.minimum(reach, np.floor((m - 1.0) / step))
+    rem = _Remainders(r, np.max(m + reach * step, initial=0.0))
+    scale = (1.0 + r) * j0
+    ref = -scale * _h(m / j0) - rem(m, r)          # t_m without its constant
+    sums = [_side(k, j0, m, r, scale, ref, step, rem, sign)
+            for k, sign in ((reach, 1.0), (left, -1.0))]
+    total = 1.0 + sums[0][0] + sums[1][0]
+    mean_d = (sums[0][1] + sums[1][1]) / total          # mean of j - m
+    var = (sums[0][2] + sums[1][2]) / total - mean_d**2
+    log_a = ref + 0.5 * np.log(r) - _LOG_2PI + np.log(total) + np.log(step) - np.log(y)
+    return SeriesTerms(log_a, j0, m + mean_d, var)
+
+
+def _side(reach, j0, m, r, scale, ref, step, rem, sign):
+    """``sum w``, ``sum w d`` and ``sum w d^2`` over ``j = m + d``, ``d = sign k step``,
+    ``k = 1 .. reach`` (per row), with ``w = exp(t_j - t_m)``: rows sorted by ``reach``
+    so that step ``k`` works on the leading rows that still need it."""
+    order = np.argsort(GRID - reach.astype(np.int16), kind="stable")   # a radix sort
     counts = np.searchsorted(-reach[order], -np.arange(1, GRID + 1), side="right")
-    ref = _term(ms, j0s, rs)
-    total = np.ones_like(j0s)
-    first = np.zeros_like(j0s)    # sum of w (j - m)
-    second = np.zeros_like(j0s)   # sum of w (j - m)^2
+    j0s, ms, scales, refs, steps = (v[order] for v in (j0, m, scale, ref, step))
+    rs = r[order] if rem.r is None else r
+    out = np.zeros((3, order.size))
     for k in range(1, GRID + 1):
         c = int(counts[k - 1])
         if c == 0:
             break
-        for sign in (1.0, -1.0):
-            d = sign * k * steps[:c]
-            j = ms[:c] + d
-            ok = j >= 1.0
-            with np.errstate(invalid="ignore", over="ignore"):
-                w = np.where(ok, np.exp(_term(np.where(ok, j, 1.0), j0s[:c], rs[:c])
-                                        - ref[:c]), 0.0)
-            total[:c] += w
-            first[:c] += w * d
-            second[:c] += w * d * d
-    mean_d = first / total
-    back = np.empty_like(order)
-    back[order] = np.arange(order.size)
-    log_a = (ref + np.log(total) + np.log(steps))[back] - np.log(y)
-    return SeriesTerms(log_a, j0, (ms + mean_d)[back], (second / total - mean_d**2)[back])
-
-
-def _term(j, j0, r):
-    """``t_j`` of the module docstring."""
-    return (-(1.0 + r) * j0 * _h(j / j0) + 0.5 * np.log(r) - _LOG_2PI
-            - stirling_remainder(j) - stirling_remainder(r * j))
+        d = sign * k * steps[:c]
+        j = ms[:c] + d
+        with np.errstate(over="ignore"):
+            w = np.exp(-scales[:c] * _h(j / j0s[:c]) - rem(j, rs[:c] if rem.r is None
+                                                          else rs) - refs[:c])
+        out[0, :c] += w
+        wd = w * d
+        out[1, :c] += wd
+        out[2, :c] += wd * d
+    back = np.empty_like(out)
+    back[:, order] = out
+    return back
 
 
 def log_a(y, phi, p):

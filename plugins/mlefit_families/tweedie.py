@@ -24,8 +24,12 @@ dispersion's come from the series' weights (its module docstring); those in ``po
 five-point differences of the analytic ones (step ``2e-3``), computed only when ``power``
 is estimated. The dispersion is declared (``Dispersion("phi")``), so the mean coefficients
 are solved with ``phi`` held (their maximiser does not depend on it), and the series,
-which depends on ``y``, ``phi`` and ``p`` only, is evaluated once per block of rows for
-the held ``phi`` and reused through the mean's iterations (:class:`_SeriesCache`).
+which depends on ``y``, ``phi`` and ``p`` only, is evaluated once per row for the held
+``phi`` (by the contract check at the start values) and reused through the mean's
+iterations (:class:`_SeriesCache`); ``phi`` then takes Newton steps in ``log phi`` from
+the Pearson estimate, one series pass each, whose weights give the value and both
+derivatives (:mod:`._tweedie_series`), and the last of them (the refining pass) is also
+the standard errors' and the final log-likelihood's: usually five passes at a fixed power.
 
 A fixed power outside ``(1, 2)`` (no likelihood) is R's quasi-likelihood
 ``tweedie(var.power = p)`` GLM under ``convention="R"`` (:meth:`Tweedie.quasi_variant`,
@@ -46,6 +50,7 @@ import threading
 import warnings
 import weakref
 from collections import OrderedDict
+from itertools import pairwise
 from typing import ClassVar
 
 import numpy as np
@@ -55,7 +60,7 @@ from mlefit import Dispersion, Family, Parameter, hookimpl
 from mlefit.domains import Domain, NonNegative, Positive
 from mlefit.errors import InferenceWarning
 
-from ._tweedie_series import series
+from ._tweedie_series import SeriesTerms, series
 
 __all__ = ["Tweedie", "unit_deviance"]
 
@@ -114,32 +119,55 @@ def unit_deviance(y, mu, p):
 
 
 class _SeriesCache:
-    """The last series evaluations, by block of rows and ``(phi, p)``.
+    """The last series evaluations, by runs of an array's rows and ``(phi, p)``.
 
-    The key is the block's memory (address, shape, strides), its sum and sum of squares
-    and the constant ``phi`` and ``p``. An entry holds only a weak reference to the array
-    that owns the block's memory and is dropped when that array is freed (so the cache
-    neither keeps the data alive nor mistakes new data at a reused address for the old).
-    At most :attr:`LIMIT` rows are held (beyond, the series is recomputed, which changes
-    nothing but the time): up to four float vectors of that many rows.
+    A block of rows is cut at the multiples of :attr:`GRAIN` rows of the array that owns
+    it (the engine's blocks are views of the response, :attr:`GRAIN` rows or a power of
+    two times that, from row 0: the contract check's blocks and the kernel's, whose sizes
+    differ with the number of coefficients, cut into the same pieces), and each piece is
+    an entry: a copy of its ``y`` (a row changed in place misses) and the series at its
+    positive rows. A block whose pieces are all held (or lie inside held pieces) is
+    assembled from them; the missing pieces are evaluated together. The key is the
+    owner's identity and memory, the piece's rows and the constant ``phi`` and ``p``. An
+    entry holds only a weak reference to the owner and is dropped when that array is
+    freed (so the cache neither keeps the data alive nor mistakes new data at a reused
+    address for the old). At most
+    :attr:`LIMIT` rows are held (beyond, the series is recomputed, which changes nothing
+    but the time): up to five float vectors of that many rows.
     """
 
     LIMIT = 1 << 21
+    GRAIN = 2048
+    _FIELDS = ("log_a", "j0", "mean_j", "var_j")
 
     def __init__(self):
         self._entries: OrderedDict = OrderedDict()
         self._rows = 0
         self._lock = threading.RLock()   # a weakref callback may run while it is held
         self.evaluations = 0     # series evaluations (tests count them)
+        self.rows = 0            # rows they summed (the benchmark reports passes)
 
     @staticmethod
-    def _key(y, phi, p):
+    def _place(y, phi, p):
+        """``(key, owner, first row)`` of a 1-D block at a constant ``(phi, p)`` (a block
+        that is not a run of a contiguous float array's rows is its own run); None
+        otherwise (then nothing is cached)."""
         phi, p = np.asarray(phi), np.asarray(p)
         if (phi.size > 1 and np.ptp(phi) != 0) or (p.size > 1 and np.ptp(p) != 0):
             return None
-        iface = y.__array_interface__
-        return (iface["data"][0], y.shape, iface["strides"], float(np.sum(y)),
-                float(np.dot(y.ravel(), y.ravel())), float(phi.flat[0]), float(p.flat[0]))
+        owner = y
+        while isinstance(owner.base, np.ndarray):
+            owner = owner.base
+        if y.ndim != 1:
+            return None
+        address, size = owner.__array_interface__["data"][0], owner.size
+        start, rest = divmod(y.__array_interface__["data"][0] - address, 8)
+        if y.dtype != np.float64 or owner.dtype != np.float64 or rest or start < 0 or \
+                not owner.flags.c_contiguous or (y.size > 1 and y.strides[0] != 8) or \
+                start + y.size > size:   # rows of no contiguous run: the block alone
+            address, size, start = y.__array_interface__["data"][0], y.size, 0
+        return (id(owner), address, size, y.strides, float(phi.flat[0]),
+                float(p.flat[0])), owner, start
 
     def __getstate__(self):
         """A copy (pickle, deepcopy) starts empty: the cache is only a speed-up."""
@@ -154,36 +182,106 @@ class _SeriesCache:
             if entry is not None:
                 self._rows -= entry[1].size
 
+    def _evaluate(self, y, phi, p):
+        with self._lock:
+            self.evaluations += 1
+            self.rows += y.size
+        return series(y, phi, p)
+
     def get(self, y, phi, p):
         """The series at the positive rows of ``y``: ``(mask, SeriesTerms)``."""
-        key = self._key(y, phi, p) if y.size else None
-        if key is not None:
-            with self._lock:
-                hit = self._entries.get(key)
-                if hit is not None and hit[0]() is not None:
-                    self._entries.move_to_end(key)
-                    return hit[1], hit[2]
         pos = y > 0
-        phi_, p_ = (np.broadcast_to(v, y.shape)[pos] for v in (phi, p))
-        terms = series(y[pos], phi_, p_)
-        owner = y
-        while isinstance(owner.base, np.ndarray):
-            owner = owner.base
+        place = self._place(y, phi, p) if y.size else None
+        if place is None:
+            phi_, p_ = (np.broadcast_to(v, y.shape)[pos] for v in (phi, p))
+            return pos, self._evaluate(y[pos], phi_, p_)
+        base, owner, start = place
+        stop = start + y.size
+        edges = sorted({start, stop}
+                       | set(range(-(-start // self.GRAIN) * self.GRAIN, stop, self.GRAIN)))
+        pieces = [(a - start, b - start, (*base, a, b)) for a, b in pairwise(edges)]
+        with self._lock:
+            held = [self._held(key, owner, y[a:b]) for a, b, key in pieces]
+        missing = [i for i, h in enumerate(held) if h is None]
+        if missing:
+            rows = np.concatenate([np.arange(pieces[i][0], pieces[i][1]) for i in missing])
+            rows = rows[pos[rows]]
+            new = self._evaluate(y[rows], np.full(rows.size, base[-2]),
+                                 np.full(rows.size, base[-1]))
+            cuts = np.cumsum([np.count_nonzero(pos[pieces[i][0]:pieces[i][1]])
+                              for i in missing])[:-1]
+            parts = [np.split(getattr(new, f), cuts) for f in self._FIELDS]
+            for k, i in enumerate(missing):
+                a, b, key = pieces[i]
+                held[i] = (None, y[a:b].copy(), tuple(part[k] for part in parts))
+                self._store(key, owner, held[i])
+        if len(held) == 1:
+            return pos, SeriesTerms(*held[0][2])
+        return pos, SeriesTerms(*(np.concatenate([h[2][f] for h in held])
+                                  for f in range(len(self._FIELDS))))
+
+    def _held(self, key, owner, y):
+        """The entry of the piece ``key`` (rows ``key[-2]:key[-1]``, values ``y``), or its
+        part of the held piece of the whole cell of :attr:`GRAIN` rows around it; None."""
+        a, b = key[-2:]
+        cell = a - a % self.GRAIN
+        for k in (key, (*key[:-2], cell, min(cell + self.GRAIN, key[2]))):
+            hit = self._entries.get(k)
+            if hit is None or hit[0]() is not owner:
+                continue
+            lo, hi = a - k[-2], b - k[-2]
+            if not np.array_equal(hit[1][lo:hi], y):
+                return None
+            self._entries.move_to_end(k)
+            if (lo, hi) == (0, hit[1].size):
+                return hit
+            first = np.count_nonzero(hit[1][:lo] > 0)
+            last = first + np.count_nonzero(y > 0)
+            return None, None, tuple(v[first:last] for v in hit[2])
+        return None
+
+    def _store(self, key, owner, entry) -> None:
         try:
             ref = weakref.ref(owner, lambda _, key=key: self._forget(key))
         except TypeError:
-            ref = None
+            return
         with self._lock:
-            self.evaluations += 1
-            if key is not None and ref is not None and y.size <= self.LIMIT:
-                if key in self._entries:
-                    self._rows -= self._entries.pop(key)[1].size
-                self._entries[key] = (ref, pos, terms)
-                self._rows += y.size
-                while self._rows > self.LIMIT:
-                    _, (_, old, _) = self._entries.popitem(last=False)
-                    self._rows -= old.size
-        return pos, terms
+            if key in self._entries:
+                self._rows -= self._entries.pop(key)[1].size
+            self._entries[key] = (ref, *entry[1:])
+            self._rows += entry[1].size
+            while self._rows > self.LIMIT:
+                _, old = self._entries.popitem(last=False)
+                self._rows -= old[1].size
+
+
+class _LastCall:
+    """The result of the last call of one function in this thread, reused while the
+    arguments are equal in value (compared, not trusted by identity): the kernel asks
+    for the log density, the dispersion's score and its second derivative of one block in
+    turn, which need the same deviance and the same pass over the series' terms."""
+
+    def __init__(self):
+        self._local = threading.local()
+
+    def __getstate__(self):
+        """A copy (pickle, deepcopy) starts empty: the memo is only a speed-up."""
+        return {}
+
+    def __setstate__(self, state):
+        self.__init__()
+
+    def __call__(self, fn, *args):
+        """``fn(*args)`` (always the same ``fn`` for one memo; arrays or tuples of them)."""
+        args = tuple(np.asarray(v, dtype=float) for v in args)
+        last = getattr(self._local, "last", None)
+        if last is not None and all(a.shape == b.shape and np.array_equal(a, b)
+                                    for a, b in zip(args, last[0], strict=True)):
+            out = last[1]
+        else:
+            out = fn(*args)
+            self._local.last = (tuple(a.copy() for a in args), out)
+        return tuple(v.copy() for v in out) if isinstance(out, tuple) else out.copy()
 
 
 class _Lazy(dict):
@@ -249,6 +347,8 @@ class Tweedie(Family):
 
     def __init__(self):
         self.cache = _SeriesCache()
+        self._last_deviance = _LastCall()
+        self._last_dphi = _LastCall()
 
     # likelihood ----------------------------------------------------------------------
     def _log_a(self, y, phi, power):
@@ -265,15 +365,21 @@ class Tweedie(Family):
         yy = y if inside.all() else np.where(inside, y, 0.0)   # y itself: the cache's key
         la, _, _ = self._log_a(yy, phi, power)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            value = la - unit_deviance(yy, mu, power) / (2.0 * phi)
+            value = la - self._deviance(yy, mu, power) / (2.0 * phi)
         return np.where(inside, value, -np.inf)
 
+    def _deviance(self, y, mu, power):
+        return self._last_deviance(unit_deviance, y, mu, power)
+
     def _dphi(self, y, mu, phi, power):
+        return self._last_dphi(self._phi_derivatives, y, mu, phi, power)
+
+    def _phi_derivatives(self, y, mu, phi, power):
         """First and second derivatives in ``phi`` (module docstring of the series)."""
         y = np.asarray(y, dtype=float)
         _, pos, terms = self._log_a(y, phi, power)
         phi_, p_ = np.broadcast_to(phi, y.shape), np.broadcast_to(power, y.shape)
-        dev = unit_deviance(y, mu, power)
+        dev = self._deviance(y, mu, power)
         d1 = dev / (2.0 * phi_**2)
         d2 = -dev / phi_**3
         q = 1.0 / (p_[pos] - 1.0)      # 1 + r

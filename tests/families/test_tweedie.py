@@ -240,6 +240,87 @@ def test_series_cache_does_not_keep_the_data_alive():
     assert len(fam.cache._entries) == 0
 
 
+def test_series_evaluated_once_per_row_and_phi_across_block_sizes(monkeypatch):
+    """The contract check's blocks (all coefficients) and the mean's (phi held) have
+    different sizes; the cache is cut into pieces of the response both share, so in a
+    fit of several blocks every positive row is evaluated once per distinct phi."""
+    import mlefit_families.tweedie as module
+
+    rows = {}
+    real = module.series
+
+    def spy(y, phi, p):
+        key = float(np.asarray(phi).flat[0])
+        rows[key] = rows.get(key, 0) + y.size
+        return real(y, phi, p)
+
+    monkeypatch.setattr(module, "series", spy)
+    rng = np.random.default_rng(5)
+    n = 40_000
+    X = np.column_stack([np.ones(n), rng.normal(0, 0.3, size=(n, 9))])
+    y = TWEEDIE.sample(rng, n, np.exp(0.5 + X[:, 1:] @ np.full(9, 0.1)), 2.0, 1.5)
+    res = mlefit.fit_arrays(y, X, Tweedie(), fixed={"power": 1.5})
+    assert res.converged and len(rows) >= 3
+    assert set(rows.values()) == {int(np.count_nonzero(y > 0))}
+
+
+def test_series_cache_pieces_and_rows_changed_in_place():
+    """Blocks of any offset and length are served from the pieces other blocks left; a
+    row changed in place is evaluated again; values equal the uncached series (the
+    series of each row does not depend on the other rows: to rounding)."""
+    rng = np.random.default_rng(9)
+    y = np.where(rng.uniform(size=10_000) < 0.3, 0.0, rng.gamma(2.0, 1.5, size=10_000))
+    fam = Tweedie()
+
+    def direct(v):
+        out = np.zeros(v.size)
+        out[v > 0] = series(v[v > 0], 2.0, 1.5).log_a
+        return out
+
+    for a, b in ((0, 4096), (4096, 8192), (8192, 10_000)):
+        fam._log_a(y[a:b], 2.0, 1.5)
+    assert fam.cache.evaluations == 3
+    for a, b in ((0, 10_000), (0, 8192), (2048, 6144), (100, 9000), (9999, 10_000)):
+        np.testing.assert_allclose(fam._log_a(y[a:b], 2.0, 1.5)[0], direct(y[a:b]),
+                                   rtol=1e-14, atol=0)
+    assert fam.cache.evaluations == 3
+    y[5000] = 7.25           # in place: that row (its piece) is evaluated again
+    np.testing.assert_allclose(fam._log_a(y, 2.0, 1.5)[0], direct(y), rtol=1e-14, atol=0)
+    assert fam.cache.evaluations == 4
+
+
+def test_series_cache_strided_response():
+    """A response that is not a contiguous run (a column of a 2-D array) is cached as
+    its own run of rows."""
+    rng = np.random.default_rng(2)
+    table = np.column_stack([rng.gamma(2.0, 1.5, size=5000), np.zeros(5000)])
+    y = table[:, 0]
+    fam = Tweedie()
+    first = fam._log_a(y, 2.0, 1.5)[0]
+    np.testing.assert_array_equal(fam._log_a(y, 2.0, 1.5)[0], first)
+    assert fam.cache.evaluations == 1
+    np.testing.assert_allclose(first, series(y.copy(), 2.0, 1.5).log_a, rtol=1e-14, atol=0)
+
+
+def test_deviance_reuse_sees_values_changed_in_place():
+    """The unit deviance and phi's derivatives are reused between calls only for equal
+    values of the arguments (the oracle: a new family instance, which has no memo)."""
+    fam = Tweedie()
+    y, mu = np.array([0.0, 0.5, 1.5, 3.0]), np.full(4, 1.0)
+    first = fam.logpdf(y, mu, 2.0, 1.5)
+    d_first = fam.dlogpdf(y, mu, 2.0, 1.5)["phi"]
+    mu[:] = 2.0
+    np.testing.assert_array_equal(fam.logpdf(y, mu, 2.0, 1.5),
+                                  Tweedie().logpdf(y, np.full(4, 2.0), 2.0, 1.5))
+    assert not np.array_equal(first, fam.logpdf(y, mu, 2.0, 1.5))
+    d1 = fam.dlogpdf(y, mu, 2.0, 1.5)["phi"]
+    np.testing.assert_array_equal(d1, Tweedie().dlogpdf(y, np.full(4, 2.0), 2.0, 1.5)["phi"])
+    assert not np.array_equal(d1, d_first)
+    d1[:] = 0.0       # a caller's change to a result does not reach the next call
+    np.testing.assert_array_equal(fam.dlogpdf(y, mu, 2.0, 1.5)["phi"],
+                                  Tweedie().dlogpdf(y, np.full(4, 2.0), 2.0, 1.5)["phi"])
+
+
 # power by maximum likelihood ------------------------------------------------------------
 def test_power_recovered_by_ml_and_lrtest():
     data = _simulated(n=20_000, seed=11, power=1.35, phi=1.5)
