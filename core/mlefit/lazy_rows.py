@@ -126,8 +126,8 @@ def _resid_part(part, res, plan, kind, seed, partition_info=None):
 
 
 def _meta_predict(which: str, interval):
-    if interval is None:
-        return pd.Series(np.empty(0), name=which)
+    if interval is None:     # mean_untruncated: the mean of the untruncated distribution
+        return pd.Series(np.empty(0), name="mean" if which == "mean_untruncated" else which)
     return pd.DataFrame({c: np.empty(0) for c in ("estimate", "se", "lower", "upper")})
 
 
@@ -136,7 +136,7 @@ def lazy_predict(res, newdata, which: str, interval, alpha: float, **options):
     the link or a parameter, with or without confidence intervals. The predictive
     distribution (quantiles, prediction intervals, survival quantities, probabilities)
     is refused here: its columns depend on the options."""
-    lazy = ("mean", "link", *res.family.parameter_names)
+    lazy = ("mean", "mean_untruncated", "link", *res.family.parameter_names)
     if options or which not in lazy or interval not in (None, "confidence"):
         raise DataError(
             f"predict(which={which!r}, interval={interval!r}"
