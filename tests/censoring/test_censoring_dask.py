@@ -98,6 +98,24 @@ def test_weibull_aft_on_rossi(rossi):
     assert_same(a, b)
     assert b._context.response == ("Surv(week, arrest)",)
     assert a.diagnostics.derivatives == "analytic"
+    # rebuilt from the source in every pass; formulas checked against the whitelist
+    c = mlefit.fit(ROSSI, dd.from_pandas(rossi, npartitions=3), family="weibull",
+                   persist=False, safe_formulas=True)
+    assert_same(a, c)
+
+
+def test_stateful_transform_with_missing_surv_values_is_refused(surv):
+    """center(x)'s mean would include the rows a missing Surv value drops (the in-memory
+    mean leaves them out): refused, with the fix."""
+    df = surv.copy()
+    df.loc[[3, 70], "time"] = np.nan
+    with pytest.raises(DataError, match="drop those rows from the frame first"):
+        mlefit.fit("Surv(time, event) ~ center(x)", dd.from_pandas(df, npartitions=3),
+                   family="weibull")
+    a = mlefit.fit("Surv(time, event) ~ center(x)", surv, family="weibull")
+    b = mlefit.fit("Surv(time, event) ~ center(x)", dd.from_pandas(surv, npartitions=3),
+                   family="weibull")
+    assert_same(a, b)
 
 
 @pytest.mark.parametrize("formula", [
