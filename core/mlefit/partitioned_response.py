@@ -40,7 +40,8 @@ from .censoring import (
 from .errors import DataError
 from .formula import _censored_response, _parse, surv_arguments
 
-__all__ = ["CensoredRows", "ResponsePlan", "combine", "digest", "plan_response", "refuse_arrays",
+__all__ = ["PARTITIONS", "CensoredRows", "ResponsePlan", "combine", "digest", "plan_response",
+           "refuse_arrays",
            "rewritten", "stats_of"]
 
 
@@ -93,12 +94,13 @@ class ResponsePlan:
         """The used rows' limits (None when none is censored or truncated), their count
         and signature digest, for a partition's arrays."""
         if resp is None:
-            return {"limits": None, "censored": 0, "signature": b""}
+            return {"limits": None, "censored": 0, "signature": b"", "kinds": np.zeros(4)}
         on = resp.take(used)
         lim = on.limits(y, self.discrete)
         return {"limits": lim if lim.any else None,
                 "censored": int(np.count_nonzero(lim.censored | lim.truncated)),
-                "signature": digest(on.signature()), "label": resp.label}
+                "signature": digest(on.signature()), "label": resp.label,
+                "kinds": np.bincount(on.kinds, minlength=4)}
 
 
 def digest(signature: tuple) -> bytes:
@@ -170,17 +172,24 @@ def rewritten(plan: ResponsePlan | None, formulas: dict) -> dict:
     return {**formulas, plan.first: surv_lhs(plan.formula)[0]}
 
 
-def combine(stats: list) -> tuple[int, str | None, str]:
+#: the first item of a Dask fit's censoring signature (an in-memory one starts with the
+#: label): ``(PARTITIONS, digest, rows of each kind)``; the summary reads the counts
+PARTITIONS = "partitions"
+
+
+def combine(stats: list) -> tuple[int, str | None, tuple]:
     """The partitions' censored-row counts, label and digests (in partition order) as
-    ``(rows censored or truncated, label, the fit's signature digest)``."""
+    ``(rows censored or truncated, label, the fit's signature)``, the signature
+    ``(PARTITIONS, the digest of the digests, rows of each kind)``."""
     label = next((s["label"] for s in stats if s.get("label")), None)
     h = hashlib.sha256()
     for s in stats:
         h.update(s["signature"])
-    return sum(s["censored"] for s in stats), label, h.hexdigest()
+    kinds = tuple(int(k) for k in np.sum([s["kinds"] for s in stats], axis=0))
+    return sum(s["censored"] for s in stats), label, (PARTITIONS, h.hexdigest(), kinds)
 
 
 def stats_of(a: dict) -> dict:
     """A partition's censoring statistics (from its arrays)."""
-    return {k: a.get(k) for k in ("censored", "signature", "label")}
+    return {k: a.get(k) for k in ("censored", "signature", "label", "kinds")}
 

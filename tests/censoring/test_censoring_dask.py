@@ -21,16 +21,14 @@ from mlefit.errors import ComparisonError, DataError
 
 dd = pytest.importorskip("dask.dataframe")
 
+from test_dask import assert_same as assert_same_fit  # noqa: E402  (tests/ is on the path)
+
 ROSSI = "Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio"
 
 
 def assert_same(a, b, coef=1e-10, se=1e-8):
-    scale = np.abs(a.params.to_numpy()) + a.bse.to_numpy()
-    assert np.all(np.abs(a.params.to_numpy() - b.params.to_numpy()) <= coef * scale)
-    assert abs(a.llf - b.llf) <= 1e-10 * abs(a.llf)
-    np.testing.assert_allclose(b.bse.to_numpy(), a.bse.to_numpy(), rtol=se, atol=0)
-    assert list(a.params.index) == list(b.params.index)
-    assert a.nobs == b.nobs and a.n_dropped == b.n_dropped
+    """tests/test_dask.py's bounds, and the same response, censoring and drops."""
+    assert_same_fit(a, b, coef, se)
     assert a.dropped_by == b.dropped_by
     assert a.diagnostics.derivatives == b.diagnostics.derivatives
     assert a._context.response == b._context.response
@@ -399,3 +397,19 @@ def test_refusals(surv, tobit):
     b = mlefit.fit("Surv(time, event) ~ x", dd.from_pandas(df, npartitions=3), "weibull",
                    cov_type="cluster", groups="cl")
     assert_same(a, b)
+
+
+def test_summary_and_profile_intervals(rossi):
+    from mlefit.errors import PassesWarning
+
+    f = "Surv(week, arrest) ~ fin + prio"
+    a = mlefit.fit(f, rossi, family="weibull")
+    b = mlefit.fit(f, dd.from_pandas(rossi, npartitions=3), family="weibull")
+    line = "Censored or truncated response: Surv(type='right') (114 exact, 318 right-censored)"
+    assert line in a.summary().splitlines() and line in b.summary().splitlines()
+    with pytest.warns(PassesWarning):
+        prof = b.conf_int(method="profile")
+    # each profile point is a refit over the partitions with the column held in the
+    # offset: the in-memory profile to rounding
+    np.testing.assert_allclose(prof.to_numpy(), a.conf_int(method="profile").to_numpy(),
+                               rtol=1e-9)
