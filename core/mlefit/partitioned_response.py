@@ -41,8 +41,7 @@ from .errors import DataError
 from .formula import _censored_response, _parse, surv_arguments
 
 __all__ = ["PARTITIONS", "CensoredRows", "ResponsePlan", "combine", "digest", "plan_response",
-           "refuse_arrays",
-           "rewritten", "stats_of"]
+           "refuse_arrays", "rewritten", "stats_of"]
 
 
 @dataclass(frozen=True)
