@@ -130,7 +130,7 @@ LAYERS = [
     ["inference"],
     ["postestimation"],
     ["results"],
-    ["fitting", "partitioned", "transform_passes", "lazy_rows"],
+    ["fitting", "partitioned", "partitioned_response", "transform_passes", "lazy_rows"],
     ["api", "cli", "testing", "__init__", "grid_profile"],
 ]
 
