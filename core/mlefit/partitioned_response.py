@@ -15,6 +15,12 @@ limits with the in-memory model frame's own code (:func:`mlefit.formula.build`'s
   of its rows' censoring signature; the digests, in partition order, make the fit's
   censoring signature (what ``lrtest``/``compare`` check) without the rows on the driver.
 
+Start values come from the first partition's in-memory fit with its censored rows read as
+exact (:func:`mlefit.partitioned._start` gets no limits): a partition that holds only
+right-censored rows has no maximum of its censored likelihood, so a start fitted to it
+would run off; the Newton steps on all rows with their limits make the answer
+independent of the start.
+
 Truncation limits given as arrays (one value per row) are refused on Dask frames: pass a
 column name.
 """
