@@ -1014,7 +1014,7 @@ def _start(obj: PartitionedObjective, plan: _Plan, first, columns, request, dask
                          constant(fixed[s.name], n) if s.name in fixed else a["offsets"][s.name],
                          s.domain) for s in obj.model.slots)
     sample = Objective(family, a["y"], blocks, a["weights"], obj.derivatives,
-                       scales=obj.model.scales)
+                       scales=obj.model.scales, limits=a.get("start_limits"))
     for sl in _blocks_of(a, obj.p):
         check_logpdf(family, request.origin, *sample.family_view(
             start.first_guess(sample, family), sl), sl.start)

@@ -16,10 +16,13 @@ limits with the in-memory model frame's own code (:func:`mlefit.formula.build`'s
   censoring signature (what ``lrtest``/``compare`` check) without the rows on the driver.
 
 Start values come from the first partition's in-memory fit with its censored rows read as
-exact (:func:`mlefit.partitioned._start` gets no limits): a partition that holds only
-right-censored rows has no maximum of its censored likelihood, so a start fitted to it
-would run off; the Newton steps on all rows with their limits make the answer
-independent of the start.
+exact and its truncation kept (``start_limits``, which :func:`mlefit.partitioned._start`
+reads): a partition that holds only right-censored rows has no maximum of its censored
+likelihood, so a start fitted to it would run off (342 s, and no convergence, when
+tried), while a truncated count fitted as untruncated starts where its dispersion is
+far off (the zero-truncated negative binomial then did not converge in 100 Newton
+steps). The Newton steps on all rows with their limits make the answer independent of
+the start.
 
 Truncation limits given as arrays (one value per row) are refused on Dask frames: pass a
 column name.
@@ -43,6 +46,7 @@ from .censoring import (
     surv_lhs,
     truncation_ends,
 )
+from .engine.censored import Limits
 from .errors import DataError
 from .formula import _censored_response, _parse, surv_arguments
 
@@ -99,10 +103,13 @@ class ResponsePlan:
         """The used rows' limits (None when none is censored or truncated), their count
         and signature digest, for a partition's arrays."""
         if resp is None:
-            return {"limits": None, "censored": 0, "signature": b"", "kinds": np.zeros(4)}
+            return {"limits": None, "censored": 0, "signature": b"", "kinds": np.zeros(4),
+                    "start_limits": None}
         on = resp.take(used)
         lim = on.limits(y, self.discrete)
+        start = Limits(np.zeros_like(lim.kinds), lim.bounds)    # censored rows as exact
         return {"limits": lim if lim.any else None,
+                "start_limits": start if start.any else None,
                 "censored": int(np.count_nonzero(lim.censored | lim.truncated)),
                 "signature": digest(on.signature()), "label": resp.label,
                 "kinds": np.bincount(on.kinds, minlength=4)}
