@@ -131,7 +131,8 @@ LAYERS = [
     ["inference"],
     ["postestimation"],
     ["results"],
-    ["fitting", "partitioned", "transform_passes", "partition_quantiles", "lazy_rows"],
+    ["fitting", "partitioned", "partitioned_response", "transform_passes",
+     "partition_quantiles", "lazy_rows"],
     ["api", "cli", "testing", "__init__", "grid_profile"],
 ]
 

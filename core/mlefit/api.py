@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import binding
 from . import formula as formulas_
-from .censoring import Surv, response_of, surv_lhs, truncation_ends
+from .censoring import Surv, response_of, truncation_ends
 from .columns import refuse_complex
 from .errors import DataError
 from .family import Family, FamilyInfo, constant
@@ -139,9 +139,9 @@ def fit(formula: str, data, family: str | Family = "gaussian", *, link=None, lin
         raise DataError("penalty='firth' needs the rows in memory (each iteration reads "
                         "the leverages). Fix: fit a pandas frame, e.g. data.compute().")
     if _is_dask(data):
-        _refuse_partitioned_censoring(formula, censoring, truncation)
         from .partitioned import fit_partitioned
-        return fit_partitioned(request, data, persist=persist, progress=progress)
+        return fit_partitioned(request, data, persist=persist, progress=progress,
+                               censoring=censoring, truncation=truncation)
     frame = formulas_.build(request.formulas, data, weights=request.weights,
                             var_weights=request.var_weights, offsets=request.offsets,
                             exposure=request.exposure, groups=request.groups,
@@ -163,14 +163,6 @@ def _bound(family, formula, data, parameter_formulas, link=None):
                         f"itself is an argument of its class. Fix: family={kind.__module__}."
                         f"{kind.__name__}(link={link!r}) where the family has one (ordinal).")
     return binding.bind_data(fam, formula, data, parameter_formulas)
-
-
-def _refuse_partitioned_censoring(formula, censoring, truncation) -> None:
-    if censoring is not None or truncation is not None or \
-            surv_lhs(str(formula))[1] is not None:
-        raise DataError("censored and truncated responses are fitted in memory only; a Dask "
-                        "frame's partitioned fit does not carry them yet. Fix: .compute() the "
-                        "frame (or a sample of it) and fit that.")
 
 
 def _is_dask(data) -> bool:

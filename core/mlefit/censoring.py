@@ -34,7 +34,8 @@ from .engine.censored import EXACT, INTERVAL, LEFT, RIGHT, Limits
 from .errors import DataError
 
 __all__ = ["ROWS", "SURV_COLUMN", "TYPES", "Response", "Surv", "SurvCall", "censor_fixed",
-           "check_family", "response_of", "surv_lhs", "truncation_ends", "truncation_spec"]
+           "check_family", "event_coding", "event_values", "read_surv", "response_of",
+           "surv_lhs", "truncation_ends", "truncation_spec"]
 
 #: the Surv types, as R's survival package names them
 TYPES = ("right", "left", "interval", "interval2", "counting")
@@ -55,11 +56,19 @@ def _floats(name: str, value) -> np.ndarray:
     return arr
 
 
-def _event(values: np.ndarray) -> np.ndarray:
+def event_coding(seen) -> str:
+    """``"12"`` (R's 1 censored, 2 observed) when the event values ``seen`` (every row's)
+    are 1s and 2s with a 2, else ``"01"``."""
+    seen = np.asarray(seen, dtype=float)
+    return "12" if seen.size and np.all(np.isin(seen, (1.0, 2.0))) and 2.0 in seen else "01"
+
+
+def _event(values: np.ndarray, coding: str | None = None) -> np.ndarray:
     """An event indicator as 1.0 (observed), 0.0 (censored) or NaN (missing): 0/1,
-    False/True or R's 1/2 coding (1 censored, 2 observed)."""
+    False/True or R's 1/2 coding (1 censored, 2 observed); ``coding`` as
+    :func:`event_coding` read it from all rows (None: from these)."""
     seen = np.unique(values[~np.isnan(values)])
-    if seen.size and np.all(np.isin(seen, (1.0, 2.0))) and 2.0 in seen:
+    if (coding or event_coding(seen)) == "12" and np.all(np.isin(seen, (1.0, 2.0))):
         return values - 1.0
     if not np.all(np.isin(seen, (0.0, 1.0))):
         raise DataError(f"Surv: the event indicator has values {seen[:6].tolist()}; it must "
@@ -80,6 +89,9 @@ class Surv:
     """
 
     def __init__(self, *args, type: str | None = None):
+        self._read(args, type, None)
+
+    def _read(self, args, type: str | None, coding: str | None) -> None:
         if len(args) not in (2, 3):
             raise DataError(f"Surv takes 2 or 3 arrays, got {len(args)}. Fix: Surv(time, "
                             "event), Surv(lower, upper, type='interval2'), Surv(time, time2, "
@@ -97,7 +109,7 @@ class Surv:
             raise DataError("Surv: the arrays have different lengths. Fix: one value per row "
                             "in each.")
         self.type = type
-        self.time, self.kinds, self.upper, self.entry = _READERS[type](*cols)
+        self.time, self.kinds, self.upper, self.entry = _READERS[type](*cols, coding=coding)
         #: the lower end of an interval row (the time of the others)
         self.lower = self.time
         interval = self.kinds == INTERVAL
@@ -123,22 +135,22 @@ class Surv:
         return f"Surv(type={self.type!r}, {len(self)} rows: {shown})"
 
 
-def _right_or_left(time, event, censored_kind):
-    e = _event(event)
+def _right_or_left(time, event, censored_kind, coding):
+    e = _event(event, coding)
     kinds = np.where(e == 1.0, EXACT, censored_kind).astype(np.int8)
     t = np.where(np.isnan(e), np.nan, time)
     return t, kinds, t.copy(), np.full(t.shape, -np.inf)
 
 
-def _right(time, event):
-    return _right_or_left(time, event, RIGHT)
+def _right(time, event, coding=None):
+    return _right_or_left(time, event, RIGHT, coding)
 
 
-def _left(time, event):
-    return _right_or_left(time, event, LEFT)
+def _left(time, event, coding=None):
+    return _right_or_left(time, event, LEFT, coding)
 
 
-def _interval2(lower, upper):
+def _interval2(lower, upper, coding=None):
     lo_missing = np.isnan(lower) | np.isneginf(lower)
     hi_missing = np.isnan(upper) | np.isposinf(upper)
     both = lo_missing & hi_missing
@@ -155,7 +167,7 @@ def _interval2(lower, upper):
     return time, kinds, np.where(hi_missing, np.inf, upper), np.full(time.shape, -np.inf)
 
 
-def _interval(time, time2, code):
+def _interval(time, time2, code, coding=None):
     ok = np.isnan(code) | np.isin(code, (0.0, 1.0, 2.0, 3.0))
     if not ok.all():
         raise DataError(f"Surv(type='interval'): event codes must be 0 (right), 1 (exact), "
@@ -172,8 +184,8 @@ def _interval(time, time2, code):
     return t, kinds, np.where(interval, time2, t), np.full(t.shape, -np.inf)
 
 
-def _counting(start, stop, event):
-    t, kinds, upper, _ = _right(stop, event)
+def _counting(start, stop, event, coding=None):
+    t, kinds, upper, _ = _right(stop, event, coding)
     t = np.where(np.isnan(start), np.nan, t)
     bad = start >= stop
     if bad.any():
@@ -184,6 +196,31 @@ def _counting(start, stop, event):
 
 _READERS = {"right": _right, "left": _left, "interval2": _interval2, "interval": _interval,
             "counting": _counting}
+#: the position of the event indicator among a Surv type's arguments
+_EVENT_AT = {"right": 1, "left": 1, "counting": 2}
+
+
+def _type_of(args, type: str | None) -> str | None:
+    return ("right" if len(args) == 2 else "counting") if type is None else type
+
+
+def event_values(columns, type: str | None) -> np.ndarray:
+    """The distinct values of the event indicator among ``columns`` (a Surv's evaluated
+    arguments; empty for the interval types): what :func:`event_coding` reads, gathered
+    over all rows when they come in parts (a Dask frame's partitions)."""
+    at = _EVENT_AT.get(_type_of(columns, type))
+    if at is None or len(columns) <= at:
+        return np.empty(0)
+    values = _floats(f"argument {at + 1}", columns[at])
+    return np.unique(values[~np.isnan(values)])
+
+
+def read_surv(columns, type: str | None, coding: str | None) -> Surv:
+    """A :class:`Surv` of evaluated argument ``columns`` whose event coding (``"01"`` or
+    ``"12"``, :func:`event_coding`) was read from all rows, of which these are a part."""
+    out = object.__new__(Surv)
+    out._read(tuple(columns), type, coding)
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -409,11 +446,13 @@ def _check_inside(y, kinds, upper, lower, higher):
                         "limits or drop those rows.")
 
 
-def check_family(family, origin: str, response: Response | None) -> None:
-    """Refuse a family without a cdf for a censored or truncated response."""
+def check_family(family, origin: str, response: Response | str | None) -> None:
+    """Refuse a family without a cdf for a censored or truncated response (a
+    :class:`Response` or its label)."""
     if response is None or family.has("cdf") or (family.has("logcdf") and family.has("logsf")):
         return
+    label = getattr(response, "label", response)
     raise DataError(f"family {family.name!r} ({origin}) has no cdf, so it cannot fit a "
-                    f"censored or truncated response ({response.label}). Fix: give the "
+                    f"censored or truncated response ({label}). Fix: give the "
                     "family a cdf(y, **params) method (better: logcdf and logsf), or fit "
                     "uncensored data.")

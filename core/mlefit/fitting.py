@@ -34,7 +34,7 @@ from .results import Diagnostics, DispersionSummary, FitResult
 #: Firth's maximiser stops when no coefficient moves by more than this (relative)
 FIRTH_TOL = 1e-10
 
-__all__ = ["conclude", "estimate"]
+__all__ = ["conclude", "estimate", "refuse_censored"]
 
 
 def _take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -235,8 +235,16 @@ def _limits(request: FitRequest, frame: ModelFrame, y_all, rows):
     resp = frame.censoring
     if resp is None or not (resp.censored or resp.truncated):
         return None
+    refuse_censored(request, resp.label, y_all.ndim)
+    return resp.take(rows).limits(_take(y_all, rows), bool(request.family.support.integer))
+
+
+def refuse_censored(request: FitRequest, label: str, y_ndim: int) -> None:
+    """Refuse what a censored or truncated response (``label``) cannot have: a family
+    without a cdf, the expected information, R's dispersion, a multi-column response
+    (the in-memory and the partitioned paths)."""
     family, conv = request.family, request.options.convention
-    censoring.check_family(family, request.origin, resp)
+    censoring.check_family(family, request.origin, label)
     refused = [what for what, bad in (
         ("cov_type='expected'", conv.cov_type == "expected"),
         (f"cov_type={conv.cov_type!r} (leverages of the expected information)",
@@ -245,14 +253,13 @@ def _limits(request: FitRequest, frame: ModelFrame, y_all, rows):
         ("dispersion='pearson'", conv.dispersion == "pearson")) if bad]
     if refused:
         raise DataError(f"{', '.join(refused)} is defined for an exactly observed response; "
-                        f"this one is censored or truncated ({resp.label}), where the expected "
+                        f"this one is censored or truncated ({label}), where the expected "
                         "information and the Pearson dispersion have no closed form. Fix: use "
                         "the default (observed information, maximum likelihood) or the "
                         "sandwiches 'HC0', 'HC1' or 'cluster'.")
-    if y_all.ndim != 1:
+    if y_ndim != 1:
         raise DataError(f"family {family.name!r} takes a multi-column response; censoring and "
                         "truncation apply to a one-column response.")
-    return resp.take(rows).limits(_take(y_all, rows), bool(family.support.integer))
 
 
 def _check_rows(n_rows: int, p: int) -> None:

@@ -31,7 +31,8 @@ from .formula_safety import check_formula, check_terms
 from .stateful_terms import call_variables, stateful_calls
 
 __all__ = ["CONTEXT", "OFFSET_PREFIX", "Design", "ModelFrame", "OffsetSource", "aligned",
-           "build", "cbind_elsewhere", "numeric", "offset", "surv_elsewhere"]
+           "build", "cbind_elsewhere", "numeric", "offset", "surv_arguments",
+           "surv_elsewhere"]
 
 OFFSET_PREFIX = "offset("
 
@@ -449,9 +450,10 @@ class _SurvColumns:
     value: censoring_.Surv
 
 
-def _censored_response(formulas, first, frame, safe, truncation):
+def _censored_response(formulas, first, frame, safe, truncation, coding=None):
     """A ``Surv(...)`` left-hand side evaluated into a column of (a shallow copy of) the
-    frame, and the truncation limits as per-row arrays (None: open)."""
+    frame, and the truncation limits as per-row arrays (None: open). ``coding``: the
+    event coding read from all rows when ``frame`` is a part of them (a partition)."""
     ends = {"truncation lower": None, "truncation upper": None}
     if truncation is not None:
         for label, end in zip(("truncation lower", "truncation upper"),
@@ -465,10 +467,16 @@ def _censored_response(formulas, first, frame, safe, truncation):
     text, call = censoring_.surv_lhs(formulas[first])
     if call is None:
         return formulas, frame, None, ends
-    columns = [_surv_argument(arg, frame, safe, first, formulas[first]) for arg in call.args]
-    value = censoring_.Surv(*columns, type=call.type)
+    columns = surv_arguments(call, frame, safe, first, formulas[first])
+    value = censoring_.read_surv(columns, call.type, coding)
     frame = frame.assign(**{censoring_.SURV_COLUMN: value.time})
     return {**formulas, first: text}, frame, _SurvColumns(call.text, value), ends
+
+
+def surv_arguments(call, frame: pd.DataFrame, safe: bool, parameter: str,
+                   text: str) -> list[np.ndarray]:
+    """The arguments of the ``Surv(...)`` call ``call`` evaluated on ``frame``."""
+    return [_surv_argument(arg, frame, safe, parameter, text) for arg in call.args]
 
 
 def _surv_argument(arg: str, frame: pd.DataFrame, safe: bool, parameter: str, text: str):

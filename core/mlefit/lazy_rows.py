@@ -83,9 +83,29 @@ def _on_rows(res, plan, part: pd.DataFrame):
     ctx = res._context
     designs = {n: replace(d, X=k["designs"][n], offset=k["offsets"][n])
                for n, d in ctx.designs.items()}
-    frame = ModelFrame(k["y"], ctx.response, designs, k["weights"], None, k["index"], 0, {})
+    frame = ModelFrame(k["y"], ctx.response, designs, k["weights"], None, k["index"], 0, {},
+                       censoring=k.get("censoring"))
+    if frame.censoring is not None:
+        return replace(res, _context=replace(ctx, data=_censored_data(res, plan, frame),
+                                             lazy=None))
     rows = np.ones(len(k["index"]), dtype=bool)
     return replace(res, _context=replace(ctx, data=FitData(frame, None, rows), lazy=None))
+
+
+def _censored_data(res, plan, frame: ModelFrame) -> FitData:
+    """A censored or truncated partition's rows as an in-memory fit has them: the rows
+    used (weight > 0) and an objective with their limits (quantile and Cox-Snell
+    residuals read them)."""
+    from .engine import Objective
+    from .fitting import _blocks
+    from .request import bind_response
+
+    rows = frame.weights > 0
+    _, y = bind_response(plan.request, frame.y[rows])
+    limits = frame.censoring.take(rows).limits(y, bool(res.family.support.integer))
+    blocks = _blocks(res.family, frame, res.links, res.fixed, rows)
+    return FitData(frame, Objective(res.family, y, blocks, frame.weights[rows],
+                                    limits=limits), rows)
 
 
 def _predict_part(part, res, plan, which, interval, alpha):
@@ -139,8 +159,8 @@ def _sim_columns(nsim: int, y) -> list[str]:
 
 
 def _meta_predict(which: str, interval):
-    if interval is None:
-        return pd.Series(np.empty(0), name=which)
+    if interval is None:     # mean_untruncated: the mean of the untruncated distribution
+        return pd.Series(np.empty(0), name="mean" if which == "mean_untruncated" else which)
     return pd.DataFrame({c: np.empty(0) for c in ("estimate", "se", "lower", "upper")})
 
 
@@ -149,7 +169,7 @@ def lazy_predict(res, newdata, which: str, interval, alpha: float, **options):
     the link or a parameter, with or without confidence intervals. The predictive
     distribution (quantiles, prediction intervals, survival quantities, probabilities)
     is refused here: its columns depend on the options."""
-    lazy = ("mean", "link", *res.family.parameter_names)
+    lazy = ("mean", "mean_untruncated", "link", *res.family.parameter_names)
     if options or which not in lazy or interval not in (None, "confidence"):
         raise DataError(
             f"predict(which={which!r}, interval={interval!r}"

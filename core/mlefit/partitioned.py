@@ -58,15 +58,17 @@ from formulaic.errors import DataMismatchWarning
 
 from . import engine, start
 from .binding import adjust_columns
+from .censoring import SURV_COLUMN, truncation_spec
 from .collinearity import refuse_rank_deficient, warn_collinear
 from .context import FitContext
 from .contract import check_logpdf
 from .engine import Block, DispersionSpec, Objective, kernel, linalg, response_scale
+from .engine.censored import Limits, has_analytic
 from .engine.kernel import LOGLIK, Chunk, Model, Slot, Sums, Want
 from .engine.objective import BlockLayout
 from .errors import DataError
 from .family import constant
-from .fitting import conclude
+from .fitting import conclude, refuse_censored
 from .formula import (
     CONTEXT,
     Design,
@@ -81,6 +83,15 @@ from .formula import (
 )
 from .formula_safety import check_terms
 from .lazy_rows import Source
+from .partitioned_response import (
+    CensoredRows,
+    ResponsePlan,
+    combine,
+    plan_response,
+    refuse_arrays,
+    rewritten,
+    stats_of,
+)
 from .request import FitRequest, bind_response
 from .results import FitResult
 from .transform_passes import argument_values, refuse_terms, stateful_calls, whole_data_state
@@ -112,6 +123,8 @@ class _Plan:
     used: tuple                   # the data columns any formula uses
     vectors: dict                 # "weights" / "exposure" / "offset of p" -> column name
     groups: str | None = None     # the column of cluster labels (cov_type="cluster")
+    #: a censored or truncated response (:mod:`mlefit.partitioned_response`), or None
+    response: ResponsePlan | None = None
 
     def prepare(self, part: pd.DataFrame) -> pd.DataFrame:
         part = part.copy()
@@ -141,12 +154,15 @@ class _Plan:
         r = self.rows(part)
         used, keep, bad = r["used"], r["keep"], r["bad"]
         _, y = bind_response(self.request, r["y"][used])
+        censored = {} if self.response is None else \
+            self.response.limits(r["response"], used[keep], y)
         return {"y": y, "weights": r["weights"][used],
                 "designs": {p: X[used] for p, X in r["designs"].items()},
                 "offsets": {p: o[used] for p, o in r["offsets"].items()},
                 "groups": None if r["groups"] is None else r["groups"][used],
                 "kept": int(keep.sum()), "dropped": int((~keep).sum()),
-                "dropped_by": {c: int(m.sum()) for c, m in bad.items() if m.any()}}
+                "dropped_by": {c: int(m.sum()) for c, m in bad.items() if m.any()},
+                **censored}
 
     def kept(self, part: pd.DataFrame) -> dict:
         """The partition's kept rows as the in-memory model frame has them (the response
@@ -156,7 +172,7 @@ class _Plan:
         return {"y": r["y"][keep], "weights": r["weights"][keep],
                 "designs": {p: X[keep] for p, X in r["designs"].items()},
                 "offsets": {p: o[keep] for p, o in r["offsets"].items()},
-                "index": part.index[keep]}
+                "index": part.index[keep], "censoring": r["response"]}
 
     def rows(self, part: pd.DataFrame) -> dict:
         """Every row of the partition: response, designs, offsets, weights, labels, and
@@ -168,6 +184,12 @@ class _Plan:
         for c in self.used:
             bad[c] = part[c].isna().to_numpy()
             raw_na |= bad[c]
+        surv, ends = None, {}
+        if self.response is not None:     # the Surv time column, truncation limits
+            part, surv, ends, missing = self.response.read(part)
+            bad.update(missing)
+            if surv is not None:
+                raw_na |= missing[surv.label]
         first = next(iter(self.specs))
         out_y, designs, offsets = None, {}, {}
         for p, spec in self.specs.items():
@@ -207,6 +229,9 @@ class _Plan:
                             "or correct the rows with exposure <= 0.")
         keep = ~drop
         used = keep & (weights > 0)
+        response = None
+        if self.response is not None:
+            out_y, response = self.response.respond(out_y, surv, ends, keep)
         for p in self.specs:
             if f"offset of {p}" in vec:
                 offsets[p] = offsets[p] + vec[f"offset of {p}"]
@@ -214,7 +239,8 @@ class _Plan:
             with np.errstate(all="ignore"):
                 offsets[first] = offsets[first] + np.log(vec["exposure"])
         return {"y": out_y, "weights": weights, "designs": designs, "offsets": offsets,
-                "groups": labels, "keep": keep, "used": used, "bad": bad}
+                "groups": labels, "keep": keep, "used": used, "bad": bad,
+                "response": response}
 
 
 def _numeric_levels(cats) -> bool:
@@ -262,8 +288,11 @@ class _View:
                 off = off + X @ frozen[p]
             offsets.append(off)
             designs[p] = X
+        lim = a.get("limits")        # censored or truncated rows (partitioned_response)
         return Chunk(a["y"][rows], a["weights"][rows],
-                     tuple(designs[p] for p in self.estimated), tuple(offsets))
+                     tuple(designs[p] for p in self.estimated), tuple(offsets),
+                     kinds=None if lim is None else lim.kinds[rows],
+                     bounds=None if lim is None else lim.bounds[rows])
 
 
 def _blocks_of(a: dict, p: int):
@@ -443,6 +472,10 @@ class _BlockInfo:
 class PartitionedObjective(BlockLayout):
     """The log-likelihood over a Dask frame's partitions (see the module docstring)."""
 
+    #: censored or truncated rows (:class:`mlefit.partitioned_response.CensoredRows`;
+    #: their limits are in the partitions' arrays), None when there are none
+    limits = None
+
     def __init__(self, family, slots: tuple[Slot, ...], view: _View, parts: list,
                  derivatives: str, scales: tuple, steps, response, total_weight: float,
                  n: int, y_tail: tuple, intercept_only: dict, dask):
@@ -501,7 +534,7 @@ class PartitionedObjective(BlockLayout):
     @property
     def final_want(self) -> Want:
         return Want(gradient=True, information="observed", edges=True,
-                    pearson=self.family.has("unit_variance"))
+                    pearson=self.family.has("unit_variance") and self.limits is None)
 
     def freeze(self, beta, keep: list[str]) -> PartitionedObjective:
         """The objective in the parameters ``keep``; the others held at ``beta`` (their
@@ -524,6 +557,7 @@ class PartitionedObjective(BlockLayout):
         other.blocks = tuple(replace(b, size=s.size) for b, s in zip(self.blocks, slots,
                                                                        strict=True))
         other.counter = self.counter
+        other.limits = self.limits
         return other
 
     def restrict(self, position, value) -> PartitionedObjective:
@@ -550,6 +584,7 @@ class PartitionedObjective(BlockLayout):
             float(self.weights[0]), self.n_rows, self.y.shape[1:],
             {**self._intercept_only, name: False}, self._dask)
         other.counter = self.counter
+        other.limits = self.limits
         return other
 
     def information_at(self, beta) -> np.ndarray:
@@ -625,7 +660,8 @@ class PartitionedObjective(BlockLayout):
 # the entry point
 
 
-def _refuse(request: FitRequest) -> None:
+def _refuse(request: FitRequest, truncation=None) -> None:
+    refuse_arrays(truncation)
     o = request.options
     checks = [
         (request.groups is not None and not isinstance(request.groups, str),
@@ -694,26 +730,31 @@ def _sample(ddf, levels: dict, used: list) -> pd.DataFrame:
 
 
 def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
-                    progress: bool | None = None) -> FitResult:
-    """Fit ``request`` on the Dask frame ``ddf`` (see the module docstring)."""
+                    progress: bool | None = None, censoring=None,
+                    truncation=None) -> FitResult:
+    """Fit ``request`` on the Dask frame ``ddf`` (see the module docstring); a censored
+    or truncated response as :mod:`mlefit.partitioned_response` reads it."""
     import dask
 
-    _refuse(request)
+    _refuse(request, truncation)
     family, fixed = request.family, request.fixed
     formulas = request.formulas
     params = list(formulas)
     first = params[0]
-    parsed = {p: _parse(formulas[p], p) for p in params}
+    response_plan = plan_response(request, censoring, truncation, ddf, dask, compute)
+    texts = rewritten(response_plan, formulas)    # a Surv response: the column SURV_COLUMN
+    parsed = {p: _parse(texts[p], p) for p in params}
     missing_cols = sorted({v for f in parsed.values() for v in f.required_variables
-                           if v not in ddf.columns and v not in CONTEXT and v != "np"})
+                           if v not in ddf.columns and v not in CONTEXT and v != "np"
+                           and v != SURV_COLUMN})
     if missing_cols:
         raise DataError(f"column(s) {missing_cols} of the formulas are not in the data. Fix: "
                         "check the formulas against the frame's columns.")
     if request.safe_formulas:
-        check_terms(parsed, pd.Index(ddf.columns), formulas)
+        check_terms(parsed, pd.Index([*ddf.columns, SURV_COLUMN]), texts)
     # formulaic's required_variables leaves out the variables of stateful transforms
     # (center(x) requires nothing): the names in the formulas' text that are columns
-    named = {v for text in formulas.values() for v in re.findall(r"[A-Za-z_]\w*", text)}
+    named = {v for text in texts.values() for v in re.findall(r"[A-Za-z_]\w*", text)}
     used = sorted(({v for f in parsed.values() for v in f.required_variables} | named)
                   & set(ddf.columns), key=str)
     vectors = {}
@@ -733,6 +774,8 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
     found = dask.compute(*[ddf[c].drop_duplicates() for c in cats]) if cats else ()
     levels = {c: _levels(list(v), ddf.dtypes[c]) for c, v in zip(cats, found, strict=True)}
     sample = _sample(ddf, levels, used)
+    if response_plan is not None and response_plan.call is not None:
+        sample[SURV_COLUMN] = 1.0      # the Surv time column the rewritten formula reads
     states, n_state = _transform_states(parsed, sample, ddf, levels, used, vectors, request,
                                         dask)
     specs, keep_cols, off_cols, designs = {}, {}, {}, {}
@@ -764,16 +807,20 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
     response_names = tuple(_parts(parsed[first].get_model_matrix(
         sample, na_action="ignore", context=CONTEXT))[0].columns)
     plan = _Plan(request, specs, keep_cols, off_cols, levels, tuple(used), vectors,
-                 request.groups)
+                 request.groups, response_plan)
     arrays = [dask.delayed(_arrays, pure=True)(part, plan)
               for part in _needed(ddf, plan).to_delayed()]
     if persist:
         arrays = list(dask.persist(*arrays))
     estimated = [p.name for p in family.parameters if p.name not in fixed]
-    # pass 2: rows, weights, TSQR of each design, largest values
-    stats = compute(dask, *[dask.delayed(_structure, pure=True)(a, tuple(estimated))
-                           for a in arrays])
+    # pass 2: rows, weights, TSQR of each design, largest values (censored rows)
+    got = compute(dask, *[dask.delayed(_structure, pure=True)(a, tuple(estimated))
+                          for a in arrays],
+                  *([dask.delayed(stats_of, pure=True)(a) for a in arrays]
+                    if response_plan is not None else []))
+    stats = got[:len(arrays)]
     total = reduce(_merge_structure, stats)
+    censored = _censored(request, response_plan, got[len(arrays):], len(total["y_tail"]) + 1)
     n_kept, n_used = total["kept"], total["used"]
     if n_state is not None and n_state != n_kept:
         raise DataError(f"{n_state - n_kept} row(s) are dropped for non-finite values of "
@@ -811,7 +858,7 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
     with np.errstate(divide="ignore"):
         fixed_eta = tuple((n, float(links[n].link(v))) for n, v in fixed.items())
     view = _View(tuple(p.name for p in family.parameters), tuple(estimated), (), fixed_eta)
-    derivatives = _derivatives(family)
+    derivatives = _derivatives(family, censored)
     y_top = np.array([total["y_top"]]) if not total["y_tail"] else np.empty((0, 2))
     rscale = response_scale.choose(family, slots, y_top, linalg.SCALE_RANGE)
     intercept_only = {n: designs[n].columns == ("Intercept",) and not off_cols[n].size
@@ -821,8 +868,10 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
     obj = PartitionedObjective(family, slots, view, arrays, derivatives,
                                tuple(scales[n] for n in estimated), None, rscale,
                                total["weight"], n_used, total["y_tail"], intercept_only, dask)
+    obj.limits = censored[0]
     columns = {n: designs[n].columns for n in estimated}
-    spec = DispersionSpec.of(family, None)
+    # censored rows: no profiled dispersion, no least-squares step (as in memory)
+    spec = None if obj.limits is not None else DispersionSpec.of(family, None)
     beta0 = _start(obj, plan, arrays, columns, request, dask)
     obj.progress = Progress(progress)
     try:
@@ -836,6 +885,8 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
         raise ConvergenceError(f"the optimiser ended where the log-likelihood is not finite "
                                f"({sol.message}). Fix: rescale the response or covariates, "
                                "or give start= values.")
+    if response_plan is not None and response_plan.call is not None:
+        response_names = (response_plan.call.text,)
     frame = ModelFrame(np.empty((0, *total["y_tail"])), response_names, designs,
                        np.empty(0), None, pd.RangeIndex(0), n_dropped,
                        dict(total["dropped_by"]),
@@ -848,7 +899,9 @@ def fit_partitioned(request: FitRequest, ddf, persist: bool = True,
         return FitContext(request.options, response_names, n_kept, dict(designs),
                           np.array(coef, dtype=float), unbounded, None, dict(aliased),
                           lazy=LAZY, fingerprint=fingerprint,
-                          source=Source(ddf, plan, obj))
+                          source=Source(ddf, plan, obj), censoring=censored[1],
+                          truncation=None if response_plan is None else
+                          truncation_spec(truncation))
 
     return conclude(request, obj, sol, spec, frame, np.empty(0, dtype=bool), {}, columns,
                     total["nobs"], context_of)
@@ -882,7 +935,8 @@ def _needed(ddf, plan: _Plan):
     """``ddf`` with only the columns the plan reads: a Parquet or CSV source then reads
     only those (each pass re-reads them when ``persist=False``)."""
     needed = set(plan.used) | set(plan.vectors.values()) | (
-        {plan.groups} if plan.groups is not None else set())
+        {plan.groups} if plan.groups is not None else set()) | set(
+        plan.response.columns if plan.response is not None else ())
     return ddf[[c for c in ddf.columns if c in needed]]
 
 
@@ -904,8 +958,22 @@ def _with_state(spec, states: dict):
     return one(spec)
 
 
-def _derivatives(family) -> str:
-    return "analytic" if family.has("dlogpdf") and family.has("d2logpdf") else "numeric"
+def _derivatives(family, censored=(None, None)) -> str:
+    analytic = family.has("dlogpdf") and family.has("d2logpdf") and (
+        censored[0] is None or has_analytic(family))
+    return "analytic" if analytic else "numeric"
+
+
+def _censored(request: FitRequest, plan: ResponsePlan | None, stats, y_ndim: int):
+    """``(the objective's limits, the context's censoring)`` of a censored or truncated
+    response (None, None without one), after refusing what it cannot have."""
+    if plan is None:
+        return None, None
+    count, label, signature = combine(list(stats))
+    if not count:      # nothing censored or truncated: an exact fit (as in memory)
+        return None, (label, signature)
+    refuse_censored(request, label, y_ndim)
+    return CensoredRows(label, count), (label, signature)
 
 
 def _structure(a: dict, estimated: tuple) -> dict:
@@ -957,9 +1025,11 @@ def _thin(a: dict, cap: int) -> dict:
         rows = np.arange(n)
     else:
         rows = np.unique(np.round(np.linspace(0, n - 1, cap)).astype(np.int64))
+    limits = a.get("start_limits")
     return {"y": a["y"][rows], "weights": a["weights"][rows],
             "designs": {p: X[rows] for p, X in a["designs"].items()},
-            "offsets": {p: o[rows] for p, o in a["offsets"].items()}}
+            "offsets": {p: o[rows] for p, o in a["offsets"].items()},
+            "start_limits": None if limits is None else limits[rows]}
 
 
 def _joined(pieces: list) -> dict:
@@ -969,7 +1039,26 @@ def _joined(pieces: list) -> dict:
             "designs": {p: np.concatenate([q["designs"][p] for q in pieces])
                         for p in first["designs"]},
             "offsets": {p: np.concatenate([q["offsets"][p] for q in pieces])
-                        for p in first["offsets"]}}
+                        for p in first["offsets"]},
+            "start_limits": _joined_limits(pieces)}
+
+
+def _joined_limits(pieces: list) -> Limits | None:
+    """The sampled rows' start limits (censored rows read as exact, truncation kept); a
+    partition without any is all exact and untruncated."""
+    if all(q["start_limits"] is None for q in pieces):
+        return None
+    parts = []
+    for q in pieces:
+        lim = q["start_limits"]
+        if lim is None:
+            y = q["y"]
+            lim = Limits(np.zeros(y.shape[0], dtype=np.int8),
+                         np.column_stack([y, y, np.full_like(y, -np.inf),
+                                          np.full_like(y, np.inf)]))
+        parts.append(lim)
+    return Limits(np.concatenate([p.kinds for p in parts]),
+                  np.concatenate([p.bounds for p in parts]))
 
 
 def start_sample(arrays: list, dask) -> dict:
@@ -1002,7 +1091,7 @@ def _start(obj: PartitionedObjective, plan: _Plan, arrays: list, columns, reques
                          constant(fixed[s.name], n) if s.name in fixed else a["offsets"][s.name],
                          s.domain) for s in obj.model.slots)
     sample = Objective(family, a["y"], blocks, a["weights"], obj.derivatives,
-                       scales=obj.model.scales)
+                       scales=obj.model.scales, limits=a.get("start_limits"))
     for sl in _blocks_of(a, obj.p):
         check_logpdf(family, request.origin, *sample.family_view(
             start.first_guess(sample, family), sl), sl.start)

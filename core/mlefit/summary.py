@@ -14,11 +14,16 @@ __all__ = ["Summary", "format_summary"]
 
 
 def _censored_rows(censoring) -> str:
-    """How many rows of each kind, from the context's censoring signature."""
-    kinds = np.frombuffer(censoring[1][1], dtype=np.int8)
+    """How many rows of each kind, from the context's censoring signature (a Dask fit's
+    carries the counts: :data:`mlefit.partitioned_response.PARTITIONS`)."""
+    signature = censoring[1]
+    if signature[0] == "partitions":
+        counts = list(signature[2])
+    else:
+        kinds = np.frombuffer(signature[1], dtype=np.int8)
+        counts = [int(np.count_nonzero(kinds == k)) for k in range(4)]
     names = ("exact", "right-censored", "left-censored", "interval-censored")
-    return ", ".join(f"{int(np.count_nonzero(kinds == k))} {name}"
-                     for k, name in enumerate(names) if np.any(kinds == k))
+    return ", ".join(f"{counts[k]} {name}" for k, name in enumerate(names) if counts[k])
 
 
 def _stars(p: float) -> str:

@@ -310,12 +310,16 @@ def test_profile_interval_and_sandwich_run():
     assert np.all(np.isfinite(hc.bse)) and not np.allclose(hc.bse, res.bse)
 
 
-def test_dask_frames_are_refused():
+def test_dask_frames_fit_as_in_memory():
+    """Once refused; now fitted on partitions (tests/censoring/test_censoring_dask.py)."""
     dd = pytest.importorskip("dask.dataframe")
     df = _weibull_data()
-    with pytest.raises(DataError, match="in memory only"):
-        mlefit.fit("Surv(time, event) ~ x", dd.from_pandas(df, npartitions=2),
+    a = mlefit.fit("Surv(time, event) ~ x", df, family="weibull")
+    b = mlefit.fit("Surv(time, event) ~ x", dd.from_pandas(df, npartitions=2),
                    family="weibull")
+    scale = np.abs(a.params.to_numpy()) + a.bse.to_numpy()
+    assert np.all(np.abs(a.params.to_numpy() - b.params.to_numpy()) <= 1e-10 * scale)
+    assert b.llf == pytest.approx(a.llf, rel=1e-10)
 
 
 def test_contract_wants_the_censoring_derivatives_as_a_set():
