@@ -420,3 +420,10 @@ def test_profile_intervals(rossi):
     # offset: the in-memory profile to rounding
     np.testing.assert_allclose(prof.to_numpy(), a.conf_int(method="profile").to_numpy(),
                                rtol=1e-9)
+
+
+def test_simulating_a_censored_dask_fit_is_refused(rossi):
+    # the partitions' rows do not carry the censoring times a censored draw needs
+    b = mlefit.fit(ROSSI, dd.from_pandas(rossi, npartitions=3), family="weibull")
+    with pytest.raises(DataError, match="censored or truncated fit is not available lazily"):
+        b.simulate(1, seed=1)
