@@ -35,7 +35,8 @@ from .postestimation.prediction import predict
 from .postestimation.residuals import KINDS, residuals
 from .request import bind_response
 
-__all__ = ["Source", "is_dask", "lazy_predict", "lazy_resid", "lazy_simulate", "wants_lazy"]
+__all__ = ["Source", "is_dask", "lazy_predict", "lazy_resid", "lazy_simulate", "on_rows",
+           "shipped", "wants_lazy"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ class Source:
 
     def __reduce__(self):     # a pickled result keeps no frame: its rows are refused
         return _no_source, ()
+
+    def embed(self, m0, m1, nest) -> np.ndarray:
+        """The score test's embedding of the smaller Dask fit ``m0`` in this (the larger)
+        fit ``m1``: :func:`mlefit.partitioned.embed`."""
+        from .partitioned import embed  # partitioned imports this module: not at the top
+
+        return embed(self, m0, m1, nest)
 
 
 def _no_source():
@@ -71,12 +79,12 @@ def wants_lazy(res, newdata=None) -> bool:
     return getattr(res._context, "source", None) is not None
 
 
-def _shipped(res):
+def shipped(res):
     """``res`` as the tasks get it: without its source (the frame stays on the driver)."""
     return replace(res, _context=replace(res._context, source=None))
 
 
-def _on_rows(res, plan, part: pd.DataFrame):
+def on_rows(res, plan, part: pd.DataFrame):
     """``res`` with a partition's kept rows as its data (what the in-memory per-row code
     reads: the model frame's response, designs, offsets, weights and index)."""
     k = plan.kept(part)
@@ -110,7 +118,7 @@ def _censored_data(res, plan, frame: ModelFrame) -> FitData:
 
 def _predict_part(part, res, plan, which, interval, alpha):
     if plan is not None:
-        return predict(_on_rows(res, plan, part), None, which, interval, alpha)
+        return predict(on_rows(res, plan, part), None, which, interval, alpha)
     return predict(res, _plain_strings(part), which, interval, alpha)
 
 
@@ -134,11 +142,11 @@ def _partition_rng(seed, partition_info) -> np.random.Generator | None:
 
 
 def _resid_part(part, res, plan, kind, seed, partition_info=None):
-    return residuals(_on_rows(res, plan, part), kind, _partition_rng(seed, partition_info))
+    return residuals(on_rows(res, plan, part), kind, _partition_rng(seed, partition_info))
 
 
 def _simulate_part(part, res, plan, nsim, seed, partition_info=None):
-    rows = _on_rows(res, plan, part)
+    rows = on_rows(res, plan, part)
     frame = rows._context.data.frame
     used = frame.weights > 0
     thetas = {p: np.asarray(predict(rows, None, p, None, 0.05), dtype=float)[used]
@@ -181,7 +189,7 @@ def lazy_predict(res, newdata, which: str, interval, alpha: float, **options):
         ddf, plan = source.ddf, source.plan
     else:
         ddf, plan = newdata, None
-    return ddf.map_partitions(_predict_part, _shipped(res), plan, which, interval, alpha,
+    return ddf.map_partitions(_predict_part, shipped(res), plan, which, interval, alpha,
                               meta=_meta_predict(which, interval), align_dataframes=False)
 
 
@@ -191,7 +199,7 @@ def lazy_resid(res, kind: str, seed):
         raise DataError(f"kind={kind!r} is not one of {list(KINDS)}.")
     _check_seed(seed)
     source = res._context.source
-    return source.ddf.map_partitions(_resid_part, _shipped(res), source.plan, kind, seed,
+    return source.ddf.map_partitions(_resid_part, shipped(res), source.plan, kind, seed,
                                      meta=pd.Series(np.empty(0), name=f"resid_{kind}"),
                                      align_dataframes=False)
 
@@ -209,5 +217,6 @@ def lazy_simulate(res, nsim: int, seed, return_censoring: bool):
     source = res._context.source
     y = source.objective.y     # empty, with the response's columns
     meta = pd.DataFrame({c: np.empty(0) for c in _sim_columns(int(nsim), y)})
-    return source.ddf.map_partitions(_simulate_part, _shipped(res), source.plan, int(nsim),
+    return source.ddf.map_partitions(_simulate_part, shipped(res), source.plan, int(nsim),
                                      seed, meta=meta, align_dataframes=False)
+

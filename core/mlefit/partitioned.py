@@ -55,6 +55,7 @@ from functools import reduce
 import numpy as np
 import pandas as pd
 from formulaic.errors import DataMismatchWarning
+from scipy import linalg as sla
 
 from . import engine, start
 from .binding import adjust_columns
@@ -66,7 +67,7 @@ from .engine import Block, DispersionSpec, Objective, kernel, linalg, response_s
 from .engine.censored import Limits, has_analytic
 from .engine.kernel import LOGLIK, Chunk, Model, Slot, Sums, Want
 from .engine.objective import BlockLayout
-from .errors import DataError
+from .errors import ComparisonError, DataError
 from .family import constant
 from .fitting import conclude, refuse_censored
 from .formula import (
@@ -82,7 +83,8 @@ from .formula import (
     _summed,
 )
 from .formula_safety import check_terms
-from .lazy_rows import Source
+from .inference.nesting import NESTING_TOL
+from .lazy_rows import Source, on_rows, shipped
 from .partitioned_response import (
     CensoredRows,
     ResponsePlan,
@@ -92,17 +94,18 @@ from .partitioned_response import (
     rewritten,
     stats_of,
 )
+from .postestimation.prediction import predict
 from .request import FitRequest, bind_response
 from .results import FitResult
 from .transform_passes import argument_values, refuse_terms, stateful_calls, whole_data_state
 
-__all__ = ["Clusters", "PartitionedObjective", "Progress", "compute", "fit_partitioned"]
+__all__ = ["Clusters", "PartitionedObjective", "Progress", "compute", "embed", "fit_partitioned"]
 
 NOT_YET = ("{what} is not yet supported on Dask frames (issue 16). Fix: {fix}")
 
 LAZY = ("this needs the rows of the fit in memory, which a fit on a Dask frame does not "
         "have: it is not available for Dask fits (issue 16). Fix: fit an in-memory "
-        "sample (ddf.sample(...).compute()) for score tests and the bootstrap; "
+        "sample (ddf.sample(...).compute()) for the bootstrap; "
         "predictions, residuals and simulations are lazy Dask collections: res.predict(), "
         "res.resid(kind), res.simulate(nsim, seed), res.predict(newdata=...).")
 
@@ -1108,3 +1111,68 @@ def _start(obj: PartitionedObjective, plan: _Plan, arrays: list, columns, reques
     except (ArithmeticError, ValueError, DataError):
         pass
     return beta0
+
+
+# ---------------------------------------------------------------------------------------
+# the score test's embedding (Source.embed)
+
+
+def embed(source: Source, m0, m1, nest) -> np.ndarray:
+    """:func:`mlefit.inference.score.embed` over partitions: the smaller fit ``m0``'s
+    estimate as coefficients of the larger ``m1`` (whose source this is) by a least
+    squares per parameter, each partition reducing ``[X1 | target - offset]`` to its R
+    factor and the factors merged in a tree (no rows on the driver)."""
+    obj1 = source.objective
+    dask = obj1._dask
+    red = nest.reduction
+    targets = tuple((b.name, b.link, red.value if red is not None and
+                     b.name == red.parameter else None)
+                    for b in (obj1.blocks[a] for a in obj1.active))
+    task = dask.delayed(_embed_part, pure=True)
+    parts = [task(part, shipped(m0), m0._context.source.plan, source.plan, targets)
+             for part in source.ddf.to_delayed()]
+    factors = compute(dask, _tree(parts, dask))[0]
+    return np.concatenate([_solved(name, f.qr, m1) for (name, *_), f in
+                           zip(targets, factors, strict=True)] or [np.empty(0)])
+
+
+class _Factors(tuple):
+    """A partition's per-parameter R factors (as Sums), added factor by factor."""
+
+    def __add__(self, other):
+        return _Factors(a + b for a, b in zip(self, other, strict=True))
+
+
+def _embed_part(part, m0, plan0, plan1, targets) -> _Factors:
+    small, large = plan0.kept(part), plan1.kept(part)
+    used0, used1 = small["weights"] > 0, large["weights"] > 0
+    if not np.array_equal(small["index"][used0], large["index"][used1]):
+        raise ComparisonError("the two fits use different rows of a partition: the score "
+                              "test needs fits on the same rows. Fix: fit both on the same "
+                              "frame with the same missing values dropped.")
+    rows0 = on_rows(m0, plan0, part)
+    out = []
+    for name, link, value in targets:
+        if value is not None:
+            target = np.full(int(used1.sum()), float(link.link(np.float64(value))))
+        else:
+            theta = np.asarray(predict(rows0, None, name, None, 0.05), dtype=float)[used0]
+            target = link.link(theta)
+        A = np.column_stack([large["designs"][name][used1],
+                             target - large["offsets"][name][used1]])
+        out.append(Sums(qr=_r_factor(A)))
+    return _Factors(out)
+
+
+def _solved(name: str, R: np.ndarray, m1) -> np.ndarray:
+    """The least-squares coefficients from the R factor of ``[X | rhs]``, refused as in
+    memory when the residual is not zero (the models are not nested)."""
+    p = R.shape[1] - 1
+    miss, norm = abs(R[p, p]), float(np.sqrt(np.sum(R[:, p] ** 2)))
+    if miss > NESTING_TOL * max(norm, np.finfo(float).tiny):
+        raise ComparisonError(
+            f"the smaller model's fitted {name} is not a value of the larger model's "
+            f"(relative residual {miss / norm:.2g} on {name}'s design {m1.formulas[name]}): "
+            "the models are not nested, so the score test does not apply. Fix: check the "
+            "nesting (drop nested=True).")
+    return sla.solve_triangular(R[:p, :p], R[:p, p])

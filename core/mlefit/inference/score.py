@@ -16,6 +16,10 @@ Breusch-Pagan (1979) statistic.
 
 A reduction on a boundary (poisson in the negative binomial at 1/theta = 0) is refused:
 the score there is not defined on the larger model's link scale; use :func:`lrtest`.
+
+Fits on a Dask frame: the embedding is a least squares over the partitions (each reduces
+its rows to an R factor, merged in a tree) and ``U`` and ``I`` come from one pass of the
+larger fit's objective (:func:`mlefit.partitioned.embed`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ..engine.kernel import Want
 from ..engine.linalg import NotPositiveDefinite, solve_psd
 from ..errors import ComparisonError
 from . import coefficients
@@ -113,19 +118,30 @@ def score_test(m0, m1, *, nested: bool | None = None,
             "boundary of the parameter space where the score on the link scale is not "
             "defined. Fix: use mlefit.lrtest(m0, m1), which refers the statistic to the "
             "chi-bar-squared mixture.")
-    obj = m1._context.objective
+    source = getattr(m1._context, "source", None)     # a fit on a Dask frame
+    family = m1.family
     if information is None:
-        information = "expected" if obj.family.has("expected_information") else "observed"
+        information = "expected" if family.has("expected_information") else "observed"
     if information not in ("expected", "observed"):
         raise ComparisonError(f"information={information!r} is not 'expected' or 'observed'.")
-    beta = embed(m0, m1, nest)
-    rows = obj.rows(beta)
-    W = obj.expected(rows) if information == "expected" else obj.observed(rows)
-    if W is None:
-        raise ComparisonError(f"family {obj.family.name!r} gives no expected information. "
+    if information == "expected" and not family.has("expected_information"):
+        raise ComparisonError(f"family {family.name!r} gives no expected information. "
                               "Fix: pass information='observed'.")
-    g = obj.gradient(rows)
-    info = obj.information(W)
+    if source is not None:     # one least squares and one pass over the partitions
+        beta = source.embed(m0, m1, nest)
+        sums = source.objective.evaluate(beta, Want(gradient=True, information=information,
+                                                    accurate=True))
+        g, info = sums.gradient, sums.information
+    else:
+        obj = m1._context.objective
+        beta = embed(m0, m1, nest)
+        rows = obj.rows(beta)
+        W = obj.expected(rows) if information == "expected" else obj.observed(rows)
+        if W is None:
+            raise ComparisonError(f"family {family.name!r} gives no expected information. "
+                                  "Fix: pass information='observed'.")
+        g = obj.gradient(rows)
+        info = obj.information(W)
     try:
         step = solve_psd(info, g).x
     except NotPositiveDefinite as exc:
