@@ -29,6 +29,9 @@ def _split(rng, x: np.ndarray) -> list:
     return [dask.delayed(p) for p in np.split(x, np.sort(np.concatenate([cuts, cuts[:1]])))]
 
 
+#: "rounded" holds -0.0 and 0.0: under pandas 2.2 (the lowest declared version) dask's
+#: drop_duplicates hashed them apart and the distinct count was one too many (CI's
+#: lowest-versions run; partition_quantiles now reads -0.0 as 0.0)
 @pytest.mark.parametrize("kind", ["normal", "ties", "rounded", "skewed", "tiny", "cauchy"])
 @pytest.mark.parametrize("gather", [3, 100, pq.GATHER])
 def test_quantiles_equal_numpy_exactly(kind, gather, monkeypatch):
@@ -79,3 +82,4 @@ def test_passes():
     same = [dask.delayed(np.full(100, 1.5)) for _ in range(3)]
     got, _, passes = pq.quantiles(same, None, q, dask)
     assert passes == 2 and np.all(got == 1.5)
+

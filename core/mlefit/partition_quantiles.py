@@ -174,8 +174,11 @@ def _from_order_statistics(select: Selection, q: np.ndarray) -> np.ndarray:
 
 
 def _unique_series(a, j, lo, hi):
+    """A partition's distinct values, with -0.0 read as 0.0 (``+ 0.0``): ``np.unique``
+    (formulaic's rule) takes them as one value, and a hash-based ``drop_duplicates``
+    (pandas 2.2) as two."""
     import pandas as pd
-    return pd.Series(np.unique(_column(a, j, lo, hi)), dtype=float)
+    return pd.Series(np.unique(_column(a, j, lo, hi)) + 0.0, dtype=float)
 
 
 def _as_array(s) -> np.ndarray:

@@ -54,7 +54,6 @@ from functools import reduce
 
 import numpy as np
 import pandas as pd
-from formulaic.errors import DataMismatchWarning
 from scipy import linalg as sla
 
 from . import engine, start
@@ -187,6 +186,7 @@ class _Plan:
         for c in self.used:
             bad[c] = part[c].isna().to_numpy()
             raw_na |= bad[c]
+        part = _levels_filled(part, self.levels)
         surv, ends = None, {}
         if self.response is not None:     # the Surv time column, truncation limits
             part, surv, ends, missing = self.response.read(part)
@@ -198,7 +198,6 @@ class _Plan:
         for p, spec in self.specs.items():
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore", RuntimeWarning)   # rows dropped below
-                warnings.simplefilter("ignore", DataMismatchWarning)   # NA levels: dropped
                 mm = spec.get_model_matrix(part, na_action="ignore", context=CONTEXT)
             parts = _parts(mm)
             columns = []
@@ -244,6 +243,16 @@ class _Plan:
         return {"y": out_y, "weights": weights, "designs": designs, "offsets": offsets,
                 "groups": labels, "keep": keep, "used": used, "bad": bad,
                 "response": response}
+
+
+def _levels_filled(part: pd.DataFrame, levels: dict) -> pd.DataFrame:
+    """``part`` with each missing value of a categorical column set to the column's first
+    level. Those rows are dropped (their masks are taken before), and formulaic then sees
+    no value outside the levels: it would warn that one "will likely skew the results",
+    and a filter set around it does not hold when tasks run in threads."""
+    fill = {c: cats[0] for c, cats in levels.items()
+            if len(cats) and c in part.columns and part[c].isna().any()}
+    return part.fillna(fill) if fill else part
 
 
 def _numeric_levels(cats) -> bool:
