@@ -82,7 +82,7 @@ from .formula import (
     _summed,
 )
 from .formula_safety import check_terms
-from .inference.nesting import NESTING_TOL
+from .inference.score import check_embedded
 from .lazy_rows import Source, on_rows, shipped
 from .partitioned_response import (
     CensoredRows,
@@ -1175,13 +1175,7 @@ def _embed_part(part, m0, plan0, plan1, targets) -> _Factors:
 
 def _solved(name: str, R: np.ndarray, m1) -> np.ndarray:
     """The least-squares coefficients from the R factor of ``[X | rhs]``, refused as in
-    memory when the residual is not zero (the models are not nested)."""
+    memory when the residual (``R``'s last diagonal entry) is not zero."""
     p = R.shape[1] - 1
-    miss, norm = abs(R[p, p]), float(np.sqrt(np.sum(R[:, p] ** 2)))
-    if miss > NESTING_TOL * max(norm, np.finfo(float).tiny):
-        raise ComparisonError(
-            f"the smaller model's fitted {name} is not a value of the larger model's "
-            f"(relative residual {miss / norm:.2g} on {name}'s design {m1.formulas[name]}): "
-            "the models are not nested, so the score test does not apply. Fix: check the "
-            "nesting (drop nested=True).")
+    check_embedded(m1, name, abs(R[p, p]), float(np.sqrt(np.sum(R[:, p] ** 2))))
     return sla.solve_triangular(R[:p, :p], R[:p, p])

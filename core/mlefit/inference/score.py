@@ -36,7 +36,7 @@ from . import coefficients
 from .comparability import check_finite, check_same_data
 from .nesting import NESTING_TOL, Nesting, check_order, nesting
 
-__all__ = ["ScoreTest", "embed", "score_test"]
+__all__ = ["ScoreTest", "check_embedded", "embed", "score_test"]
 
 
 @dataclass(frozen=True)
@@ -78,15 +78,20 @@ def embed(m0, m1, nest: Nesting) -> np.ndarray:
             target = b1.link.link(links0[b1.name].inverse(etas0[b1.name]))
         rhs = target - b1.offset
         c, *_ = np.linalg.lstsq(b1.X, rhs, rcond=None)
-        miss = np.linalg.norm(b1.X @ c - rhs)
-        if miss > NESTING_TOL * max(np.linalg.norm(rhs), np.finfo(float).tiny):
-            raise ComparisonError(
-                f"the smaller model's fitted {b1.name} is not a value of the larger model's "
-                f"(relative residual {miss / np.linalg.norm(rhs):.2g} on {b1.name}'s design "
-                f"{m1.formulas[b1.name]}): the models are not nested, so the score test "
-                "does not apply. Fix: check the nesting (drop nested=True).")
+        check_embedded(m1, b1.name, np.linalg.norm(b1.X @ c - rhs), np.linalg.norm(rhs))
         pieces.append(c)
     return np.concatenate(pieces) if pieces else np.empty(0)
+
+
+def check_embedded(m1, name: str, miss: float, norm: float) -> None:
+    """Refuse an embedding whose least-squares residual ``miss`` (of a right-hand side of
+    norm ``norm``) on parameter ``name``'s design is not zero: the models are not nested."""
+    if miss > NESTING_TOL * max(norm, np.finfo(float).tiny):
+        raise ComparisonError(
+            f"the smaller model's fitted {name} is not a value of the larger model's "
+            f"(relative residual {miss / norm:.2g} on {name}'s design {m1.formulas[name]}): "
+            "the models are not nested, so the score test does not apply. Fix: check the "
+            "nesting (drop nested=True).")
 
 
 def score_test(m0, m1, *, nested: bool | None = None,
